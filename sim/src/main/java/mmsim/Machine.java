@@ -1,0 +1,118 @@
+package mmsim;
+
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+import mmsim.config.MachineConfig;
+import mmsim.cpu.Cpu;
+import mmsim.cpu.PageFaultHandler;
+import mmsim.mem.FrameMetadata;
+import mmsim.mem.FramePool;
+import mmsim.mem.PhysicalMemory;
+import mmsim.paging.AddressSpace;
+import mmsim.paging.PageTable;
+import mmsim.stats.CpuCounter;
+
+/**
+ * A booted machine: physical memory, frame metadata, the frame pool, the page-table walker and the
+ * CPUs, built from one {@link MachineConfig}. The one entry point a workload or kernel needs.
+ * Closing it frees physical memory; no CPU may run afterwards.
+ */
+public final class Machine implements AutoCloseable {
+    private final MachineConfig config;
+    private final PhysicalMemory memory;
+    private final FrameMetadata frames;
+    private final FramePool framePool;
+    private final PageTable pageTable;
+    private final List<Cpu> cpus;
+    private int nextSpaceId;
+
+    private Machine(MachineConfig config) {
+        this.config = config;
+        this.memory = new PhysicalMemory(config.frames());
+        this.frames = new FrameMetadata(config.frames());
+        this.framePool = new FramePool(config.frames(), config.cpus(), config.framePoolBatch());
+        this.pageTable = new PageTable(memory, framePool, frames);
+        Cpu[] list = new Cpu[config.cpus()];
+        for (int i = 0; i < list.length; i++) {
+            list[i] = new Cpu(i, config, memory, pageTable);
+        }
+        this.cpus = List.of(list);
+    }
+
+    public static Machine boot(MachineConfig config) {
+        return new Machine(config);
+    }
+
+    public MachineConfig config() {
+        return config;
+    }
+
+    public PhysicalMemory memory() {
+        return memory;
+    }
+
+    public FrameMetadata frames() {
+        return frames;
+    }
+
+    public FramePool framePool() {
+        return framePool;
+    }
+
+    public PageTable pageTable() {
+        return pageTable;
+    }
+
+    public List<Cpu> cpus() {
+        return cpus;
+    }
+
+    public Cpu cpu(int id) {
+        return cpus.get(id);
+    }
+
+    /** Installs {@code handler} as every CPU's page-fault entry point. */
+    public void setFaultHandler(PageFaultHandler handler) {
+        for (Cpu cpu : cpus) {
+            cpu.setFaultHandler(handler);
+        }
+    }
+
+    /**
+     * A new, empty address space whose root table is taken on {@code cpu} (or {@link FramePool#NO_CPU}).
+     *
+     * @throws IllegalStateException when no frame is left for the root table
+     */
+    public synchronized AddressSpace newAddressSpace(int cpu) {
+        int root = pageTable.allocateTable(cpu);
+        if (root == FramePool.NO_FRAME) {
+            throw new IllegalStateException("out of frames for a page-table root");
+        }
+        return new AddressSpace(nextSpaceId++, root, config.cpus());
+    }
+
+    /** Every CPU's counters summed. Exact when no CPU is running. */
+    public Map<CpuCounter, Long> countersTotal() {
+        Map<CpuCounter, Long> totals = new EnumMap<>(CpuCounter.class);
+        for (CpuCounter c : CpuCounter.all()) {
+            long sum = 0;
+            for (Cpu cpu : cpus) {
+                sum += cpu.counters().read(c);
+            }
+            totals.put(c, sum);
+        }
+        return totals;
+    }
+
+    /** Free frames plus referenced frames; equal to the total when frames are conserved. Call when quiescent. */
+    public long framesAccountedQuiescent() {
+        return framePool.freeFramesQuiescent() + frames.framesReferenced();
+    }
+
+    @Override
+    public void close() {
+        memory.close();
+    }
+}

@@ -1,0 +1,209 @@
+package mmsim.config;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Every setting of a simulated machine, each a named constant with its default and documentation,
+ * and an immutable resolved configuration. Unknown keys and invalid values are errors that name the
+ * key and what it allows; cross-setting rules (a TLB's ways must divide its entries into a power-of-two
+ * number of sets) are checked too. The resolved map, defaults included, is what a run writes out.
+ */
+public final class MachineConfig {
+
+    /** Which entry a full TLB set gives up on an insert. */
+    public enum Replacement {
+        /** Least recently used: hits refresh an entry's age. */
+        LRU,
+        /** First in, first out: only the insert sets an entry's age. */
+        FIFO,
+        /** A way drawn from the CPU's seeded generator. */
+        RANDOM;
+
+        @Override
+        public String toString() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    public static final Setting<Integer> CPUS = Setting.intRange("cpus", 2, 1, 1024,
+            "Simulated CPUs. Each is driven by one Java thread at a time and has its own TLB and interrupt inbox.");
+
+    public static final Setting<Long> MEMORY = Setting.bytes("memory", 256L << 20, 64L << 10, 4L << 40, 4096,
+            "Physical memory: real off-heap bytes, divided into 4 KiB frames. Page-table pages are taken from it too.");
+
+    public static final Setting<Integer> PAGE_SIZE = Setting.intRange("page.size", 4096, 4096, 4096,
+            "Page and frame size in bytes. Only 4 KiB pages are modelled.");
+
+    public static final Setting<Integer> TLB_LEVELS = Setting.intRange("tlb.levels", 2, 1, 2,
+            "TLB levels per CPU: 1 (an L1 only) or 2 (an L1 backed by a larger L2, as x86's STLB).");
+
+    public static final Setting<Integer> TLB_L1_ENTRIES = Setting.intRange("tlb.l1.entries", 64, 1, 1 << 16,
+            "Entries of each CPU's first-level TLB (Skylake's L1 dTLB: 64).");
+
+    public static final Setting<Integer> TLB_L1_WAYS = Setting.intRange("tlb.l1.ways", 4, 1, 64,
+            "Associativity of the L1 TLB; entries/ways (the number of sets) must be a power of two (Skylake: 4).");
+
+    public static final Setting<Integer> TLB_L2_ENTRIES = Setting.intRange("tlb.l2.entries", 1536, 1, 1 << 20,
+            "Entries of the second-level TLB when tlb.levels=2 (Skylake's STLB: 1536).");
+
+    public static final Setting<Integer> TLB_L2_WAYS = Setting.intRange("tlb.l2.ways", 12, 1, 64,
+            "Associativity of the L2 TLB; entries/ways must be a power of two (Skylake: 12).");
+
+    public static final Setting<Replacement> TLB_REPLACEMENT = Setting.oneOf("tlb.replacement", Replacement.LRU,
+            Replacement.class, "Which way of a full TLB set an insert replaces.");
+
+    public static final Setting<Boolean> TLB_ASID = Setting.bool("tlb.asid", false,
+            "Tag TLB entries with an address-space id (x86 PCID): a context switch then keeps other spaces' entries.");
+
+    public static final Setting<Integer> FRAMEPOOL_BATCH = Setting.intRange("framepool.batch", 32, 1, 4096,
+            "Frames moved at once between a CPU's frame cache and the global pool; a cache holds at most twice this.");
+
+    public static final Setting<Long> SEED = Setting.anyLong("seed", 1L,
+            "The one seed every random choice of a run derives from (replacement, workloads).");
+
+    /** All settings, in the order they are documented and written out. */
+    public static final List<Setting<?>> SETTINGS = List.of(
+            CPUS, MEMORY, PAGE_SIZE, TLB_LEVELS, TLB_L1_ENTRIES, TLB_L1_WAYS, TLB_L2_ENTRIES, TLB_L2_WAYS,
+            TLB_REPLACEMENT, TLB_ASID, FRAMEPOOL_BATCH, SEED);
+
+    private final Map<Setting<?>, Object> values;
+
+    private MachineConfig(Map<Setting<?>, Object> values) {
+        this.values = values;
+        validate();
+    }
+
+    /** Every setting at its default. */
+    public static MachineConfig defaults() {
+        return parse(Map.of());
+    }
+
+    /**
+     * Resolves {@code overrides} (key → text) over the defaults.
+     *
+     * @throws ConfigException on an unknown key (listing the known ones) or an invalid value
+     */
+    public static MachineConfig parse(Map<String, String> overrides) {
+        Map<Setting<?>, Object> resolved = new LinkedHashMap<>();
+        for (Setting<?> s : SETTINGS) {
+            resolved.put(s, s.defaultValue());
+        }
+        for (Map.Entry<String, String> e : overrides.entrySet()) {
+            Setting<?> setting = find(e.getKey());
+            resolved.put(setting, setting.parse(e.getValue()));
+        }
+        return new MachineConfig(resolved);
+    }
+
+    /** A copy with one more override. */
+    public MachineConfig with(String key, String value) {
+        Map<String, String> all = new LinkedHashMap<>(asStrings());
+        all.put(key, value);
+        return parse(all);
+    }
+
+    /** The setting named {@code key}. */
+    public static Setting<?> find(String key) {
+        for (Setting<?> s : SETTINGS) {
+            if (s.key().equals(key)) {
+                return s;
+            }
+        }
+        throw new ConfigException("unknown setting '" + key + "'; known settings: "
+                + String.join(", ", SETTINGS.stream().map(Setting::key).toList()));
+    }
+
+    @SuppressWarnings("unchecked")
+    public <T> T get(Setting<T> setting) {
+        return (T) values.get(setting);
+    }
+
+    /** Every setting, defaults resolved, as key → text that {@link #parse} reads back. */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    public Map<String, String> asStrings() {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (Map.Entry<Setting<?>, Object> e : values.entrySet()) {
+            Setting s = e.getKey();
+            out.put(s.key(), s.format(e.getValue()));
+        }
+        return Collections.unmodifiableMap(out);
+    }
+
+    public int cpus() {
+        return get(CPUS);
+    }
+
+    public long memoryBytes() {
+        return get(MEMORY);
+    }
+
+    /** Physical frames of {@link #memoryBytes()}. */
+    public int frames() {
+        return (int) (memoryBytes() / get(PAGE_SIZE));
+    }
+
+    public int tlbLevels() {
+        return get(TLB_LEVELS);
+    }
+
+    public int tlbL1Entries() {
+        return get(TLB_L1_ENTRIES);
+    }
+
+    public int tlbL1Ways() {
+        return get(TLB_L1_WAYS);
+    }
+
+    public int tlbL2Entries() {
+        return get(TLB_L2_ENTRIES);
+    }
+
+    public int tlbL2Ways() {
+        return get(TLB_L2_WAYS);
+    }
+
+    public Replacement tlbReplacement() {
+        return get(TLB_REPLACEMENT);
+    }
+
+    public boolean tlbAsid() {
+        return get(TLB_ASID);
+    }
+
+    public int framePoolBatch() {
+        return get(FRAMEPOOL_BATCH);
+    }
+
+    public long seed() {
+        return get(SEED);
+    }
+
+    private void validate() {
+        checkGeometry(TLB_L1_ENTRIES, TLB_L1_WAYS);
+        if (tlbLevels() == 2) {
+            checkGeometry(TLB_L2_ENTRIES, TLB_L2_WAYS);
+        }
+        long maxFrames = Integer.MAX_VALUE;
+        if (memoryBytes() / get(PAGE_SIZE) > maxFrames) {
+            throw new ConfigException(MEMORY.key() + ": at most " + maxFrames + " frames are addressable");
+        }
+    }
+
+    private void checkGeometry(Setting<Integer> entriesSetting, Setting<Integer> waysSetting) {
+        int entries = get(entriesSetting);
+        int ways = get(waysSetting);
+        if (ways > entries || entries % ways != 0 || Integer.bitCount(entries / ways) != 1) {
+            throw new ConfigException(entriesSetting.key() + "=" + entries + " and " + waysSetting.key() + "=" + ways
+                    + " do not fit: " + entriesSetting.key() + " / " + waysSetting.key()
+                    + " (the number of sets) must be a whole power of two");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return asStrings().toString();
+    }
+}

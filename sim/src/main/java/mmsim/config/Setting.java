@@ -1,0 +1,157 @@
+package mmsim.config;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.function.Function;
+
+/**
+ * One named setting of a machine: its key, default, documentation and strict parser.
+ * Parsing never guesses: a value outside what {@link #allowed()} describes is rejected with a
+ * {@link ConfigException} that names the key and the allowed values.
+ *
+ * @param <T> the parsed type
+ */
+public final class Setting<T> {
+    private final String key;
+    private final T defaultValue;
+    private final String doc;
+    private final String allowed;
+    private final Function<String, T> parser;
+    private final Function<T, String> formatter;
+
+    private Setting(String key, T defaultValue, String doc, String allowed, Function<String, T> parser,
+                    Function<T, String> formatter) {
+        this.key = key;
+        this.defaultValue = defaultValue;
+        this.doc = doc;
+        this.allowed = allowed;
+        this.parser = parser;
+        this.formatter = formatter;
+    }
+
+    private Setting(String key, T defaultValue, String doc, String allowed, Function<String, T> parser) {
+        this(key, defaultValue, doc, allowed, parser, String::valueOf);
+    }
+
+    public String key() {
+        return key;
+    }
+
+    public T defaultValue() {
+        return defaultValue;
+    }
+
+    public String doc() {
+        return doc;
+    }
+
+    /** A human description of the values this setting accepts. */
+    public String allowed() {
+        return allowed;
+    }
+
+    /** Parses {@code text}, throwing a {@link ConfigException} that names this key when it is invalid. */
+    public T parse(String text) {
+        Objects.requireNonNull(text, key);
+        String trimmed = text.trim();
+        T value;
+        try {
+            value = parser.apply(trimmed);
+        } catch (RuntimeException e) {
+            value = null;
+        }
+        if (value == null) {
+            throw new ConfigException(key + ": '" + text + "' is not allowed; allowed: " + allowed);
+        }
+        return value;
+    }
+
+    /** Renders a value the way {@link #parse} reads it back. */
+    public String format(T value) {
+        return formatter.apply(value);
+    }
+
+    /** An integer in {@code [min, max]}. */
+    public static Setting<Integer> intRange(String key, int defaultValue, int min, int max, String doc) {
+        return new Setting<>(key, defaultValue, doc, "an integer from " + min + " to " + max, s -> {
+            int v = Integer.parseInt(s);
+            return v >= min && v <= max ? v : null;
+        });
+    }
+
+    /** A power of two in {@code [min, max]}. */
+    public static Setting<Integer> powerOfTwo(String key, int defaultValue, int min, int max, String doc) {
+        return new Setting<>(key, defaultValue, doc, "a power of two from " + min + " to " + max, s -> {
+            int v = Integer.parseInt(s);
+            return v >= min && v <= max && Integer.bitCount(v) == 1 ? v : null;
+        });
+    }
+
+    /** Any signed 64-bit integer (decimal, or hexadecimal with 0x). */
+    public static Setting<Long> anyLong(String key, long defaultValue, String doc) {
+        return new Setting<>(key, defaultValue, doc, "a 64-bit integer (decimal or 0x-hex)", s ->
+                s.startsWith("0x") || s.startsWith("0X") ? Long.parseUnsignedLong(s.substring(2), 16) : Long.parseLong(s));
+    }
+
+    /** {@code true} or {@code false}, nothing else. */
+    public static Setting<Boolean> bool(String key, boolean defaultValue, String doc) {
+        return new Setting<>(key, defaultValue, doc, "true or false", s -> switch (s) {
+            case "true" -> Boolean.TRUE;
+            case "false" -> Boolean.FALSE;
+            default -> null;
+        });
+    }
+
+    /** A byte size such as {@code 4096}, {@code 64KiB}, {@code 256MiB}, {@code 4GiB}, within bounds, a multiple of {@code unit}. */
+    public static Setting<Long> bytes(String key, long defaultValue, long min, long max, long unit, String doc) {
+        String allowed = "a size from " + formatBytes(min) + " to " + formatBytes(max) + ", a multiple of "
+                + formatBytes(unit) + " (suffixes KiB, MiB, GiB, TiB)";
+        return new Setting<>(key, defaultValue, doc, allowed, s -> {
+            long v = parseBytes(s);
+            return v >= min && v <= max && v % unit == 0 ? v : null;
+        }, Setting::formatBytes);
+    }
+
+    /** One of the constants of an enum, by its {@code toString()} name. */
+    public static <E extends Enum<E>> Setting<E> oneOf(String key, E defaultValue, Class<E> type, String doc) {
+        List<String> names = java.util.Arrays.stream(type.getEnumConstants()).map(Object::toString).toList();
+        return new Setting<>(key, defaultValue, doc, "one of " + String.join(", ", names), s -> {
+            for (E e : type.getEnumConstants()) {
+                if (e.toString().equals(s)) {
+                    return e;
+                }
+            }
+            return null;
+        });
+    }
+
+    static long parseBytes(String s) {
+        String t = s.toLowerCase(Locale.ROOT);
+        long scale = 1;
+        String[][] suffixes = {{"tib", "t"}, {"gib", "g"}, {"mib", "m"}, {"kib", "k"}};
+        long[] scales = {1L << 40, 1L << 30, 1L << 20, 1L << 10};
+        for (int i = 0; i < suffixes.length; i++) {
+            for (String suffix : suffixes[i]) {
+                if (t.endsWith(suffix)) {
+                    scale = scales[i];
+                    t = t.substring(0, t.length() - suffix.length()).trim();
+                    i = suffixes.length;
+                    break;
+                }
+            }
+        }
+        return Math.multiplyExact(Long.parseLong(t), scale);
+    }
+
+    static String formatBytes(long v) {
+        String[] units = {"TiB", "GiB", "MiB", "KiB"};
+        long[] scales = {1L << 40, 1L << 30, 1L << 20, 1L << 10};
+        for (int i = 0; i < units.length; i++) {
+            if (v >= scales[i] && v % scales[i] == 0) {
+                return (v / scales[i]) + units[i];
+            }
+        }
+        return Long.toString(v);
+    }
+}

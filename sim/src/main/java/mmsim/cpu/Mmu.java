@@ -1,0 +1,256 @@
+package mmsim.cpu;
+
+import mmsim.mem.PhysicalMemory;
+import mmsim.paging.AddressSpace;
+import mmsim.paging.PageTable;
+import mmsim.paging.Pte;
+import mmsim.stats.CpuCounter;
+import mmsim.stats.SingleWriterCounters;
+
+/**
+ * A CPU's access path: loads and stores of bytes, ints and longs at virtual addresses of the loaded
+ * address space, and bulk copies.
+ *
+ * <p>Each access: poll the interrupt flag (one opaque load) → L1 TLB lookup → on a hit with enough
+ * permission, touch physical memory. Otherwise the slow path: the L2 TLB, then a page walk that sets the
+ * accessed and dirty bits by CAS and fills the TLB; a missing or insufficient translation calls the
+ * {@link PageFaultHandler} and retries. The hit path allocates nothing.
+ *
+ * <p>Contract: used only by the thread executing on its CPU. int and long accesses must be naturally
+ * aligned (so that one never straddles two pages); bulk copies may span pages.
+ */
+public final class Mmu {
+    private static final int LOADS = SingleWriterCounters.slotOf(CpuCounter.LOADS);
+    private static final int STORES = SingleWriterCounters.slotOf(CpuCounter.STORES);
+    private static final int L1_MISSES = SingleWriterCounters.slotOf(CpuCounter.TLB_L1_MISSES);
+    private static final int L2_HITS = SingleWriterCounters.slotOf(CpuCounter.TLB_L2_HITS);
+    private static final int L2_MISSES = SingleWriterCounters.slotOf(CpuCounter.TLB_L2_MISSES);
+    private static final int DIRTY_ASSISTS = SingleWriterCounters.slotOf(CpuCounter.TLB_DIRTY_ASSISTS);
+    private static final int PROTECTION_RECHECKS = SingleWriterCounters.slotOf(CpuCounter.TLB_PROTECTION_RECHECKS);
+    private static final int WALKS = SingleWriterCounters.slotOf(CpuCounter.WALKS);
+    private static final int WALK_LEVELS = SingleWriterCounters.slotOf(CpuCounter.WALK_LEVELS);
+    private static final int AD_CAS_RETRIES = SingleWriterCounters.slotOf(CpuCounter.AD_CAS_RETRIES);
+    private static final int FAULTS_NOT_PRESENT = SingleWriterCounters.slotOf(CpuCounter.FAULTS_NOT_PRESENT);
+    private static final int FAULTS_PROTECTION = SingleWriterCounters.slotOf(CpuCounter.FAULTS_PROTECTION);
+    private static final int TLB_INSERTS = SingleWriterCounters.slotOf(CpuCounter.TLB_INSERTS);
+    private static final int TLB_EVICTIONS = SingleWriterCounters.slotOf(CpuCounter.TLB_EVICTIONS);
+
+    private static final long WRITE_OK = TlbArray.DATA_WRITABLE | TlbArray.DATA_DIRTY;
+    /** Faults in a row for one access after which the handler is taken to be broken. */
+    static final int MAX_FAULTS_PER_ACCESS = 10_000;
+
+    private final Cpu cpu;
+    private final TlbArray l1;
+    private final TlbArray l2;
+    private final long[] counters;
+    private final PhysicalMemory memory;
+    private final PageTable pageTable;
+    private PageFaultHandler faultHandler = PageFaultHandler.UNHANDLED;
+    /** Root table frame of the loaded address space; -1 when none is loaded. */
+    private int root = -1;
+    private int asid;
+
+    Mmu(Cpu cpu, Tlb tlb, SingleWriterCounters counters, PhysicalMemory memory, PageTable pageTable) {
+        this.cpu = cpu;
+        this.l1 = tlb.l1;
+        this.l2 = tlb.l2;
+        this.counters = counters.ownerSlots();
+        this.memory = memory;
+        this.pageTable = pageTable;
+    }
+
+    void setFaultHandler(PageFaultHandler handler) {
+        this.faultHandler = handler;
+    }
+
+    void load(AddressSpace space, int spaceAsid) {
+        this.root = space == null ? -1 : space.root();
+        this.asid = spaceAsid;
+    }
+
+    /** The ASID that the loaded space's TLB entries carry. */
+    public int asid() {
+        return asid;
+    }
+
+    // ---- the access API ----
+
+    public byte loadByte(long va) {
+        return PhysicalMemory.lpByte(translate(va, false));
+    }
+
+    public void storeByte(long va, byte value) {
+        PhysicalMemory.spByte(translate(va, true), value);
+    }
+
+    public int loadInt(long va) {
+        checkAligned(va, 4);
+        return PhysicalMemory.lpInt(translate(va, false));
+    }
+
+    public void storeInt(long va, int value) {
+        checkAligned(va, 4);
+        PhysicalMemory.spInt(translate(va, true), value);
+    }
+
+    public long loadLong(long va) {
+        checkAligned(va, 8);
+        return PhysicalMemory.lpLong(translate(va, false));
+    }
+
+    public void storeLong(long va, long value) {
+        checkAligned(va, 8);
+        PhysicalMemory.spLong(translate(va, true), value);
+    }
+
+    /** Copies {@code length} bytes at {@code va} into {@code target[offset..]}, one page at a time. */
+    public void read(long va, byte[] target, int offset, int length) {
+        java.util.Objects.checkFromIndexSize(offset, length, target.length);
+        while (length > 0) {
+            int chunk = (int) Math.min(length, PhysicalMemory.PAGE_SIZE - (va & PhysicalMemory.PAGE_OFFSET_MASK));
+            long address = translate(va, false);
+            PhysicalMemory.copy(null, address, target, sun.misc.Unsafe.ARRAY_BYTE_BASE_OFFSET + (long) offset, chunk);
+            va += chunk;
+            offset += chunk;
+            length -= chunk;
+        }
+    }
+
+    /** Copies {@code source[offset..offset+length)} to {@code va}, one page at a time. */
+    public void write(long va, byte[] source, int offset, int length) {
+        java.util.Objects.checkFromIndexSize(offset, length, source.length);
+        while (length > 0) {
+            int chunk = (int) Math.min(length, PhysicalMemory.PAGE_SIZE - (va & PhysicalMemory.PAGE_OFFSET_MASK));
+            long address = translate(va, true);
+            PhysicalMemory.copy(source, sun.misc.Unsafe.ARRAY_BYTE_BASE_OFFSET + (long) offset, null, address, chunk);
+            va += chunk;
+            offset += chunk;
+            length -= chunk;
+        }
+    }
+
+    private static void checkAligned(long va, int size) {
+        if ((va & (size - 1)) != 0) {
+            throw new MisalignedAccessException(va, size);
+        }
+    }
+
+    /**
+     * The host address that {@code va} translates to for a load or a store, faulting as needed. Counts
+     * the access. Pending interrupts are handled first: an access is an interrupt boundary.
+     */
+    public long translate(long va, boolean write) {
+        cpu.pollInterrupts();
+        counters[write ? STORES : LOADS]++;
+        long vpn = va >>> PhysicalMemory.PAGE_SHIFT;
+        long tag = TlbArray.tag(asid, vpn);
+        // a VPN beyond 35 bits is outside user space; it must not alias into the ASID bits of the tag
+        if ((vpn & ~(TlbArray.VPN_MASK >>> 1)) == 0) {
+            int i = l1.lookup(vpn, tag);
+            if (i >= 0) {
+                long d = l1.data[i];
+                if (!write || (d & WRITE_OK) == WRITE_OK) {
+                    return (d & TlbArray.DATA_ADDRESS_MASK) | (va & PhysicalMemory.PAGE_OFFSET_MASK);
+                }
+                counters[(d & TlbArray.DATA_WRITABLE) != 0 ? DIRTY_ASSISTS : PROTECTION_RECHECKS]++;
+                return translateSlowPath(va, vpn, tag, write, false);
+            }
+        }
+        return translateSlowPath(va, vpn, tag, write, true);
+    }
+
+    private long translateSlowPath(long va, long vpn, long tag, boolean write, boolean l1Miss) {
+        if (l1Miss) {
+            counters[L1_MISSES]++;
+            if (l2 != null && PageTable.isUserAddress(va)) {
+                int j = l2.lookup(vpn, tag);
+                if (j >= 0 && (!write || (l2.data[j] & WRITE_OK) == WRITE_OK)) {
+                    counters[L2_HITS]++;
+                    fillL1(vpn, tag, l2.data[j], l2.frames[j]);
+                    return (l2.data[j] & TlbArray.DATA_ADDRESS_MASK) | (va & PhysicalMemory.PAGE_OFFSET_MASK);
+                }
+            }
+            if (l2 != null) {
+                counters[L2_MISSES]++;
+            }
+        }
+        for (int faults = 0; ; ) {
+            long address = walkAndFill(va, vpn, tag, write);
+            if (address != 0) {
+                return address;
+            }
+            if (++faults > MAX_FAULTS_PER_ACCESS) {
+                throw new IllegalStateException("cpu " + cpu.id() + ": " + MAX_FAULTS_PER_ACCESS
+                        + " faults in a row at 0x" + Long.toHexString(va) + "; the fault handler does not resolve them");
+            }
+        }
+    }
+
+    /**
+     * Walks the page table for {@code va}. On success sets A (and D for a store), fills the TLB and
+     * returns the host address. On a fault calls the handler and returns 0 (the caller retries).
+     */
+    private long walkAndFill(long va, long vpn, long tag, boolean write) {
+        if (root < 0 || !PageTable.isUserAddress(va)) {
+            fault(va, write, FaultKind.NOT_PRESENT);
+            return 0;
+        }
+        counters[WALKS]++;
+        int table = root;
+        long writable = Pte.WRITABLE;
+        for (int level = PageTable.LEVELS - 1; level > 0; level--) {
+            counters[WALK_LEVELS]++;
+            long link = PhysicalMemory.laLong(pageTable.slotAddress(table, PageTable.index(va, level)));
+            if (!Pte.isPresent(link)) {
+                fault(va, write, FaultKind.NOT_PRESENT);
+                return 0;
+            }
+            writable &= link;
+            table = Pte.frame(link);
+        }
+        counters[WALK_LEVELS]++;
+        long slot = pageTable.slotAddress(table, PageTable.index(va, 0));
+        while (true) {
+            long pte = PhysicalMemory.laLong(slot);
+            if (!Pte.isPresent(pte)) {
+                fault(va, write, FaultKind.NOT_PRESENT);
+                return 0;
+            }
+            boolean effectiveWritable = (pte & writable) != 0;
+            if (write && !effectiveWritable) {
+                fault(va, write, FaultKind.PROTECTION);
+                return 0;
+            }
+            long updated = pte | Pte.ACCESSED | (write ? Pte.DIRTY : 0);
+            // CAS: the A/D update must not overwrite a concurrent change of the entry (a write-protect, a remap)
+            if (updated != pte && !PhysicalMemory.casLong(slot, pte, updated)) {
+                counters[AD_CAS_RETRIES]++;
+                continue;
+            }
+            int frame = Pte.frame(updated);
+            long dataWord = memory.frameAddress(frame)
+                    | (effectiveWritable ? TlbArray.DATA_WRITABLE : 0)
+                    | (Pte.isDirty(updated) ? TlbArray.DATA_DIRTY : 0);
+            fillL1(vpn, tag, dataWord, frame);
+            if (l2 != null) {
+                counters[TLB_INSERTS]++;
+                if (l2.insert(vpn, tag, dataWord, frame)) {
+                    counters[TLB_EVICTIONS]++;
+                }
+            }
+            return (dataWord & TlbArray.DATA_ADDRESS_MASK) | (va & PhysicalMemory.PAGE_OFFSET_MASK);
+        }
+    }
+
+    private void fillL1(long vpn, long tag, long dataWord, int frame) {
+        counters[TLB_INSERTS]++;
+        if (l1.insert(vpn, tag, dataWord, frame)) {
+            counters[TLB_EVICTIONS]++;
+        }
+    }
+
+    private void fault(long va, boolean write, FaultKind kind) {
+        counters[kind == FaultKind.NOT_PRESENT ? FAULTS_NOT_PRESENT : FAULTS_PROTECTION]++;
+        faultHandler.handlePageFault(cpu, va, write, kind);
+    }
+}

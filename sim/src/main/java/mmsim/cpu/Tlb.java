@@ -1,0 +1,98 @@
+package mmsim.cpu;
+
+import mmsim.config.MachineConfig;
+
+/**
+ * A CPU's TLB: an L1 array, optionally backed by a larger L2 (non-inclusive: a walk fills both, an L2 hit
+ * refills the L1), tagged with an ASID when the machine has them (else every entry carries ASID 0).
+ *
+ * <p>Contract: owned by one CPU. Lookups and inserts happen only on the thread executing on that CPU;
+ * {@link #invalidatePage}, {@link #invalidateAsid} and {@link #flushAll} are also safe from another thread
+ * (a hardware-broadcast invalidation), racing the owner's lookups.
+ */
+public final class Tlb {
+    /** Largest ASID a TLB can tag. */
+    public static final int MAX_ASID = TlbArray.MAX_ASIDS - 1;
+
+    final TlbArray l1;
+    final TlbArray l2;
+
+    public Tlb(MachineConfig config, long seed) {
+        this.l1 = new TlbArray(config.tlbL1Entries(), config.tlbL1Ways(), config.tlbReplacement(), seed);
+        this.l2 = config.tlbLevels() == 2
+                ? new TlbArray(config.tlbL2Entries(), config.tlbL2Ways(), config.tlbReplacement(), seed * 31 + 7)
+                : null;
+    }
+
+    /** The modelled tag of page {@code vpn} in address space {@code asid}. */
+    public static long tag(int asid, long vpn) {
+        return TlbArray.tag(asid, vpn);
+    }
+
+    public int levels() {
+        return l2 == null ? 1 : 2;
+    }
+
+    /** Whether the L1 holds a translation for ({@code asid}, {@code vpn}); does not age the entry. */
+    public boolean l1Contains(int asid, long vpn) {
+        return probe(l1, TlbArray.tag(asid, vpn), vpn) >= 0;
+    }
+
+    /** Whether the L2 holds a translation for ({@code asid}, {@code vpn}); false without an L2. */
+    public boolean l2Contains(int asid, long vpn) {
+        return l2 != null && probe(l2, TlbArray.tag(asid, vpn), vpn) >= 0;
+    }
+
+    /** Whether any level holds a translation for ({@code asid}, {@code vpn}). */
+    public boolean contains(int asid, long vpn) {
+        return l1Contains(asid, vpn) || l2Contains(asid, vpn);
+    }
+
+    /** The frame that the L1 or L2 maps ({@code asid}, {@code vpn}) to, or -1. */
+    public int cachedFrame(int asid, long vpn) {
+        long tag = TlbArray.tag(asid, vpn);
+        int i = probe(l1, tag, vpn);
+        if (i >= 0) {
+            return l1.frames[i];
+        }
+        if (l2 != null && (i = probe(l2, tag, vpn)) >= 0) {
+            return l2.frames[i];
+        }
+        return -1;
+    }
+
+    private static int probe(TlbArray a, long tag, long vpn) {
+        int base = ((int) vpn & a.setMask) * a.ways;
+        for (int way = 0; way < a.ways; way++) {
+            if (a.tagAt(base + way) == tag) {
+                return base + way;
+            }
+        }
+        return -1;
+    }
+
+    /** Drops the translation of one page from every level. Returns whether any level held it. */
+    public boolean invalidatePage(int asid, long vpn) {
+        long tag = TlbArray.tag(asid, vpn);
+        boolean hit = l1.invalidate(vpn, tag);
+        if (l2 != null) {
+            hit |= l2.invalidate(vpn, tag);
+        }
+        return hit;
+    }
+
+    /** Drops every translation tagged {@code asid}. Returns the number of entries dropped. */
+    public int invalidateAsid(int asid) {
+        return l1.invalidateAsid(asid) + (l2 == null ? 0 : l2.invalidateAsid(asid));
+    }
+
+    /** Drops every translation. Returns the number of entries dropped. */
+    public int flushAll() {
+        return l1.flushAll() + (l2 == null ? 0 : l2.flushAll());
+    }
+
+    /** Valid entries in the L1 and L2 together. */
+    public int validEntries() {
+        return l1.validEntries() + (l2 == null ? 0 : l2.validEntries());
+    }
+}

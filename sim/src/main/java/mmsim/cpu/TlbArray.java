@@ -1,0 +1,214 @@
+package mmsim.cpu;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+import mmsim.config.MachineConfig.Replacement;
+
+/**
+ * One level of a TLB: {@code sets × ways} entries, set-associative, with a replacement policy.
+ *
+ * <p>An entry is three words at index {@code set·ways + way}: a tag ({@code VALID | asid << 36 | vpn};
+ * 0 is an invalid entry), a data word (the frame's page-aligned host address | {@link #DATA_WRITABLE} |
+ * {@link #DATA_DIRTY}) and the frame number. Only the tag decides validity, so invalidating an entry is
+ * one store.
+ *
+ * <p>A way predictor ({@code wayHint}, indexed by low VPN bits) lets a hit read one tag instead of
+ * scanning the set. It is only a hint, verified against the tag, so the modelled TLB (its hits, misses
+ * and evictions) is exactly that of the set-associative structure.
+ *
+ * <p>Concurrency: the owning CPU's thread does every lookup and insert. Tags are read with opaque loads
+ * (a loop of accesses cannot hoist them) and written with release stores, so a remote invalidation
+ * (hardware broadcast) may clear a tag with a volatile store or CAS at any time; ages, data and hints are
+ * owner-only plain fields.
+ */
+final class TlbArray {
+    static final long VALID = 1L << 63;
+    static final int ASID_SHIFT = 36;
+    static final long VPN_MASK = (1L << ASID_SHIFT) - 1;
+    static final int MAX_ASIDS = 1 << 12;
+    static final long DATA_WRITABLE = 1L;
+    static final long DATA_DIRTY = 1L << 1;
+    static final long DATA_ADDRESS_MASK = ~0xFFFL;
+
+    private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
+
+    final int sets;
+    final int ways;
+    final int setMask;
+    final long[] tags;
+    final long[] data;
+    final int[] frames;
+    private final long[] ages;
+    private final byte[] wayHint;
+    private final int hintMask;
+    private final Replacement replacement;
+    private final boolean ageOnHit;
+    private long clock;
+    private long random;
+
+    TlbArray(int entries, int ways, Replacement replacement, long seed) {
+        if (entries % ways != 0 || Integer.bitCount(entries / ways) != 1) {
+            throw new IllegalArgumentException("entries/ways must be a power of two: " + entries + "/" + ways);
+        }
+        if (ways > 127) {
+            throw new IllegalArgumentException("at most 127 ways: " + ways);
+        }
+        this.sets = entries / ways;
+        this.ways = ways;
+        this.setMask = sets - 1;
+        this.tags = new long[entries];
+        this.data = new long[entries];
+        this.frames = new int[entries];
+        this.ages = new long[entries];
+        int hints = Integer.highestOneBit(Math.max(entries * 4 - 1, 1)) << 1;
+        this.wayHint = new byte[hints];
+        this.hintMask = hints - 1;
+        this.replacement = replacement;
+        this.ageOnHit = replacement == Replacement.LRU;
+        this.random = seed == 0 ? 0x9E3779B97F4A7C15L : seed;
+    }
+
+    int entries() {
+        return tags.length;
+    }
+
+    static long tag(int asid, long vpn) {
+        return VALID | ((long) asid << ASID_SHIFT) | vpn;
+    }
+
+    long tagAt(int index) {
+        // opaque: a remote invalidation's store becomes visible here, and a lookup loop cannot hoist the load
+        return (long) LONGS.getOpaque(tags, index);
+    }
+
+    /** The index of the entry holding {@code tag} for page {@code vpn}, or -1. Ages the entry on a hit under LRU. */
+    int lookup(long vpn, long tag) {
+        int v = (int) vpn;
+        int base = (v & setMask) * ways;
+        int hinted = base + wayHint[v & hintMask];
+        if (tagAt(hinted) == tag) {
+            if (ageOnHit) {
+                ages[hinted] = ++clock;
+            }
+            return hinted;
+        }
+        return lookupSlowPath(v, base, tag);
+    }
+
+    private int lookupSlowPath(int v, int base, long tag) {
+        for (int way = 0; way < ways; way++) {
+            int i = base + way;
+            if (tagAt(i) == tag) {
+                wayHint[v & hintMask] = (byte) way;
+                if (ageOnHit) {
+                    ages[i] = ++clock;
+                }
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * Inserts or replaces the entry for {@code tag}. Returns true when a different valid entry was
+     * evicted to make room.
+     */
+    boolean insert(long vpn, long tag, long dataWord, int frame) {
+        int v = (int) vpn;
+        int base = (v & setMask) * ways;
+        int victim = -1;
+        int firstInvalid = -1;
+        for (int way = 0; way < ways; way++) {
+            long t = tagAt(base + way);
+            if (t == tag) {
+                victim = base + way;
+                break;
+            }
+            if (t == 0 && firstInvalid < 0) {
+                firstInvalid = base + way;
+            }
+        }
+        boolean evicted = false;
+        if (victim < 0) {
+            if (firstInvalid >= 0) {
+                victim = firstInvalid;
+            } else {
+                victim = chooseVictim(base);
+                evicted = true;
+            }
+        }
+        data[victim] = dataWord;
+        frames[victim] = frame;
+        ages[victim] = ++clock;
+        wayHint[v & hintMask] = (byte) (victim - base);
+        // release: the data word is written before the tag that makes the entry valid
+        LONGS.setRelease(tags, victim, tag);
+        return evicted;
+    }
+
+    private int chooseVictim(int base) {
+        if (replacement == Replacement.RANDOM) {
+            long x = random;
+            x ^= x << 13;
+            x ^= x >>> 7;
+            x ^= x << 17;
+            random = x;
+            return base + (int) Long.remainderUnsigned(x, ways);
+        }
+        int oldest = base;
+        for (int way = 1; way < ways; way++) {
+            if (ages[base + way] < ages[oldest]) {
+                oldest = base + way;
+            }
+        }
+        return oldest;
+    }
+
+    /** Invalidates the entry for {@code tag}, if present. Returns whether one was. */
+    boolean invalidate(long vpn, long tag) {
+        int base = ((int) vpn & setMask) * ways;
+        for (int way = 0; way < ways; way++) {
+            int i = base + way;
+            // CAS: a concurrent insert into this way by the owner must not be wiped by a remote invalidation
+            if (tagAt(i) == tag && LONGS.compareAndSet(tags, i, tag, 0L)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Invalidates every entry tagged with {@code asid}. Returns how many were valid. */
+    int invalidateAsid(int asid) {
+        int n = 0;
+        for (int i = 0; i < tags.length; i++) {
+            long t = tagAt(i);
+            if (t != 0 && (int) ((t & ~VALID) >>> ASID_SHIFT) == asid && LONGS.compareAndSet(tags, i, t, 0L)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** Invalidates every entry. Returns how many were valid. */
+    int flushAll() {
+        int n = 0;
+        for (int i = 0; i < tags.length; i++) {
+            if (tagAt(i) != 0) {
+                LONGS.setVolatile(tags, i, 0L);
+                n++;
+            }
+        }
+        return n;
+    }
+
+    int validEntries() {
+        int n = 0;
+        for (int i = 0; i < tags.length; i++) {
+            if (tagAt(i) != 0) {
+                n++;
+            }
+        }
+        return n;
+    }
+}

@@ -1,0 +1,169 @@
+package mmsim.mem;
+
+/**
+ * The physical frame allocator: lock-free, with a cache per CPU in front of a global pool, in the shape
+ * of Linux's per-CPU page lists.
+ *
+ * <p>Contract: {@link #allocate(int)} and {@link #free(int, int)} with a CPU index may be called only by
+ * the thread executing on that CPU (one at a time, hand-offs ordered by the scheduler), so a cache needs
+ * no atomics on its fast path. A cache refills from the global pool, and drains to it, a batch at a
+ * time. Threads that are not executing on a CPU (set-up, tools, tests) use {@link #allocateGlobal()} and
+ * {@link #freeGlobal(int)}, which go to the global pool directly.
+ *
+ * <p>Running out is a result, not an exception: {@link #NO_FRAME}. Frames sitting in other CPUs'
+ * caches are not stolen (as in Linux before {@code drain_all_pages}); a kernel that wants the last
+ * frames asks each CPU to {@link #drainCache(int)} first. Conservation, free + in use = total, can be
+ * checked with {@link #freeFramesQuiescent()} whenever no CPU is allocating.
+ */
+public final class FramePool {
+    /** Returned when no frame is available. */
+    public static final int NO_FRAME = -1;
+    /** The CPU index of a caller not executing on any CPU: it uses the global pool directly. */
+    public static final int NO_CPU = -1;
+
+    private final int frames;
+    private final int batch;
+    private final GlobalFrameStack global;
+    private final PerCpuFrameCache[] caches;
+
+    /**
+     * @param frames every frame, 0 to frames-1, starts free
+     * @param cpus   one cache per CPU
+     * @param batch  frames moved per refill or drain; a cache holds at most {@code 2 × batch}
+     */
+    public FramePool(int frames, int cpus, int batch) {
+        if (frames <= 0 || cpus <= 0 || batch <= 0) {
+            throw new IllegalArgumentException("frames, cpus and batch must be positive");
+        }
+        this.frames = frames;
+        this.batch = batch;
+        this.global = new GlobalFrameStack(frames);
+        this.caches = new PerCpuFrameCache[cpus];
+        for (int i = 0; i < cpus; i++) {
+            caches[i] = new PerCpuFrameCache(2 * batch);
+        }
+        // Push in descending chain order so the lowest frames are handed out first: easier to read in traces.
+        int[] next = global.nextInChain;
+        for (int start = ((frames - 1) / batch) * batch; start >= 0; start -= batch) {
+            int end = Math.min(start + batch, frames);
+            for (int f = start; f < end - 1; f++) {
+                next[f] = f + 1;
+            }
+            next[end - 1] = GlobalFrameStack.NONE;
+            global.pushChain(start, end - start);
+        }
+    }
+
+    public int frames() {
+        return frames;
+    }
+
+    public int cpus() {
+        return caches.length;
+    }
+
+    /**
+     * A free frame for the thread executing on {@code cpu} (or {@link #NO_CPU}), or {@link #NO_FRAME}.
+     * The frame's contents are undefined.
+     */
+    public int allocate(int cpu) {
+        if (cpu == NO_CPU) {
+            return allocateGlobal();
+        }
+        PerCpuFrameCache cache = caches[cpu];
+        int count = cache.count;
+        if (count > 0) {
+            cache.count = count - 1;
+            return cache.frames[count - 1];
+        }
+        return refillAndAllocate(cache);
+    }
+
+    /** Returns {@code frame} to {@code cpu}'s cache. The frame must be allocated and no longer referenced. */
+    public void free(int cpu, int frame) {
+        if (cpu == NO_CPU) {
+            freeGlobal(frame);
+            return;
+        }
+        PerCpuFrameCache cache = caches[cpu];
+        int count = cache.count;
+        if (count == cache.frames.length) {
+            drain(cache, batch);
+            count = cache.count;
+        }
+        cache.frames[count] = frame;
+        cache.count = count + 1;
+    }
+
+    /** A free frame taken from the global pool by a thread not executing on a CPU, or {@link #NO_FRAME}. */
+    public int allocateGlobal() {
+        int chain = global.popChain();
+        if (chain == GlobalFrameStack.NONE) {
+            return NO_FRAME;
+        }
+        int length = global.lengthOf(chain);
+        if (length > 1) {
+            global.pushChain(global.nextInChain[chain], length - 1);
+        }
+        return chain;
+    }
+
+    /** Returns a frame to the global pool from a thread not executing on a CPU. */
+    public void freeGlobal(int frame) {
+        global.nextInChain[frame] = GlobalFrameStack.NONE;
+        global.pushChain(frame, 1);
+    }
+
+    /** Moves every frame of {@code cpu}'s cache to the global pool. Call on that CPU, or at a quiescent point. */
+    public void drainCache(int cpu) {
+        PerCpuFrameCache cache = caches[cpu];
+        if (cache.count > 0) {
+            drain(cache, cache.count);
+        }
+    }
+
+    /** Frames in {@code cpu}'s cache (its owner's view). */
+    public int cachedFrames(int cpu) {
+        return caches[cpu].count;
+    }
+
+    /** Free frames, global pool and caches together. Exact only while no CPU allocates or frees. */
+    public long freeFramesQuiescent() {
+        long n = global.countQuiescent();
+        for (PerCpuFrameCache cache : caches) {
+            n += cache.count;
+        }
+        return n;
+    }
+
+    private int refillAndAllocate(PerCpuFrameCache cache) {
+        int chain = global.popChain();
+        if (chain == GlobalFrameStack.NONE) {
+            return NO_FRAME;
+        }
+        int length = global.lengthOf(chain);
+        int[] next = global.nextInChain;
+        int[] slots = cache.frames;
+        int f = chain;
+        // The first frame of the chain is handed out; the rest fill the cache.
+        for (int i = 0; i < length - 1; i++) {
+            f = next[f];
+            slots[i] = f;
+        }
+        cache.count = length - 1;
+        return chain;
+    }
+
+    private void drain(PerCpuFrameCache cache, int n) {
+        int[] slots = cache.frames;
+        int[] next = global.nextInChain;
+        int top = cache.count;
+        int first = slots[top - n];
+        for (int i = top - n; i < top - 1; i++) {
+            next[slots[i]] = slots[i + 1];
+        }
+        next[slots[top - 1]] = GlobalFrameStack.NONE;
+        cache.count = top - n;
+        global.pushChain(first, n);
+    }
+}

@@ -1,0 +1,81 @@
+package mmsim.mem;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The global free-frame pool: a lock-free Treiber stack whose elements are chains of frames, so that a
+ * CPU moves a whole batch with one CAS.
+ *
+ * <p>Layout: a chain is linked through {@code nextInChain[frame]}; its head frame records the chain's
+ * length in {@code chainLength[head]} and the next chain on the stack in {@code nextChain[head]}. The
+ * stack's head word packs a 32-bit version tag with (head frame + 1), so a pop that read a head which
+ * was popped and pushed again meanwhile fails its CAS instead of corrupting the stack (ABA).
+ *
+ * <p>Ordering: a pusher writes the chain's links with plain stores, then publishes it with the CAS on
+ * {@code head} (volatile: release); a popper's volatile read of {@code head} (acquire) makes those links
+ * visible. A popper may read {@code nextChain} of a head that another thread is re-linking; the tag
+ * check rejects that CAS, so the racy read is harmless.
+ */
+final class GlobalFrameStack {
+    static final int NONE = -1;
+    private static final long SLOT_MASK = 0xFFFF_FFFFL;
+
+    final int[] nextInChain;
+    private final int[] chainLength;
+    private final int[] nextChain;
+    private final AtomicLong head = new AtomicLong(0);
+
+    GlobalFrameStack(int frames) {
+        this.nextInChain = new int[frames];
+        this.chainLength = new int[frames];
+        this.nextChain = new int[frames];
+    }
+
+    /** Pushes a chain already linked through {@link #nextInChain}, starting at {@code first}. */
+    void pushChain(int first, int length) {
+        chainLength[first] = length;
+        while (true) {
+            long h = head.get();
+            nextChain[first] = (int) (h & SLOT_MASK) - 1;
+            long update = nextTag(h) | (first + 1L);
+            if (head.compareAndSet(h, update)) {
+                return;
+            }
+            Thread.onSpinWait();
+        }
+    }
+
+    /** Pops a whole chain; returns its head frame (its length is {@link #lengthOf}), or {@link #NONE}. */
+    int popChain() {
+        while (true) {
+            long h = head.get();
+            int first = (int) (h & SLOT_MASK) - 1;
+            if (first == NONE) {
+                return NONE;
+            }
+            int below = nextChain[first];
+            if (head.compareAndSet(h, nextTag(h) | (below + 1L))) {
+                return first;
+            }
+            Thread.onSpinWait();
+        }
+    }
+
+    /** The length of a chain this thread popped. */
+    int lengthOf(int chainHead) {
+        return chainLength[chainHead];
+    }
+
+    /** Free frames on the stack; exact only at a quiescent point. */
+    long countQuiescent() {
+        long n = 0;
+        for (int c = (int) (head.get() & SLOT_MASK) - 1; c != NONE; c = nextChain[c]) {
+            n += chainLength[c];
+        }
+        return n;
+    }
+
+    private static long nextTag(long h) {
+        return ((h >>> 32) + 1) << 32;
+    }
+}

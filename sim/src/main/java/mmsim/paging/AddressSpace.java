@@ -1,0 +1,221 @@
+package mmsim.paging;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+import mmsim.mem.PhysicalMemory;
+
+/**
+ * An address space (Linux's {@code mm_struct}): a page-table root, the VMAs that say what may be mapped,
+ * the set of CPUs that may cache its translations, and its TLB generation.
+ *
+ * <p>Concurrency contract: the VMA list is an immutable sorted array published through a volatile
+ * field, so {@link #findVma} is lock-free for fault handlers; changes ({@link #map}, {@link #unmap},
+ * {@link #protect}) are serialized among themselves. Keeping the page tables consistent with a change
+ * (clearing entries, shooting down TLBs) is the kernel's job, done under its own lock.
+ */
+public final class AddressSpace {
+    /** Where {@link #map(long, int)} starts looking for room: above the first 256 MiB, like a typical mmap base. */
+    public static final long MMAP_BASE = 0x1000_0000L;
+
+    private final int id;
+    private final int root;
+    private final CpuMask cpuMask;
+    private final AtomicLong tlbGeneration = new AtomicLong();
+    private volatile int asid;
+    private volatile Vma[] vmas = new Vma[0];
+
+    /**
+     * @param id   an identifier for reports
+     * @param root a zeroed, claimed table frame ({@link PageTable#allocateTable})
+     * @param cpus CPUs of the machine, for the cpumask
+     */
+    public AddressSpace(int id, int root, int cpus) {
+        this.id = id;
+        this.root = root;
+        this.cpuMask = new CpuMask(cpus);
+    }
+
+    public int id() {
+        return id;
+    }
+
+    /** The root (PML4) table frame. */
+    public int root() {
+        return root;
+    }
+
+    public CpuMask cpuMask() {
+        return cpuMask;
+    }
+
+    /** The TLB generation: incremented by every flush request for this space (Linux's {@code tlb_gen}). */
+    public AtomicLong tlbGeneration() {
+        return tlbGeneration;
+    }
+
+    /** The address-space identifier its TLB entries are tagged with (0 when ASIDs are off). */
+    public int asid() {
+        return asid;
+    }
+
+    public void setAsid(int asid) {
+        this.asid = asid;
+    }
+
+    /** The VMA containing {@code va}, or null. Lock-free. */
+    public Vma findVma(long va) {
+        Vma[] list = vmas;
+        int lo = 0;
+        int hi = list.length - 1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            Vma v = list[mid];
+            if (va < v.start()) {
+                hi = mid - 1;
+            } else if (va >= v.end()) {
+                lo = mid + 1;
+            } else {
+                return v;
+            }
+        }
+        return null;
+    }
+
+    /** A snapshot of every VMA, in address order. */
+    public List<Vma> vmas() {
+        return List.of(vmas);
+    }
+
+    /**
+     * Maps {@code length} bytes (rounded up to pages) at the lowest free address at or above
+     * {@link #MMAP_BASE}; returns the start.
+     */
+    public synchronized long map(long length, int protection) {
+        long bytes = pageRound(length);
+        long candidate = MMAP_BASE;
+        for (Vma v : vmas) {
+            if (v.end() <= candidate) {
+                continue;
+            }
+            if (v.start() - candidate >= bytes) {
+                break;
+            }
+            candidate = v.end();
+        }
+        if (candidate + bytes > PageTable.USER_VA_LIMIT) {
+            throw new IllegalStateException("no room for " + bytes + " bytes in the user address space");
+        }
+        insert(new Vma(candidate, candidate + bytes, protection));
+        return candidate;
+    }
+
+    /** Maps {@code [start, start + length)}, which must not overlap an existing VMA. */
+    public synchronized void mapFixed(long start, long length, int protection) {
+        long end = start + pageRound(length);
+        checkUserRange(start, end);
+        for (Vma v : vmas) {
+            if (v.start() < end && start < v.end()) {
+                throw new IllegalArgumentException("[0x" + Long.toHexString(start) + ", 0x" + Long.toHexString(end)
+                        + ") overlaps " + v);
+            }
+        }
+        insert(new Vma(start, end, protection));
+    }
+
+    /**
+     * Removes {@code [start, start + length)} from every VMA, splitting those it cuts. Returns the
+     * ranges that were mapped (the pages whose translations the kernel must now remove).
+     */
+    public synchronized List<Vma> unmap(long start, long length) {
+        long end = start + pageRound(length);
+        checkUserRange(start, end);
+        List<Vma> kept = new ArrayList<>();
+        List<Vma> removed = new ArrayList<>();
+        for (Vma v : vmas) {
+            if (v.end() <= start || v.start() >= end) {
+                kept.add(v);
+                continue;
+            }
+            if (v.start() < start) {
+                kept.add(v.withRange(v.start(), start));
+            }
+            if (v.end() > end) {
+                kept.add(v.withRange(end, v.end()));
+            }
+            removed.add(v.withRange(Math.max(v.start(), start), Math.min(v.end(), end)));
+        }
+        vmas = kept.toArray(new Vma[0]);
+        return removed;
+    }
+
+    /**
+     * Sets the protection of the mapped parts of {@code [start, start + length)}, splitting VMAs at the
+     * edges. Returns the ranges whose protection changed, each with its old protection.
+     */
+    public synchronized List<Vma> protect(long start, long length, int protection) {
+        long end = start + pageRound(length);
+        checkUserRange(start, end);
+        List<Vma> result = new ArrayList<>();
+        List<Vma> changed = new ArrayList<>();
+        for (Vma v : vmas) {
+            if (v.end() <= start || v.start() >= end || v.protection() == protection) {
+                result.add(v);
+                continue;
+            }
+            long s = Math.max(v.start(), start);
+            long e = Math.min(v.end(), end);
+            if (v.start() < s) {
+                result.add(v.withRange(v.start(), s));
+            }
+            result.add(new Vma(s, e, protection));
+            if (v.end() > e) {
+                result.add(v.withRange(e, v.end()));
+            }
+            changed.add(new Vma(s, e, v.protection()));
+        }
+        vmas = result.toArray(new Vma[0]);
+        return changed;
+    }
+
+    /** Replaces the VMA list wholesale (fork copies its parent's). */
+    public synchronized void copyVmasFrom(AddressSpace other) {
+        vmas = other.vmas;
+    }
+
+    private void insert(Vma vma) {
+        Vma[] old = vmas;
+        Vma[] next = new Vma[old.length + 1];
+        int i = 0;
+        while (i < old.length && old[i].start() < vma.start()) {
+            next[i] = old[i];
+            i++;
+        }
+        next[i] = vma;
+        System.arraycopy(old, i, next, i + 1, old.length - i);
+        vmas = next;
+    }
+
+    private static long pageRound(long length) {
+        if (length <= 0) {
+            throw new IllegalArgumentException("length must be positive: " + length);
+        }
+        return (length + PhysicalMemory.PAGE_OFFSET_MASK) & ~PhysicalMemory.PAGE_OFFSET_MASK;
+    }
+
+    private static void checkUserRange(long start, long end) {
+        if ((start & PhysicalMemory.PAGE_OFFSET_MASK) != 0) {
+            throw new IllegalArgumentException("start 0x" + Long.toHexString(start) + " is not page-aligned");
+        }
+        if (start < 0 || end > PageTable.USER_VA_LIMIT || end <= start) {
+            throw new IllegalArgumentException("[0x" + Long.toHexString(start) + ", 0x" + Long.toHexString(end)
+                    + ") is not inside user space");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "AddressSpace#" + id + "(root=" + root + ", asid=" + asid + ", cpus=" + cpuMask + ")";
+    }
+}

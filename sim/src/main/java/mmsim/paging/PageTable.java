@@ -1,0 +1,234 @@
+package mmsim.paging;
+
+import mmsim.mem.FrameMetadata;
+import mmsim.mem.FramePool;
+import mmsim.mem.PhysicalMemory;
+
+/**
+ * Four-level, 512-entry page tables for 48-bit virtual addresses and 4 KiB pages, stored in frames of
+ * physical memory like any other page. Stateless beyond the memory it works on: a tree is named by its
+ * root frame.
+ *
+ * <p>Levels are numbered as the walk descends: 3 (PML4), 2 (PDPT), 1 (PD), 0 (PT, the leaf level).
+ * A table frame's reference count counts the tables that link to it (1, or more when on-demand fork
+ * shares a leaf table).
+ *
+ * <p>Concurrency contract:
+ * <ul>
+ *   <li>Every entry is read with an acquire load ({@code laLong}) and changed by CAS, so a reader sees
+ *       an entry either before or after any update, never torn.</li>
+ *   <li>A new table is zeroed with plain stores and linked with a CAS from empty (the CAS is a release),
+ *       so a walker that reads the link with an acquire load sees a fully zeroed table. The loser of the
+ *       CAS returns its frame and descends into the winner's table: each table is installed exactly once.</li>
+ *   <li>Nothing here frees tables that a concurrent walker may be descending; the kernel removes tables
+ *       only when no CPU can walk them.</li>
+ * </ul>
+ * Slots are named by host address ({@code long}); {@link #NO_SLOT} (0) means none.
+ */
+public final class PageTable {
+    public static final int LEVELS = 4;
+    public static final int ENTRIES = 512;
+    public static final int VA_BITS = 48;
+    /** User space: [0, 2^47), the lower canonical half. */
+    public static final long USER_VA_LIMIT = 1L << (VA_BITS - 1);
+    /** Bytes mapped by one leaf table (512 pages: 2 MiB). */
+    public static final long LEAF_TABLE_SPAN = (long) ENTRIES << PhysicalMemory.PAGE_SHIFT;
+    public static final long NO_SLOT = 0L;
+
+    /** Flags of a link to a lower table: the leaf entry decides the page's own permissions. */
+    public static final long TABLE_LINK_FLAGS = Pte.PRESENT | Pte.WRITABLE | Pte.USER;
+
+    private final PhysicalMemory memory;
+    private final FramePool pool;
+    private final FrameMetadata frames;
+
+    public PageTable(PhysicalMemory memory, FramePool pool, FrameMetadata frames) {
+        this.memory = memory;
+        this.pool = pool;
+        this.frames = frames;
+    }
+
+    /** The 9-bit index of {@code va} at {@code level} (3 = root). */
+    public static int index(long va, int level) {
+        return (int) (va >>> (PhysicalMemory.PAGE_SHIFT + 9 * level)) & (ENTRIES - 1);
+    }
+
+    /** Whether {@code va} lies in user space, the only part of the address space that is mapped. */
+    public static boolean isUserAddress(long va) {
+        return va >= 0 && va < USER_VA_LIMIT;
+    }
+
+    /** The host address of entry {@code index} in table frame {@code table}. */
+    public long slotAddress(int table, int index) {
+        return memory.frameAddress(table) + ((long) index << 3);
+    }
+
+    /**
+     * A new, zeroed table frame with one reference, taken on {@code cpu} (or {@link FramePool#NO_CPU});
+     * {@link FramePool#NO_FRAME} when memory is exhausted.
+     */
+    public int allocateTable(int cpu) {
+        int frame = pool.allocate(cpu);
+        if (frame == FramePool.NO_FRAME) {
+            return FramePool.NO_FRAME;
+        }
+        memory.zeroFrame(frame);
+        frames.claim(frame);
+        return frame;
+    }
+
+    /**
+     * The host address of the leaf entry for {@code va}, or {@link #NO_SLOT} when a table on the way is
+     * missing. Reads each link with an acquire load.
+     */
+    public long leafSlot(int root, long va) {
+        int table = root;
+        for (int level = LEVELS - 1; level > 0; level--) {
+            long link = PhysicalMemory.laLong(slotAddress(table, index(va, level)));
+            if (!Pte.isPresent(link)) {
+                return NO_SLOT;
+            }
+            table = Pte.frame(link);
+        }
+        return slotAddress(table, index(va, 0));
+    }
+
+    /**
+     * Like {@link #leafSlot} but creates missing tables on {@code cpu}. Returns {@link #NO_SLOT} only
+     * when memory for a table is exhausted (tables created before that stay; they are empty and freed
+     * with the tree).
+     */
+    public long leafSlotMut(int cpu, int root, long va) {
+        int table = root;
+        for (int level = LEVELS - 1; level > 0; level--) {
+            long slot = slotAddress(table, index(va, level));
+            long link = PhysicalMemory.laLong(slot);
+            if (!Pte.isPresent(link)) {
+                link = installTable(cpu, slot);
+                if (link == 0) {
+                    return NO_SLOT;
+                }
+            }
+            table = Pte.frame(link);
+        }
+        return slotAddress(table, index(va, 0));
+    }
+
+    /** Links a new table at an empty {@code slot}; returns the link that won, or 0 when out of frames. */
+    private long installTable(int cpu, long slot) {
+        int fresh = allocateTable(cpu);
+        if (fresh == FramePool.NO_FRAME) {
+            return 0;
+        }
+        long link = Pte.make(fresh, TABLE_LINK_FLAGS);
+        // CAS (release): the new table's zeroed entries are visible before the link that leads to them
+        if (PhysicalMemory.casLong(slot, 0L, link)) {
+            return link;
+        }
+        // Another CPU linked a table first: give ours back and use theirs.
+        frames.release(fresh);
+        pool.free(cpu, fresh);
+        return PhysicalMemory.laLong(slot);
+    }
+
+    /**
+     * The leaf entry for {@code va} as the hardware sees it: the leaf word with {@link Pte#WRITABLE}
+     * cleared when any link above it is write-protected; 0 when not mapped.
+     */
+    public long walk(int root, long va) {
+        int table = root;
+        long writable = Pte.WRITABLE;
+        for (int level = LEVELS - 1; level > 0; level--) {
+            long link = PhysicalMemory.laLong(slotAddress(table, index(va, level)));
+            if (!Pte.isPresent(link)) {
+                return 0;
+            }
+            writable &= link;
+            table = Pte.frame(link);
+        }
+        long leaf = PhysicalMemory.laLong(slotAddress(table, index(va, 0)));
+        return leaf & (~Pte.WRITABLE | writable);
+    }
+
+    /** Receives leaf entries in address order. */
+    @FunctionalInterface
+    public interface LeafVisitor {
+        /**
+         * @param va        the page's virtual address
+         * @param slot      host address of its leaf entry
+         * @param leafTable the leaf table frame holding the entry
+         */
+        void visit(long va, long slot, int leafTable);
+    }
+
+    /**
+     * Visits every leaf slot whose entry is non-zero, for pages in {@code [from, to)}, skipping absent
+     * tables. The caller owns the range (no concurrent table removal).
+     */
+    public void forEachLeaf(int root, long from, long to, LeafVisitor visitor) {
+        visitLevel(root, LEVELS - 1, 0L, from, to, visitor);
+    }
+
+    private void visitLevel(int table, int level, long base, long from, long to, LeafVisitor visitor) {
+        long span = 1L << (PhysicalMemory.PAGE_SHIFT + 9 * level);
+        for (int i = 0; i < ENTRIES; i++) {
+            long start = base + i * span;
+            long end = start + span;
+            if (end <= from || start >= to) {
+                continue;
+            }
+            long slot = slotAddress(table, i);
+            long entry = PhysicalMemory.laLong(slot);
+            if (entry == 0) {
+                continue;
+            }
+            if (level == 0) {
+                visitor.visit(start, slot, table);
+            } else if (Pte.isPresent(entry)) {
+                visitLevel(Pte.frame(entry), level - 1, start, from, to, visitor);
+            }
+        }
+    }
+
+    /**
+     * Drops this tree's reference to every table frame under (and including) {@code root}, freeing each
+     * table whose last reference it was; a leaf table shared with another tree survives for its other
+     * holders. Leaf entries are not touched: the kernel releases the data frames first.
+     */
+    public void releaseTables(int cpu, int root) {
+        releaseTable(cpu, root, LEVELS - 1);
+    }
+
+    private void releaseTable(int cpu, int table, int level) {
+        if (!frames.release(table)) {
+            return;
+        }
+        if (level > 0) {
+            for (int i = 0; i < ENTRIES; i++) {
+                long entry = PhysicalMemory.laLong(slotAddress(table, i));
+                if (Pte.isPresent(entry)) {
+                    releaseTable(cpu, Pte.frame(entry), level - 1);
+                }
+            }
+        }
+        pool.free(cpu, table);
+    }
+
+    /** Table frames in the tree (each shared table counted once per tree that reaches it). */
+    public long countTables(int root) {
+        return countTables(root, LEVELS - 1);
+    }
+
+    private long countTables(int table, int level) {
+        long n = 1;
+        if (level > 0) {
+            for (int i = 0; i < ENTRIES; i++) {
+                long entry = PhysicalMemory.laLong(slotAddress(table, i));
+                if (Pte.isPresent(entry)) {
+                    n += countTables(Pte.frame(entry), level - 1);
+                }
+            }
+        }
+        return n;
+    }
+}

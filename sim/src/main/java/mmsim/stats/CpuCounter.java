@@ -1,0 +1,64 @@
+package mmsim.stats;
+
+/**
+ * The fixed set of per-CPU event counters, registered at start-up. Each CPU increments its own
+ * counters with plain stores ({@link SingleWriterCounters}); a reporter sums them.
+ */
+public enum CpuCounter {
+    /** User-visible loads (each load of a byte, int or long, or one page of a bulk read). */
+    LOADS("loads"),
+    /** User-visible stores. */
+    STORES("stores"),
+    /** Accesses whose first L1 TLB lookup found no entry for the page. L1 hits = loads + stores - this - dirty assists - protection rechecks. */
+    TLB_L1_MISSES("tlb.l1.misses"),
+    /** L1 misses satisfied by the L2 TLB. */
+    TLB_L2_HITS("tlb.l2.hits"),
+    /** L1 misses that missed the L2 as well (equal to L1 misses when there is no L2). */
+    TLB_L2_MISSES("tlb.l2.misses"),
+    /** Stores that hit a writable entry whose dirty bit was not yet set, so the walker had to set it (an x86 microcode assist). */
+    TLB_DIRTY_ASSISTS("tlb.dirty_assists"),
+    /** Stores that hit a read-only entry and re-walked the page table before faulting (the entry may be stale). */
+    TLB_PROTECTION_RECHECKS("tlb.protection_rechecks"),
+    /** Page-table walks. */
+    WALKS("walks"),
+    /** Walk steps (one per level read). */
+    WALK_LEVELS("walk.levels"),
+    /** Accessed/dirty-bit CAS attempts that lost a race and re-read the entry. */
+    AD_CAS_RETRIES("walk.ad_cas_retries"),
+    /** Faults on a page with no present translation. */
+    FAULTS_NOT_PRESENT("faults.not_present"),
+    /** Faults on a write to a present page without write permission. */
+    FAULTS_PROTECTION("faults.protection"),
+    /** TLB entries inserted. */
+    TLB_INSERTS("tlb.inserts"),
+    /** Valid TLB entries evicted by an insert. */
+    TLB_EVICTIONS("tlb.evictions"),
+    /** Single-page invalidations executed on this CPU's TLB. */
+    TLB_PAGE_INVALIDATIONS("tlb.page_invalidations"),
+    /** Whole-TLB or whole-ASID flushes executed on this CPU's TLB. */
+    TLB_FULL_FLUSHES("tlb.full_flushes"),
+    /** Interrupts this CPU handled. */
+    INTERRUPTS_HANDLED("interrupts.handled");
+
+    private final String key;
+
+    CpuCounter(String key) {
+        this.key = key;
+    }
+
+    /** The stable name used in reports and summary files. */
+    public String key() {
+        return key;
+    }
+
+    private static final CpuCounter[] VALUES = values();
+
+    /** All counters, without allocating a new array per call. */
+    public static CpuCounter[] all() {
+        return VALUES.clone();
+    }
+
+    static int count() {
+        return VALUES.length;
+    }
+}
