@@ -1,0 +1,74 @@
+package mmsim.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+class MachineConfigTest {
+
+    @Test
+    void defaultsResolveEverySetting() {
+        MachineConfig c = MachineConfig.defaults();
+        assertEquals(2, c.cpus());
+        assertEquals(256L << 20, c.memoryBytes());
+        assertEquals(65536, c.frames());
+        assertEquals(MachineConfig.SETTINGS.size(), c.asStrings().size());
+        assertEquals("256MiB", c.asStrings().get("memory"));
+        assertEquals("lru", c.asStrings().get("tlb.replacement"));
+    }
+
+    @Test
+    void resolvedSettingsReadBackToTheSameConfig() {
+        MachineConfig c = MachineConfig.parse(Map.of("cpus", "8", "memory", "3GiB", "tlb.replacement", "fifo",
+                "tlb.asid", "true", "seed", "0xdeadbeef"));
+        MachineConfig again = MachineConfig.parse(c.asStrings());
+        assertEquals(c.asStrings(), again.asStrings());
+        assertEquals(8, again.cpus());
+        assertEquals(3L << 30, again.memoryBytes());
+        assertEquals(0xdeadbeefL, again.seed());
+    }
+
+    @Test
+    void unknownKeyIsRejectedWithTheKnownKeys() {
+        ConfigException e = assertThrows(ConfigException.class, () -> MachineConfig.parse(Map.of("cpu", "4")));
+        assertTrue(e.getMessage().contains("unknown setting 'cpu'"), e.getMessage());
+        assertTrue(e.getMessage().contains("cpus"), e.getMessage());
+    }
+
+    @Test
+    void invalidValueNamesTheKeyAndWhatIsAllowed() {
+        ConfigException e = assertThrows(ConfigException.class, () -> MachineConfig.parse(Map.of("cpus", "0")));
+        assertEquals("cpus: '0' is not allowed; allowed: an integer from 1 to 1024", e.getMessage());
+        e = assertThrows(ConfigException.class, () -> MachineConfig.parse(Map.of("tlb.replacement", "plru")));
+        assertTrue(e.getMessage().startsWith("tlb.replacement:"), e.getMessage());
+        assertTrue(e.getMessage().contains("one of lru, fifo, random"), e.getMessage());
+        e = assertThrows(ConfigException.class, () -> MachineConfig.parse(Map.of("memory", "1000")));
+        assertTrue(e.getMessage().startsWith("memory:") && e.getMessage().contains("multiple of 4KiB"), e.getMessage());
+        e = assertThrows(ConfigException.class, () -> MachineConfig.parse(Map.of("tlb.asid", "yes")));
+        assertEquals("tlb.asid: 'yes' is not allowed; allowed: true or false", e.getMessage());
+        e = assertThrows(ConfigException.class, () -> MachineConfig.parse(Map.of("page.size", "2MiB")));
+        assertTrue(e.getMessage().startsWith("page.size:"), e.getMessage());
+    }
+
+    @Test
+    void tlbGeometryMustGivePowerOfTwoSets() {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> MachineConfig.parse(Map.of("tlb.l1.entries", "48", "tlb.l1.ways", "4")));
+        assertTrue(e.getMessage().contains("tlb.l1.entries=48 and tlb.l1.ways=4"), e.getMessage());
+        // 1536 entries of 12 ways is 128 sets: Skylake's STLB, allowed.
+        assertEquals(1536, MachineConfig.parse(Map.of("tlb.l2.entries", "1536", "tlb.l2.ways", "12")).tlbL2Entries());
+        // The L2's geometry does not matter with one level.
+        assertEquals(1, MachineConfig.parse(Map.of("tlb.levels", "1", "tlb.l2.entries", "100")).tlbLevels());
+    }
+
+    @Test
+    void withOverridesOneSetting() {
+        MachineConfig c = MachineConfig.defaults().with("cpus", "4");
+        assertEquals(4, c.cpus());
+        assertEquals(MachineConfig.defaults().memoryBytes(), c.memoryBytes());
+    }
+}

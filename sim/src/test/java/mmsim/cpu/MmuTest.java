@@ -1,0 +1,338 @@
+package mmsim.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.junit.jupiter.api.Test;
+
+import mmsim.Machine;
+import mmsim.TestMachines;
+import mmsim.mem.FramePool;
+import mmsim.mem.PhysicalMemory;
+import mmsim.paging.AddressSpace;
+import mmsim.paging.Pte;
+import mmsim.paging.Vma;
+import mmsim.stats.CpuCounter;
+
+class MmuTest {
+
+    private record Fault(long va, boolean write, FaultKind kind) {
+    }
+
+    private static final class Stop extends RuntimeException {
+    }
+
+    private static long leaf(Machine m, AddressSpace space, long va) {
+        return PhysicalMemory.laLong(m.pageTable().leafSlot(space.root(), va));
+    }
+
+    @Test
+    void anUnmappedAccessReachesTheFaultHandler() {
+        try (Machine m = TestMachines.boot(1, "1MiB")) {
+            Cpu cpu = m.cpu(0);
+            cpu.switchAddressSpace(m.newAddressSpace(FramePool.NO_CPU));
+            List<Fault> faults = new ArrayList<>();
+            m.setFaultHandler((c, va, write, kind) -> {
+                assertEquals(cpu, c);
+                faults.add(new Fault(va, write, kind));
+                throw new Stop();
+            });
+            assertThrows(Stop.class, () -> cpu.mmu().loadLong(0x1234_5000L));
+            assertThrows(Stop.class, () -> cpu.mmu().storeByte(0x1234_6001L, (byte) 1));
+            assertThrows(Stop.class, () -> cpu.mmu().loadByte(-8));
+            assertEquals(List.of(new Fault(0x1234_5000L, false, FaultKind.NOT_PRESENT),
+                    new Fault(0x1234_6001L, true, FaultKind.NOT_PRESENT),
+                    new Fault(-8, false, FaultKind.NOT_PRESENT)), faults);
+            assertEquals(3, cpu.counters().read(CpuCounter.FAULTS_NOT_PRESENT));
+        }
+    }
+
+    @Test
+    void withoutAKernelAFaultIsAnErrorNamingTheAccess() {
+        try (Machine m = TestMachines.boot(1, "1MiB")) {
+            Cpu cpu = m.cpu(0);
+            cpu.switchAddressSpace(m.newAddressSpace(FramePool.NO_CPU));
+            UnhandledPageFaultException e = assertThrows(UnhandledPageFaultException.class,
+                    () -> cpu.mmu().storeLong(0x8000, 1));
+            assertEquals("unhandled NOT_PRESENT fault on cpu 0: store to 0x8000", e.getMessage());
+        }
+    }
+
+    @Test
+    void walksSetAccessedOnLoadsAndDirtyOnStores() {
+        try (Machine m = TestMachines.boot(1, "1MiB")) {
+            Cpu cpu = m.cpu(0);
+            AddressSpace space = m.newAddressSpace(FramePool.NO_CPU);
+            cpu.switchAddressSpace(space);
+            long a = space.map(2 * 4096, Vma.READ_WRITE);
+            TestMachines.mapZeroPage(m, null, space, a, Pte.WRITABLE);
+            TestMachines.mapZeroPage(m, null, space, a + 4096, Pte.WRITABLE);
+            assertFalse(Pte.isAccessed(leaf(m, space, a)));
+            cpu.mmu().loadLong(a);
+            assertTrue(Pte.isAccessed(leaf(m, space, a)));
+            assertFalse(Pte.isDirty(leaf(m, space, a)), "a load does not dirty");
+            cpu.mmu().storeLong(a + 4096, 5);
+            assertTrue(Pte.isAccessed(leaf(m, space, a + 4096)) && Pte.isDirty(leaf(m, space, a + 4096)));
+            // A store through the entry the load filled (writable, not yet dirty) goes back to set D.
+            cpu.mmu().storeLong(a, 6);
+            assertTrue(Pte.isDirty(leaf(m, space, a)));
+            assertEquals(1, cpu.counters().read(CpuCounter.TLB_DIRTY_ASSISTS));
+            TestMachines.destroy(m, space);
+        }
+    }
+
+    @Test
+    void aStoreToAReadOnlyPageIsAProtectionFault() {
+        try (Machine m = TestMachines.boot(1, "1MiB")) {
+            Cpu cpu = m.cpu(0);
+            AddressSpace space = m.newAddressSpace(FramePool.NO_CPU);
+            cpu.switchAddressSpace(space);
+            long a = space.map(4096, Vma.READ);
+            TestMachines.mapZeroPage(m, null, space, a, 0);
+            List<Fault> faults = new ArrayList<>();
+            m.setFaultHandler((c, va, write, kind) -> {
+                faults.add(new Fault(va, write, kind));
+                throw new Stop();
+            });
+            assertEquals(0L, cpu.mmu().loadLong(a), "loads are fine");
+            assertThrows(Stop.class, () -> cpu.mmu().storeInt(a + 4, 1));
+            assertEquals(List.of(new Fault(a + 4, true, FaultKind.PROTECTION)), faults);
+            assertEquals(1, cpu.counters().read(CpuCounter.TLB_PROTECTION_RECHECKS), "the read-only hit re-walked first");
+            assertFalse(Pte.isDirty(leaf(m, space, a)));
+        }
+    }
+
+    @Test
+    void aFaultHandlerThatMapsThePageLetsTheAccessRetryAndSucceed() {
+        try (Machine m = TestMachines.boot(1, "1MiB")) {
+            Cpu cpu = m.cpu(0);
+            AddressSpace space = m.newAddressSpace(FramePool.NO_CPU);
+            cpu.switchAddressSpace(space);
+            m.setFaultHandler(TestMachines.demandZero(m));
+            long a = space.map(4 * 4096, Vma.READ_WRITE);
+            assertEquals(0L, cpu.mmu().loadLong(a + 8));
+            cpu.mmu().storeLong(a + 8, 0xCAFEL);
+            assertEquals(0xCAFEL, cpu.mmu().loadLong(a + 8));
+            assertEquals(1, cpu.counters().read(CpuCounter.FAULTS_NOT_PRESENT));
+            TestMachines.destroy(m, space);
+            assertEquals(m.config().frames(), m.framesAccountedQuiescent());
+        }
+    }
+
+    @Test
+    void bytesWrittenThroughAMappingReadBackThroughTheSameAddress() {
+        try (Machine m = TestMachines.boot(1, "4MiB")) {
+            Cpu cpu = m.cpu(0);
+            AddressSpace space = m.newAddressSpace(FramePool.NO_CPU);
+            cpu.switchAddressSpace(space);
+            m.setFaultHandler(TestMachines.demandZero(m));
+            long a = space.map(64 * 4096, Vma.READ_WRITE);
+            Mmu mmu = cpu.mmu();
+            for (int i = 0; i < 64 * 512; i++) {
+                mmu.storeLong(a + 8L * i, i * 0x9E3779B97F4A7C15L);
+            }
+            for (int i = 0; i < 64 * 512; i++) {
+                assertEquals(i * 0x9E3779B97F4A7C15L, mmu.loadLong(a + 8L * i), "long " + i);
+            }
+            mmu.storeInt(a + 4, 0x11223344);
+            assertEquals(0x11223344, mmu.loadInt(a + 4));
+            mmu.storeByte(a + 3, (byte) -7);
+            assertEquals((byte) -7, mmu.loadByte(a + 3));
+            byte[] text = new byte[3 * 4096 + 100];
+            for (int i = 0; i < text.length; i++) {
+                text[i] = (byte) (i * 31 + 7);
+            }
+            mmu.write(a + 4000, text, 0, text.length);
+            byte[] back = new byte[text.length];
+            mmu.read(a + 4000, back, 0, back.length);
+            assertArrayEquals(text, back, "a bulk copy across four pages");
+            TestMachines.destroy(m, space);
+        }
+    }
+
+    @Test
+    void twoAddressesMappedToOneFrameSeeEachOthersWrites() {
+        try (Machine m = TestMachines.boot(1, "1MiB")) {
+            Cpu cpu = m.cpu(0);
+            AddressSpace space = m.newAddressSpace(FramePool.NO_CPU);
+            cpu.switchAddressSpace(space);
+            long a = space.map(4096, Vma.READ_WRITE);
+            long b = space.map(4096, Vma.READ_WRITE);
+            int frame = TestMachines.mapZeroPage(m, null, space, a, Pte.WRITABLE);
+            TestMachines.mapFrame(m, space, b, frame, Pte.WRITABLE);
+            assertEquals(2, m.frames().refCount(frame));
+            cpu.mmu().storeLong(a + 16, 123L);
+            assertEquals(123L, cpu.mmu().loadLong(b + 16));
+            cpu.mmu().storeLong(b + 24, 456L);
+            assertEquals(456L, cpu.mmu().loadLong(a + 24));
+            assertEquals(456L, m.memory().getLong(frame, 24), "the bytes are in the frame");
+            TestMachines.destroy(m, space);
+            assertEquals(0, m.frames().refCount(frame));
+        }
+    }
+
+    @Test
+    void theTlbKeepsAStaleTranslationUntilItIsInvalidated() {
+        try (Machine m = TestMachines.boot(1, "1MiB")) {
+            Cpu cpu = m.cpu(0);
+            AddressSpace space = m.newAddressSpace(FramePool.NO_CPU);
+            cpu.switchAddressSpace(space);
+            long a = space.map(4096, Vma.READ_WRITE);
+            int oldFrame = TestMachines.mapZeroPage(m, null, space, a, Pte.WRITABLE);
+            int newFrame = m.framePool().allocateGlobal();
+            m.memory().putLong(oldFrame, 0, 1L);
+            m.memory().putLong(newFrame, 0, 2L);
+            assertEquals(1L, cpu.mmu().loadLong(a));
+            long slot = m.pageTable().leafSlot(space.root(), a);
+            PhysicalMemory.soLong(slot, Pte.make(newFrame, Pte.PRESENT | Pte.WRITABLE | Pte.USER));
+            assertEquals(1L, cpu.mmu().loadLong(a), "a TLB hit does not look at the page table");
+            cpu.invalidatePage(a);
+            assertEquals(2L, cpu.mmu().loadLong(a), "after INVLPG the walk finds the new frame");
+            assertEquals(newFrame, cpu.tlb().cachedFrame(0, a >>> 12));
+        }
+    }
+
+    @Test
+    void repeatedAccessesHitTheTlbAndCountersAddUp() {
+        try (Machine m = TestMachines.boot(1, "1MiB")) {
+            Cpu cpu = m.cpu(0);
+            AddressSpace space = m.newAddressSpace(FramePool.NO_CPU);
+            cpu.switchAddressSpace(space);
+            m.setFaultHandler(TestMachines.demandZero(m));
+            long a = space.map(4096, Vma.READ_WRITE);
+            for (int i = 0; i < 100; i++) {
+                cpu.mmu().storeLong(a + 8 * i, i);
+            }
+            for (int i = 0; i < 100; i++) {
+                cpu.mmu().loadLong(a + 8 * i);
+            }
+            var c = cpu.counters();
+            assertEquals(100, c.read(CpuCounter.STORES));
+            assertEquals(100, c.read(CpuCounter.LOADS));
+            assertEquals(1, c.read(CpuCounter.TLB_L1_MISSES), "one miss, then 199 hits");
+            assertEquals(1, c.read(CpuCounter.TLB_L2_MISSES));
+            assertEquals(2, c.read(CpuCounter.WALKS), "the faulting walk and the retry");
+            assertEquals(1 + 4, c.read(CpuCounter.WALK_LEVELS), "the first walk stopped at the empty root entry");
+            assertTrue(cpu.tlb().l1Contains(0, a >>> 12) && cpu.tlb().l2Contains(0, a >>> 12));
+        }
+    }
+
+    @Test
+    void anL1MissThatHitsTheL2RefillsTheL1WithoutAWalk() {
+        try (Machine m = TestMachines.boot(1, "1MiB", "tlb.l1.entries", "1", "tlb.l1.ways", "1")) {
+            Cpu cpu = m.cpu(0);
+            AddressSpace space = m.newAddressSpace(FramePool.NO_CPU);
+            cpu.switchAddressSpace(space);
+            m.setFaultHandler(TestMachines.demandZero(m));
+            long a = space.map(2 * 4096, Vma.READ_WRITE);
+            cpu.mmu().storeLong(a, 1);
+            cpu.mmu().storeLong(a + 4096, 2);
+            long walks = cpu.counters().read(CpuCounter.WALKS);
+            assertEquals(1L, cpu.mmu().loadLong(a));
+            assertEquals(walks, cpu.counters().read(CpuCounter.WALKS), "no walk");
+            assertEquals(1, cpu.counters().read(CpuCounter.TLB_L2_HITS));
+            assertTrue(cpu.tlb().l1Contains(0, a >>> 12));
+            assertFalse(cpu.tlb().l1Contains(0, (a + 4096) >>> 12), "the one-entry L1 gave it up");
+        }
+    }
+
+    @Test
+    void misalignedWordAccessesAreRejected() {
+        try (Machine m = TestMachines.boot(1, "1MiB")) {
+            Cpu cpu = m.cpu(0);
+            cpu.switchAddressSpace(m.newAddressSpace(FramePool.NO_CPU));
+            assertThrows(MisalignedAccessException.class, () -> cpu.mmu().loadLong(0x1004));
+            assertThrows(MisalignedAccessException.class, () -> cpu.mmu().storeInt(0x1002, 1));
+        }
+    }
+
+    @Test
+    void withoutAsidsASwitchFlushesWithAsidsEntriesSurviveTaggedApart() {
+        for (boolean asid : new boolean[] {false, true}) {
+            try (Machine m = TestMachines.boot(1, "1MiB", "tlb.asid", Boolean.toString(asid))) {
+                Cpu cpu = m.cpu(0);
+                AddressSpace one = m.newAddressSpace(FramePool.NO_CPU);
+                AddressSpace two = m.newAddressSpace(FramePool.NO_CPU);
+                one.setAsid(1);
+                two.setAsid(2);
+                m.setFaultHandler(TestMachines.demandZero(m));
+                long a = one.map(4096, Vma.READ_WRITE);
+                two.mapFixed(a, 4096, Vma.READ_WRITE);
+                cpu.switchAddressSpace(one);
+                cpu.mmu().storeLong(a, 111);
+                assertTrue(one.cpuMask().contains(0));
+                cpu.switchAddressSpace(two);
+                assertFalse(one.cpuMask().contains(0), "leaving a space leaves its cpumask");
+                assertTrue(two.cpuMask().contains(0));
+                assertEquals(0L, cpu.mmu().loadLong(a), "the same address in another space is another page");
+                cpu.mmu().storeLong(a, 222);
+                cpu.switchAddressSpace(one);
+                long misses = cpu.counters().read(CpuCounter.TLB_L1_MISSES);
+                assertEquals(111L, cpu.mmu().loadLong(a));
+                long expectedMisses = asid ? 0 : 1;
+                assertEquals(expectedMisses, cpu.counters().read(CpuCounter.TLB_L1_MISSES) - misses,
+                        asid ? "ASID-tagged entries survive the switch" : "the switch flushed the TLB");
+                TestMachines.destroy(m, one);
+                TestMachines.destroy(m, two);
+            }
+        }
+    }
+
+    @Test
+    void anInterruptPostedFromAnotherThreadRunsOnTheCpuAtAnAccessBoundary() throws Exception {
+        try (Machine m = TestMachines.boot(2, "1MiB")) {
+            Cpu cpu = m.cpu(0);
+            AddressSpace space = m.newAddressSpace(FramePool.NO_CPU);
+            cpu.switchAddressSpace(space);
+            m.setFaultHandler(TestMachines.demandZero(m));
+            long a = space.map(4096, Vma.READ_WRITE);
+            AtomicReference<Thread> ranOn = new AtomicReference<>();
+            AtomicBoolean handled = new AtomicBoolean();
+            CountDownLatch running = new CountDownLatch(1);
+            AtomicReference<Throwable> error = new AtomicReference<>();
+            Thread cpuThread = new Thread(() -> {
+                try {
+                    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                    cpu.mmu().storeLong(a, 1);
+                    running.countDown();
+                    while (!handled.get() && System.nanoTime() < deadline) {
+                        cpu.mmu().loadLong(a);
+                    }
+                } catch (Throwable e) {
+                    error.set(e);
+                }
+            }, "cpu0");
+            cpuThread.start();
+            assertTrue(running.await(30, TimeUnit.SECONDS));
+            Interrupt irq = c -> {
+                ranOn.set(Thread.currentThread());
+                assertEquals(cpu, c);
+                handled.set(true);
+            };
+            cpu.post(irq, Thread::onSpinWait);
+            cpuThread.join(TimeUnit.SECONDS.toMillis(30));
+            if (error.get() != null) {
+                throw new AssertionError(error.get());
+            }
+            if (!handled.get()) {
+                fail("the interrupt was not handled within 30 s");
+            }
+            assertEquals(cpuThread, ranOn.get(), "handlers run on the CPU's own thread");
+            assertEquals(1, cpu.counters().read(CpuCounter.INTERRUPTS_HANDLED));
+            assertFalse(cpu.interruptPending());
+            assertNotEquals(0, cpu.counters().read(CpuCounter.LOADS));
+        }
+    }
+}

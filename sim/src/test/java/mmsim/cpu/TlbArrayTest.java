@@ -1,0 +1,135 @@
+package mmsim.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+import mmsim.config.MachineConfig.Replacement;
+
+class TlbArrayTest {
+    private static final int ASID = 0;
+
+    private static long tag(long vpn) {
+        return TlbArray.tag(ASID, vpn);
+    }
+
+    /** Inserts vpn with a recognisable data word (vpn's page as "host address"). */
+    private static boolean insert(TlbArray t, long vpn) {
+        return t.insert(vpn, tag(vpn), vpn << 12, (int) vpn);
+    }
+
+    private static boolean holds(TlbArray t, long vpn) {
+        int i = t.lookup(vpn, tag(vpn));
+        return i >= 0 && t.frames[i] == (int) vpn;
+    }
+
+    @Test
+    void missThenHitAfterInsert() {
+        TlbArray t = new TlbArray(8, 2, Replacement.LRU, 1);
+        assertEquals(-1, t.lookup(5, tag(5)));
+        assertFalse(insert(t, 5));
+        int i = t.lookup(5, tag(5));
+        assertTrue(i >= 0);
+        assertEquals(5L << 12, t.data[i]);
+        assertEquals(1, t.validEntries());
+    }
+
+    @Test
+    void vpnsMapToSetsByTheirLowBits() {
+        TlbArray t = new TlbArray(8, 2, Replacement.LRU, 1);  // 4 sets
+        insert(t, 1);
+        insert(t, 5);
+        assertFalse(insert(t, 3), "another set: no eviction");
+        assertTrue(insert(t, 9), "set 1 is full: 9 evicts");
+        assertFalse(holds(t, 1), "the least recently used of set 1 went");
+        assertTrue(holds(t, 5) && holds(t, 9) && holds(t, 3));
+    }
+
+    @Test
+    void lruEvictsTheEntryUsedLeastRecently() {
+        TlbArray t = new TlbArray(2, 2, Replacement.LRU, 1);
+        insert(t, 10);
+        insert(t, 11);
+        assertTrue(holds(t, 10), "a hit refreshes 10");
+        assertTrue(insert(t, 12));
+        assertTrue(holds(t, 10));
+        assertFalse(holds(t, 11));
+    }
+
+    @Test
+    void fifoEvictsTheOldestInsertWhateverWasHit() {
+        TlbArray t = new TlbArray(2, 2, Replacement.FIFO, 1);
+        insert(t, 10);
+        insert(t, 11);
+        assertTrue(holds(t, 10), "a hit does not refresh under FIFO");
+        assertTrue(insert(t, 12));
+        assertFalse(holds(t, 10));
+        assertTrue(holds(t, 11) && holds(t, 12));
+    }
+
+    @Test
+    void randomReplacementIsReproducibleFromItsSeedAndUsesEveryWay() {
+        long[] evictedA = randomEvictions(42);
+        long[] evictedB = randomEvictions(42);
+        assertEquals(java.util.Arrays.toString(evictedA), java.util.Arrays.toString(evictedB));
+        boolean[] wayUsed = new boolean[4];
+        for (long way : evictedA) {
+            wayUsed[(int) way] = true;
+        }
+        for (boolean used : wayUsed) {
+            assertTrue(used, "every way is chosen at some point");
+        }
+    }
+
+    /** Fills a 4-way set and records which way each further insert replaced. */
+    private static long[] randomEvictions(long seed) {
+        TlbArray t = new TlbArray(4, 4, Replacement.RANDOM, seed);
+        for (long vpn = 0; vpn < 4; vpn++) {
+            insert(t, vpn);
+        }
+        long[] ways = new long[64];
+        for (int k = 0; k < ways.length; k++) {
+            long vpn = 100 + k;
+            insert(t, vpn);
+            ways[k] = t.lookup(vpn, tag(vpn));
+        }
+        return ways;
+    }
+
+    @Test
+    void reinsertingAPageReplacesItsEntryInPlace() {
+        TlbArray t = new TlbArray(2, 2, Replacement.LRU, 1);
+        insert(t, 1);
+        assertFalse(t.insert(1, tag(1), 0x77000L | TlbArray.DATA_WRITABLE, 1));
+        assertEquals(1, t.validEntries());
+        assertEquals(0x77000L | TlbArray.DATA_WRITABLE, t.data[t.lookup(1, tag(1))]);
+    }
+
+    @Test
+    void invalidatePageAsidAndAll() {
+        TlbArray t = new TlbArray(16, 4, Replacement.LRU, 1);
+        t.insert(1, TlbArray.tag(1, 1), 0x1000, 1);
+        t.insert(2, TlbArray.tag(1, 2), 0x2000, 2);
+        t.insert(1, TlbArray.tag(2, 1), 0x3000, 3);
+        assertEquals(3, t.validEntries());
+        assertTrue(t.invalidate(2, TlbArray.tag(1, 2)));
+        assertFalse(t.invalidate(2, TlbArray.tag(1, 2)), "already gone");
+        assertEquals(2, t.validEntries());
+        assertEquals(1, t.invalidateAsid(1));
+        assertTrue(t.lookup(1, TlbArray.tag(2, 1)) >= 0, "other ASIDs are untouched");
+        assertEquals(1, t.flushAll());
+        assertEquals(0, t.validEntries());
+    }
+
+    @Test
+    void asidsIsolateTheSamePage() {
+        TlbArray t = new TlbArray(16, 4, Replacement.LRU, 1);
+        t.insert(7, TlbArray.tag(3, 7), 0xA000, 10);
+        assertEquals(-1, t.lookup(7, TlbArray.tag(4, 7)), "ASID 4 does not see ASID 3's entry");
+        t.insert(7, TlbArray.tag(4, 7), 0xB000, 11);
+        assertEquals(10, t.frames[t.lookup(7, TlbArray.tag(3, 7))]);
+        assertEquals(11, t.frames[t.lookup(7, TlbArray.tag(4, 7))]);
+    }
+}

@@ -1,0 +1,77 @@
+package mmsim.paging;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+class AddressSpaceTest {
+    private static final long PAGE = 4096;
+
+    @Test
+    void mapPlacesAreasAtTheFirstFreeAddressAndRoundsToPages() {
+        AddressSpace as = new AddressSpace(0, 0, 2);
+        long a = as.map(100, Vma.READ_WRITE);
+        long b = as.map(3 * PAGE, Vma.READ);
+        assertEquals(AddressSpace.MMAP_BASE, a);
+        assertEquals(a + PAGE, b);
+        assertEquals(new Vma(a, a + PAGE, Vma.READ_WRITE), as.findVma(a + 99));
+        assertEquals(new Vma(b, b + 3 * PAGE, Vma.READ), as.findVma(b + 3 * PAGE - 1));
+        assertNull(as.findVma(b + 3 * PAGE));
+        assertNull(as.findVma(a - 1));
+    }
+
+    @Test
+    void unmapSplitsAnAreaAndReportsWhatWasRemoved() {
+        AddressSpace as = new AddressSpace(0, 0, 2);
+        long a = as.map(10 * PAGE, Vma.READ_WRITE);
+        List<Vma> removed = as.unmap(a + 2 * PAGE, 3 * PAGE);
+        assertEquals(List.of(new Vma(a + 2 * PAGE, a + 5 * PAGE, Vma.READ_WRITE)), removed);
+        assertEquals(List.of(new Vma(a, a + 2 * PAGE, Vma.READ_WRITE), new Vma(a + 5 * PAGE, a + 10 * PAGE, Vma.READ_WRITE)),
+                as.vmas());
+        assertNull(as.findVma(a + 3 * PAGE));
+        long reused = as.map(2 * PAGE, Vma.READ);
+        assertEquals(a + 2 * PAGE, reused, "the hole is reused");
+        assertTrue(as.unmap(a + 100 * PAGE, PAGE).isEmpty(), "unmapping nothing is not an error");
+    }
+
+    @Test
+    void protectSplitsAtTheEdgesAndReportsOldProtections() {
+        AddressSpace as = new AddressSpace(0, 0, 2);
+        long a = as.map(4 * PAGE, Vma.READ_WRITE);
+        List<Vma> changed = as.protect(a + PAGE, 2 * PAGE, Vma.READ);
+        assertEquals(List.of(new Vma(a + PAGE, a + 3 * PAGE, Vma.READ_WRITE)), changed);
+        assertEquals(3, as.vmas().size());
+        assertEquals(Vma.READ, as.findVma(a + PAGE).protection());
+        assertEquals(Vma.READ_WRITE, as.findVma(a + 3 * PAGE).protection());
+        assertTrue(as.protect(a + PAGE, PAGE, Vma.READ).isEmpty(), "no change, nothing reported");
+    }
+
+    @Test
+    void fixedMappingsMayNotOverlapOrLeaveUserSpace() {
+        AddressSpace as = new AddressSpace(0, 0, 2);
+        as.mapFixed(0x10000, 2 * PAGE, Vma.READ);
+        assertThrows(IllegalArgumentException.class, () -> as.mapFixed(0x11000, PAGE, Vma.READ));
+        assertThrows(IllegalArgumentException.class, () -> as.mapFixed(PageTable.USER_VA_LIMIT - PAGE, 2 * PAGE, Vma.READ));
+        assertThrows(IllegalArgumentException.class, () -> as.mapFixed(0x10001, PAGE, Vma.READ));
+        assertThrows(IllegalArgumentException.class, () -> as.map(0, Vma.READ));
+    }
+
+    @Test
+    void cpuMaskTracksMembershipAcrossWords() {
+        CpuMask mask = new CpuMask(130);
+        mask.set(0);
+        mask.set(64);
+        mask.set(129);
+        mask.set(129);
+        assertEquals(3, mask.count());
+        assertTrue(mask.contains(64) && mask.contains(129) && !mask.contains(1));
+        mask.clear(64);
+        assertEquals("{0,129}", mask.toString());
+        assertEquals(3, mask.wordCount());
+    }
+}
