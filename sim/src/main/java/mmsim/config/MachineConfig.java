@@ -28,6 +28,34 @@ public final class MachineConfig {
         }
     }
 
+    /** How fork copies an address space. */
+    public enum ForkStrategy {
+        /** Copy every present page at fork (JOS dumbfork, gem5 SE mode). */
+        EAGER,
+        /** Share frames write-protected; copy on the first write (KeOS, xv6's COW lab, Linux). */
+        COW,
+        /** Share last-level page tables; copy a table on the first write into it (On-demand fork, EuroSys'21). */
+        ODF;
+
+        @Override
+        public String toString() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    /** Which CPUs a TLB shootdown interrupts. */
+    public enum Shootdown {
+        /** Interrupt every other CPU and wait for every acknowledgement (early kernels). */
+        BROADCAST,
+        /** Interrupt only the CPUs in the address space's cpumask, and wait (KeOS, OS161). */
+        TARGETED;
+
+        @Override
+        public String toString() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
     public static final Setting<Integer> CPUS = Setting.intRange("cpus", 2, 1, 1024,
             "Simulated CPUs. Each is driven by one Java thread at a time and has its own TLB and interrupt inbox.");
 
@@ -61,13 +89,22 @@ public final class MachineConfig {
     public static final Setting<Integer> FRAMEPOOL_BATCH = Setting.intRange("framepool.batch", 32, 1, 4096,
             "Frames moved at once between a CPU's frame cache and the global pool; a cache holds at most twice this.");
 
+    public static final Setting<ForkStrategy> FORK_STRATEGY = Setting.oneOf("fork.strategy", ForkStrategy.COW,
+            ForkStrategy.class, "How fork copies the parent's address space.");
+
+    public static final Setting<Shootdown> SHOOTDOWN_STRATEGY = Setting.oneOf("shootdown.strategy", Shootdown.TARGETED,
+            Shootdown.class, "How the kernel removes stale translations from other CPUs' TLBs.");
+
+    public static final Setting<Integer> SCHED_QUANTUM_US = Setting.intRange("sched.quantum.us", 2000, 50, 1_000_000,
+            "Host microseconds a task may run before it yields its CPU to a waiting task (preemption tick).");
+
     public static final Setting<Long> SEED = Setting.anyLong("seed", 1L,
             "The one seed every random choice of a run derives from (replacement, workloads).");
 
     /** All settings, in the order they are documented and written out. */
     public static final List<Setting<?>> SETTINGS = List.of(
             CPUS, MEMORY, PAGE_SIZE, TLB_LEVELS, TLB_L1_ENTRIES, TLB_L1_WAYS, TLB_L2_ENTRIES, TLB_L2_WAYS,
-            TLB_REPLACEMENT, TLB_ASID, FRAMEPOOL_BATCH, SEED);
+            TLB_REPLACEMENT, TLB_ASID, FRAMEPOOL_BATCH, FORK_STRATEGY, SHOOTDOWN_STRATEGY, SCHED_QUANTUM_US, SEED);
 
     private final Map<Setting<?>, Object> values;
 
@@ -175,6 +212,18 @@ public final class MachineConfig {
 
     public int framePoolBatch() {
         return get(FRAMEPOOL_BATCH);
+    }
+
+    public ForkStrategy forkStrategy() {
+        return get(FORK_STRATEGY);
+    }
+
+    public Shootdown shootdownStrategy() {
+        return get(SHOOTDOWN_STRATEGY);
+    }
+
+    public int schedQuantumMicros() {
+        return get(SCHED_QUANTUM_US);
     }
 
     public long seed() {

@@ -85,32 +85,56 @@ public final class Cpu {
     }
 
     /**
-     * Loads {@code next} (CR3 write): the CPU joins its cpumask and leaves the previous space's. Without
-     * ASIDs the whole TLB is flushed; with ASIDs, entries of other spaces stay, tagged apart.
+     * Loads {@code next} (CR3 write) and joins its cpumask. Without ASIDs the whole TLB is flushed and the
+     * CPU leaves the previous space's cpumask (it holds none of its translations any more); with ASIDs the
+     * previous space's entries stay, tagged apart, so the CPU stays in its cpumask until a shootdown of
+     * that space or its teardown flushes them.
      */
     public void switchAddressSpace(AddressSpace next) {
         AddressSpace prev = loaded;
         if (prev == next) {
             return;
         }
+        counters.increment(CpuCounter.ADDRESS_SPACE_SWITCHES);
         if (next != null) {
             // a full RMW: ordered before this CPU's first walk of the new space, as a shootdown's reader of the mask expects
             next.cpuMask().set(id);
         }
-        if (prev != null) {
-            prev.cpuMask().clear(id);
-        }
         if (!asidTagged) {
             flushTlb();
+            if (prev != null) {
+                prev.cpuMask().clear(id);
+            }
         }
         loaded = next;
         mmu.load(next, asidTagged && next != null ? next.asid() : 0);
+    }
+
+    /** Whether TLB entries carry the address space's ASID. */
+    public boolean asidTagged() {
+        return asidTagged;
     }
 
     /** Drops one page's translation of the loaded space from this CPU's TLB (INVLPG). Owner only. */
     public void invalidatePage(long va) {
         counters.increment(CpuCounter.TLB_PAGE_INVALIDATIONS);
         tlb.invalidatePage(mmu.asid(), va >>> PhysicalMemory.PAGE_SHIFT);
+    }
+
+    /** Drops one page's translation tagged {@code asid} (INVLPG of another PCID, or of ASID 0 without tagging). Owner only. */
+    public void invalidatePage(int asid, long va) {
+        counters.increment(CpuCounter.TLB_PAGE_INVALIDATIONS);
+        tlb.invalidatePage(asidTagged ? asid : 0, va >>> PhysicalMemory.PAGE_SHIFT);
+    }
+
+    /** Drops every translation tagged {@code asid}; without ASID tagging, every translation. Owner only. */
+    public void flushAsid(int asid) {
+        counters.increment(CpuCounter.TLB_FULL_FLUSHES);
+        if (asidTagged) {
+            tlb.invalidateAsid(asid);
+        } else {
+            tlb.flushAll();
+        }
     }
 
     /** Drops every translation (CR3 reload without PCID). Owner only. */

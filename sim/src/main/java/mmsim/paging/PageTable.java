@@ -99,9 +99,17 @@ public final class PageTable {
      * with the tree).
      */
     public long leafSlotMut(int cpu, int root, long va) {
+        return slotMut(cpu, root, va, 0);
+    }
+
+    /**
+     * The host address of the entry for {@code va} at {@code level} (0 = leaf entry, 1 = the link to the
+     * leaf table, ...), creating the tables above it on {@code cpu}; {@link #NO_SLOT} when out of frames.
+     */
+    public long slotMut(int cpu, int root, long va, int level) {
         int table = root;
-        for (int level = LEVELS - 1; level > 0; level--) {
-            long slot = slotAddress(table, index(va, level));
+        for (int l = LEVELS - 1; l > level; l--) {
+            long slot = slotAddress(table, index(va, l));
             long link = PhysicalMemory.laLong(slot);
             if (!Pte.isPresent(link)) {
                 link = installTable(cpu, slot);
@@ -111,7 +119,20 @@ public final class PageTable {
             }
             table = Pte.frame(link);
         }
-        return slotAddress(table, index(va, 0));
+        return slotAddress(table, index(va, level));
+    }
+
+    /** The host address of the entry for {@code va} at {@code level}, or {@link #NO_SLOT} when a table above is missing. */
+    public long slot(int root, long va, int level) {
+        int table = root;
+        for (int l = LEVELS - 1; l > level; l--) {
+            long link = PhysicalMemory.laLong(slotAddress(table, index(va, l)));
+            if (!Pte.isPresent(link)) {
+                return NO_SLOT;
+            }
+            table = Pte.frame(link);
+        }
+        return slotAddress(table, index(va, level));
     }
 
     /** Links a new table at an empty {@code slot}; returns the link that won, or 0 when out of frames. */
@@ -190,16 +211,64 @@ public final class PageTable {
         }
     }
 
+    /** Receives each leaf table in address order. */
+    @FunctionalInterface
+    public interface LeafTableVisitor {
+        /**
+         * @param va       the first virtual address the table maps (2 MiB aligned)
+         * @param linkSlot host address of the level-1 entry that links to the table
+         * @param table    the leaf table frame
+         */
+        void visit(long va, long linkSlot, int table);
+    }
+
+    /** Visits every present link to a leaf table covering part of {@code [from, to)}. */
+    public void forEachLeafTable(int root, long from, long to, LeafTableVisitor visitor) {
+        visitLinks(root, LEVELS - 1, 0L, from, to, visitor);
+    }
+
+    private void visitLinks(int table, int level, long base, long from, long to, LeafTableVisitor visitor) {
+        long span = 1L << (PhysicalMemory.PAGE_SHIFT + 9 * level);
+        for (int i = 0; i < ENTRIES; i++) {
+            long start = base + i * span;
+            if (start + span <= from || start >= to) {
+                continue;
+            }
+            long slot = slotAddress(table, i);
+            long entry = PhysicalMemory.laLong(slot);
+            if (!Pte.isPresent(entry)) {
+                continue;
+            }
+            if (level == 1) {
+                visitor.visit(start, slot, Pte.frame(entry));
+            } else {
+                visitLinks(Pte.frame(entry), level - 1, start, from, to, visitor);
+            }
+        }
+    }
+
+    /** Called for a leaf table whose last reference was just dropped, before the table frame is freed. */
+    @FunctionalInterface
+    public interface LeafTableFreed {
+        void freed(int table);
+    }
+
     /**
      * Drops this tree's reference to every table frame under (and including) {@code root}, freeing each
      * table whose last reference it was; a leaf table shared with another tree survives for its other
-     * holders. Leaf entries are not touched: the kernel releases the data frames first.
+     * holders. {@code onLeafFreed} runs for each leaf table about to be freed, so the caller can release
+     * the data frames its entries hold; only the tree that drops a table's last reference sees it.
      */
-    public void releaseTables(int cpu, int root) {
-        releaseTable(cpu, root, LEVELS - 1);
+    public void releaseTables(int cpu, int root, LeafTableFreed onLeafFreed) {
+        releaseTable(cpu, root, LEVELS - 1, onLeafFreed);
     }
 
-    private void releaseTable(int cpu, int table, int level) {
+    /** {@link #releaseTables(int, int, LeafTableFreed)} for a tree whose leaf entries hold nothing. */
+    public void releaseTables(int cpu, int root) {
+        releaseTable(cpu, root, LEVELS - 1, table -> { });
+    }
+
+    private void releaseTable(int cpu, int table, int level, LeafTableFreed onLeafFreed) {
         if (!frames.release(table)) {
             return;
         }
@@ -207,9 +276,11 @@ public final class PageTable {
             for (int i = 0; i < ENTRIES; i++) {
                 long entry = PhysicalMemory.laLong(slotAddress(table, i));
                 if (Pte.isPresent(entry)) {
-                    releaseTable(cpu, Pte.frame(entry), level - 1);
+                    releaseTable(cpu, Pte.frame(entry), level - 1, onLeafFreed);
                 }
             }
+        } else {
+            onLeafFreed.freed(table);
         }
         pool.free(cpu, table);
     }

@@ -11,6 +11,7 @@ package mmsim.paging;
  *  bit  5     A    accessed (set by the walker)
  *  bit  6     D    dirty (set by the walker on a write; leaf entries only)
  *  bit  9     COW  software: write-protected because the frame is shared copy-on-write
+ *  bit 10     NONE software: not present because the area is PROT_NONE; the frame is still held
  *  bits 12-50      frame number
  * </pre>
  *
@@ -25,6 +26,7 @@ public final class Pte {
     public static final long ACCESSED = 1L << 5;
     public static final long DIRTY = 1L << 6;
     public static final long COW = 1L << 9;
+    public static final long PROT_NONE = 1L << 10;
 
     static final int FRAME_SHIFT = 12;
     /** Frames up to 2^31 - 1 (8 TiB of 4 KiB frames) fit the 39 bits reserved. */
@@ -74,6 +76,11 @@ public final class Pte {
         return (pte & COW) != 0;
     }
 
+    /** Whether the entry holds a frame reference: present, or parked by PROT_NONE. */
+    public static boolean holdsFrame(long pte) {
+        return (pte & (PRESENT | PROT_NONE)) != 0;
+    }
+
     /** The same entry with {@code flags} set. */
     public static long with(long pte, long flags) {
         return pte | (flags & FLAG_MASK);
@@ -101,6 +108,7 @@ public final class Pte {
         if (isAccessed(pte)) sb.append(" A");
         if (isDirty(pte)) sb.append(" D");
         if (isCow(pte)) sb.append(" COW");
+        if ((pte & PROT_NONE) != 0) sb.append(" NONE");
         return sb.toString();
     }
 }

@@ -38,7 +38,41 @@ public enum CpuCounter {
     /** Whole-TLB or whole-ASID flushes executed on this CPU's TLB. */
     TLB_FULL_FLUSHES("tlb.full_flushes"),
     /** Interrupts this CPU handled. */
-    INTERRUPTS_HANDLED("interrupts.handled");
+    INTERRUPTS_HANDLED("interrupts.handled"),
+    /** Demand-zero faults resolved with a fresh zeroed frame. */
+    FAULTS_DEMAND_ZERO("faults.demand_zero"),
+    /** Write faults on a shared page resolved by copying it. */
+    FAULTS_COW_COPY("faults.cow_copy"),
+    /** Write faults on a write-protected page this process alone holds, resolved by making it writable. */
+    FAULTS_COW_REUSE("faults.cow_reuse"),
+    /** Faults another CPU had already resolved (the entry was fixed by the time this CPU looked). */
+    FAULTS_SPURIOUS("faults.spurious"),
+    /** Write faults into a leaf page table shared by on-demand fork, resolved by copying the table. */
+    FAULTS_TABLE_COPY("faults.table_copy"),
+    /** Write faults into a shared leaf table this process alone still holds, resolved by re-enabling writes. */
+    FAULTS_TABLE_REUSE("faults.table_reuse"),
+    /** Processes killed for an access outside their mappings or a write to a read-only page. */
+    SEGFAULTS("kills.segfault"),
+    /** Processes killed because no frame was left for them. */
+    OOM_KILLS("kills.oom"),
+    /** Forks that completed on this CPU. */
+    FORKS("forks"),
+    /** Pages copied by eager fork. */
+    FORK_PAGES_COPIED("fork.pages_copied"),
+    /** Page-table entries write-protected by copy-on-write fork. */
+    FORK_PTES_PROTECTED("fork.ptes_protected"),
+    /** Leaf page tables shared by on-demand fork. */
+    FORK_TABLES_SHARED("fork.tables_shared"),
+    /** Tasks that took this CPU from another task or the idle thread. */
+    CONTEXT_SWITCHES("sched.context_switches"),
+    /** Address-space loads (CR3 writes) that changed the loaded space. */
+    ADDRESS_SPACE_SWITCHES("sched.mm_switches"),
+    /** TLB shootdowns this CPU initiated. */
+    SHOOTDOWNS("shootdown.initiated"),
+    /** Shootdown interrupts this CPU sent. */
+    SHOOTDOWN_IPIS_SENT("shootdown.ipis_sent"),
+    /** Shootdown interrupts this CPU received and handled. */
+    SHOOTDOWN_IPIS_RECEIVED("shootdown.ipis_received");
 
     private final String key;
 

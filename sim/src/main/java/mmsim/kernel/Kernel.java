@@ -1,0 +1,703 @@
+package mmsim.kernel;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import mmsim.Machine;
+import mmsim.cpu.Cpu;
+import mmsim.cpu.Interrupt;
+import mmsim.cpu.Tlb;
+import mmsim.paging.AddressSpace;
+import mmsim.paging.PageTable;
+import mmsim.paging.Vma;
+import mmsim.shootdown.BroadcastShootdown;
+import mmsim.shootdown.ShootdownStrategy;
+import mmsim.shootdown.TargetedShootdown;
+
+/**
+ * The simulated kernel: processes and threads on the machine's CPUs, the scheduler, system calls, page
+ * faults, fork, pipes, exit and wait. {@link #run} starts an init process and returns when every process
+ * has exited.
+ *
+ * <p>Execution model: every task (a thread of a process) is a Java thread that runs its code only while
+ * it holds a CPU; blocking, yielding and the preemption tick hand the CPU to the next runnable task, or
+ * to the CPU's idle task, which services interrupts. So an interrupt always reaches someone who answers,
+ * real parallelism equals the number of simulated CPUs, and a blocked process never blocks a CPU.
+ */
+public final class Kernel implements AutoCloseable {
+    /** Where exec places the first segment of an image (x86-64's traditional text base). */
+    public static final long EXEC_BASE = 0x40_0000L;
+
+    private final Machine machine;
+    private final PerCpu[] perCpu;
+    private final Scheduler scheduler;
+    private final VirtualMemory vm;
+    private final AtomicInteger nextPid = new AtomicInteger(1);
+    private final AtomicInteger nextTid = new AtomicInteger(1);
+    private final BitSet asids = new BitSet();
+    private final Object liveLock = new Object();
+    private int liveProcesses;
+    private final java.util.Set<SimProcess> live = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final List<Thread> idleThreads = new ArrayList<>();
+    private final Interrupt attention = this::flagAttention;
+    private volatile boolean running;
+
+    private Kernel(Machine machine) {
+        this.machine = machine;
+        Cpu[] cpus = machine.cpus().toArray(new Cpu[0]);
+        this.perCpu = new PerCpu[cpus.length];
+        for (int i = 0; i < cpus.length; i++) {
+            perCpu[i] = new PerCpu(cpus[i], new Task(0, null, true));
+        }
+        this.scheduler = new Scheduler(perCpu, machine.config().schedQuantumMicros());
+        ShootdownStrategy shootdown = switch (machine.config().shootdownStrategy()) {
+            case BROADCAST -> new BroadcastShootdown(cpus);
+            case TARGETED -> new TargetedShootdown(cpus);
+        };
+        this.vm = new VirtualMemory(this, machine, shootdown);
+        machine.setFaultHandler(vm);
+        for (PerCpu pc : perCpu) {
+            Thread t = new Thread(() -> scheduler.idleLoop(pc.idle), "mmsim-idle-" + pc.cpu.id());
+            t.setDaemon(true);
+            pc.idle.thread = t;
+            idleThreads.add(t);
+        }
+        for (PerCpu pc : perCpu) {
+            pc.holder = pc.idle;
+            pc.idle.thread.start();
+            pc.idle.grant(pc);
+        }
+        scheduler.start();
+    }
+
+    /** Boots a kernel on {@code machine}: one idle thread per CPU, the tick, the fault handler. */
+    public static Kernel boot(Machine machine) {
+        return new Kernel(machine);
+    }
+
+    public Machine machine() {
+        return machine;
+    }
+
+    int cpuCount() {
+        return perCpu.length;
+    }
+
+    /** The name of the shootdown strategy in use. */
+    public String shootdownStrategy() {
+        return vm.shootdownStrategy().name();
+    }
+
+    /**
+     * Starts an init process running {@code init} with an empty address space and no open files, and
+     * waits until every process (init and all its descendants) has exited. Returns init's exit status.
+     *
+     * @throws TimeoutException when processes are still alive after {@code timeout}; the message holds
+     *                          a dump of every live simulated thread
+     */
+    public ExitStatus run(ProcessBody init, Duration timeout) throws TimeoutException, InterruptedException {
+        if (running) {
+            throw new IllegalStateException("the kernel is already running an init process");
+        }
+        running = true;
+        try {
+            AddressSpace space = machine.newAddressSpace(mmsim.mem.FramePool.NO_CPU);
+            SimProcess proc = new SimProcess(nextPid.getAndIncrement(), -1, null, new Mm(space), new FileTable());
+            assignAsid(space);
+            synchronized (liveLock) {
+                liveProcesses++;
+            }
+            startMainTask(proc, init);
+            long deadline = System.nanoTime() + timeout.toNanos();
+            synchronized (liveLock) {
+                while (liveProcesses > 0) {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        throw new TimeoutException(liveProcesses + " processes still alive after " + timeout
+                                + "; simulated threads:\n" + dumpSimulatedThreads());
+                    }
+                    liveLock.wait(Math.max(1, left / 1_000_000));
+                }
+            }
+            return proc.status();
+        } finally {
+            running = false;
+        }
+    }
+
+    private static String dumpSimulatedThreads() {
+        StringBuilder sb = new StringBuilder();
+        for (Map.Entry<Thread, StackTraceElement[]> e : Thread.getAllStackTraces().entrySet()) {
+            String name = e.getKey().getName();
+            if (!name.startsWith("mmsim-")) {
+                continue;
+            }
+            sb.append('"').append(name).append("\" ").append(e.getKey().getState()).append('\n');
+            for (StackTraceElement frame : e.getValue()) {
+                sb.append("    at ").append(frame).append('\n');
+            }
+        }
+        return sb.toString();
+    }
+
+    /**
+     * Kills any process still alive, then stops the idle threads and the tick. The machine stays open
+     * (its owner closes it).
+     */
+    @Override
+    public void close() throws InterruptedException {
+        for (SimProcess p : live) {
+            kill(null, p, ExitStatus.killed("the kernel shut down"));
+        }
+        synchronized (liveLock) {
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (liveProcesses > 0 && System.nanoTime() < deadline) {
+                liveLock.wait(100);
+            }
+        }
+        scheduler.shutdown();
+        for (Thread t : idleThreads) {
+            t.join(10_000);
+        }
+    }
+
+    // ---- tasks and processes ----
+
+    private void flagAttention(Cpu cpu) {
+        perCpu[cpu.id()].attention = true;
+    }
+
+    Task currentTask(Cpu cpu) {
+        Task t = perCpu[cpu.id()].holder;
+        if (t == null || t.idle) {
+            throw new IllegalStateException(cpu + " faulted while no task held it");
+        }
+        return t;
+    }
+
+    private void startMainTask(SimProcess proc, ProcessBody body) {
+        live.add(proc);
+        Task t = newTask(proc);
+        t.thread = new Thread(() -> taskMain(t, body, null), "mmsim-pid" + proc.pid);
+        t.thread.setDaemon(true);
+        t.thread.start();
+        scheduler.wake(t);
+    }
+
+    private Task newTask(SimProcess proc) {
+        Task t = new Task(proc.threads.isEmpty() ? proc.pid : nextTid.getAndIncrement() + 1_000_000, proc, false);
+        t.sys = new Sys(this, t);
+        synchronized (proc) {
+            proc.threads.add(t);
+            proc.liveThreads++;
+        }
+        return t;
+    }
+
+    private void taskMain(Task t, ProcessBody main, ThreadBody thread) {
+        scheduler.awaitCpu(t);
+        try {
+            t.sys.userReturn();
+            if (thread != null) {
+                thread.run(t.sys);
+            } else {
+                ProcessBody body = main;
+                while (true) {
+                    try {
+                        int code = body.run(t.sys);
+                        exitGroup(t, ExitStatus.exited(code));
+                        break;
+                    } catch (ExecRequest exec) {
+                        body = exec.body;
+                    }
+                }
+            }
+        } catch (ProcessExit exit) {
+            // the process is exiting or was killed: fall through to the thread's exit
+        } catch (Throwable e) {
+            kill(t, t.process, ExitStatus.crashed("pid " + t.process.pid + " crashed: " + e));
+        } finally {
+            threadExit(t);
+        }
+    }
+
+    /** exit_group: the process ends with {@code status}; its other threads are stopped. */
+    void exitGroup(Task t, ExitStatus status) {
+        kill(t, t.process, status);
+    }
+
+    /**
+     * Ends {@code proc} with {@code status} (if it has none yet) and makes each of its threads stop: a
+     * blocked one is woken, a running one interrupted; each then exits at its next return to user code.
+     * {@code caller} is the task doing it (it stops by itself), or null for a thread that holds no CPU.
+     */
+    void kill(Task caller, SimProcess proc, ExitStatus status) {
+        proc.setStatus(status);
+        proc.killed = true;
+        List<Task> threads;
+        synchronized (proc) {
+            threads = new ArrayList<>(proc.threads);
+        }
+        Runnable posterIdle = caller != null && caller.cpu != null ? caller.cpu.cpu::serviceInterrupts : Thread::onSpinWait;
+        for (Task other : threads) {
+            if (other == caller) {
+                continue;
+            }
+            int s = other.state.get();
+            if (s == Task.BLOCKED) {
+                scheduler.wake(other);
+            } else if (s == Task.RUNNING) {
+                PerCpu pc = findCpuOf(other);
+                if (pc != null) {
+                    pc.cpu.post(attention, posterIdle);
+                }
+            }
+        }
+    }
+
+    private PerCpu findCpuOf(Task t) {
+        for (PerCpu pc : perCpu) {
+            if (pc.holder == t) {
+                return pc;
+            }
+        }
+        return null;
+    }
+
+    /** A thread finished; the last one tears the process down (on its own CPU) before giving the CPU away. */
+    private void threadExit(Task t) {
+        SimProcess proc = t.process;
+        boolean last;
+        synchronized (proc) {
+            t.finished = true;
+            proc.threads.remove(t);
+            last = --proc.liveThreads == 0;
+            wakeAll(proc.joinWaiters);
+        }
+        if (last) {
+            exitProcess(t);
+        }
+        scheduler.exit(t);
+    }
+
+    private void exitProcess(Task t) {
+        SimProcess proc = t.process;
+        proc.setStatus(ExitStatus.exited(0));
+        Cpu cpu = t.cpu.cpu;
+        for (OpenFile f : proc.files.removeAll()) {
+            closeFile(f);
+        }
+        Mm mm = proc.mm;
+        vm.teardown(cpu, mm);
+        freeAsid(mm.space);
+        List<SimProcess> orphans;
+        synchronized (proc) {
+            proc.exited = true;
+            orphans = new ArrayList<>(proc.children);
+            proc.children.clear();
+        }
+        for (SimProcess child : orphans) {
+            child.parent = null;
+        }
+        SimProcess parent = proc.parent;
+        if (parent != null) {
+            synchronized (parent) {
+                if (!parent.exited && proc.parent == parent) {
+                    proc.zombie = true;
+                    wakeAll(parent.childWaiters);
+                }
+            }
+        }
+        live.remove(proc);
+        synchronized (liveLock) {
+            liveProcesses--;
+            liveLock.notifyAll();
+        }
+    }
+
+    private void wakeAll(java.util.ArrayDeque<Task> waiters) {
+        Task w;
+        while ((w = waiters.pollFirst()) != null) {
+            scheduler.wake(w);
+        }
+    }
+
+    /** Stops the calling thread if its process was killed; otherwise a pending reschedule runs. */
+    void userReturnSlowPath(Task t) {
+        PerCpu pc = t.cpu;
+        pc.attention = false;
+        if (t.process.killed) {
+            throw ProcessExit.INSTANCE;
+        }
+        if (pc.needResched) {
+            pc.needResched = false;
+            scheduler.yield(t);
+            if (t.process.killed) {
+                throw ProcessExit.INSTANCE;
+            }
+        }
+    }
+
+    private void blockCurrent(Task t) {
+        scheduler.block(t);
+        if (t.process.killed) {
+            throw ProcessExit.INSTANCE;
+        }
+    }
+
+    private void assignAsid(AddressSpace space) {
+        if (!machine.config().tlbAsid()) {
+            return;
+        }
+        synchronized (asids) {
+            int asid = asids.nextClearBit(1);
+            if (asid > Tlb.MAX_ASID) {
+                throw new SyscallException(Errno.EAGAIN, "all " + Tlb.MAX_ASID + " ASIDs are in use");
+            }
+            asids.set(asid);
+            space.setAsid(asid);
+        }
+    }
+
+    private void freeAsid(AddressSpace space) {
+        if (space.asid() != 0) {
+            synchronized (asids) {
+                asids.clear(space.asid());
+            }
+        }
+    }
+
+    // ---- system calls (called by Sys on the calling task's thread, which holds a CPU) ----
+
+    int fork(Task t, ProcessBody body) {
+        SimProcess parent = t.process;
+        Cpu cpu = t.cpu.cpu;
+        Mm childMm;
+        try {
+            childMm = new Mm(vm.newSpace(cpu, nextPid.get()));
+        } catch (OutOfFrames e) {
+            throw new SyscallException(Errno.ENOMEM, "fork: " + e.getMessage());
+        }
+        try {
+            assignAsid(childMm.space);
+        } catch (SyscallException e) {
+            vm.teardown(cpu, childMm);
+            throw e;
+        }
+        Mm parentMm = parent.mm;
+        parentMm.lock.writeLock(cpu);
+        try {
+            vm.fork(cpu, parentMm, childMm);
+        } catch (OutOfFrames e) {
+            parentMm.lock.writeUnlock();
+            vm.teardown(cpu, childMm);
+            freeAsid(childMm.space);
+            throw new SyscallException(Errno.ENOMEM, "fork: " + e.getMessage());
+        }
+        parentMm.lock.writeUnlock();
+        SimProcess child = new SimProcess(nextPid.getAndIncrement(), 0, parent, childMm, parent.files.copyForFork());
+        synchronized (parent) {
+            parent.children.add(child);
+        }
+        synchronized (liveLock) {
+            liveProcesses++;
+        }
+        startMainTask(child, body);
+        return child.pid;
+    }
+
+    int spawnThread(Task t, ThreadBody body) {
+        SimProcess proc = t.process;
+        Task thread = newTask(proc);
+        thread.thread = new Thread(() -> taskMain(thread, null, body), "mmsim-pid" + proc.pid + "-tid" + thread.tid);
+        thread.thread.setDaemon(true);
+        thread.thread.start();
+        scheduler.wake(thread);
+        return thread.tid;
+    }
+
+    void joinThread(Task t, int tid) {
+        SimProcess proc = t.process;
+        if (tid == t.tid) {
+            throw new SyscallException(Errno.EINVAL, "a thread cannot join itself");
+        }
+        while (true) {
+            synchronized (proc) {
+                Task target = null;
+                for (Task other : proc.threads) {
+                    if (other.tid == tid) {
+                        target = other;
+                    }
+                }
+                if (target == null) {
+                    return;  // finished (or never existed in this process; tids are not reused)
+                }
+                t.state.set(Task.BLOCKED);
+                proc.joinWaiters.addLast(t);
+            }
+            blockCurrent(t);
+        }
+    }
+
+    record Waited(int pid, ExitStatus status) {
+    }
+
+    Waited waitpid(Task t, int pid) {
+        SimProcess proc = t.process;
+        while (true) {
+            synchronized (proc) {
+                SimProcess found = null;
+                boolean any = false;
+                for (SimProcess c : proc.children) {
+                    if (pid == -1 || c.pid == pid) {
+                        any = true;
+                        if (c.zombie) {
+                            found = c;
+                            break;
+                        }
+                    }
+                }
+                if (!any) {
+                    throw new SyscallException(Errno.ECHILD, pid == -1 ? "pid " + proc.pid + " has no children"
+                            : "pid " + pid + " is not a child of pid " + proc.pid);
+                }
+                if (found != null) {
+                    proc.children.remove(found);
+                    return new Waited(found.pid, found.status());
+                }
+                t.state.set(Task.BLOCKED);
+                proc.childWaiters.addLast(t);
+            }
+            blockCurrent(t);
+        }
+    }
+
+    long mmap(Task t, long length, int protection) {
+        if (length <= 0) {
+            throw new SyscallException(Errno.EINVAL, "mmap length must be positive: " + length);
+        }
+        checkProtection(protection);
+        Mm mm = t.process.mm;
+        Cpu cpu = t.cpu.cpu;
+        mm.lock.writeLock(cpu);
+        try {
+            return mm.space.map(length, protection);
+        } catch (IllegalStateException e) {
+            throw new SyscallException(Errno.ENOMEM, e.getMessage());
+        } finally {
+            mm.lock.writeUnlock();
+        }
+    }
+
+    void munmap(Task t, long address, long length) {
+        checkRange(address, length);
+        try {
+            vm.munmap(t.cpu.cpu, t.process.mm, address, length);
+        } catch (OutOfFrames e) {
+            throw new SyscallException(Errno.ENOMEM, "munmap: " + e.getMessage());
+        }
+    }
+
+    void mprotect(Task t, long address, long length, int protection) {
+        checkRange(address, length);
+        checkProtection(protection);
+        try {
+            vm.mprotect(t.cpu.cpu, t.process.mm, address, length, protection);
+        } catch (OutOfFrames e) {
+            throw new SyscallException(Errno.ENOMEM, "mprotect: " + e.getMessage());
+        }
+    }
+
+    void madviseDontNeed(Task t, long address, long length) {
+        checkRange(address, length);
+        try {
+            vm.madviseDontNeed(t.cpu.cpu, t.process.mm, address, length);
+        } catch (OutOfFrames e) {
+            throw new SyscallException(Errno.ENOMEM, "madvise: " + e.getMessage());
+        }
+    }
+
+    private static void checkRange(long address, long length) {
+        if ((address & 0xFFF) != 0 || length <= 0 || !PageTable.isUserAddress(address)
+                || !PageTable.isUserAddress(address + length - 1)) {
+            throw new SyscallException(Errno.EINVAL, "[0x" + Long.toHexString(address) + ", +" + length
+                    + ") is not a page-aligned range of user space");
+        }
+    }
+
+    private static void checkProtection(int protection) {
+        if ((protection & ~Vma.READ_WRITE) != 0 || protection == Vma.WRITE) {
+            throw new SyscallException(Errno.EINVAL, "protection " + protection
+                    + " is not one of NONE (0), READ (1), READ_WRITE (3)");
+        }
+    }
+
+    void exec(Task t, ProcessBody body, Segment[] segments) {
+        SimProcess proc = t.process;
+        synchronized (proc) {
+            if (proc.liveThreads > 1) {
+                throw new SyscallException(Errno.EBUSY, "exec with " + (proc.liveThreads - 1) + " other threads alive");
+            }
+        }
+        Cpu cpu = t.cpu.cpu;
+        Mm fresh;
+        try {
+            fresh = new Mm(vm.newSpace(cpu, proc.pid));
+        } catch (OutOfFrames e) {
+            throw new SyscallException(Errno.ENOMEM, "exec: " + e.getMessage());
+        }
+        assignAsid(fresh.space);
+        long[] addresses = new long[segments.length];
+        long next = EXEC_BASE;
+        for (int i = 0; i < segments.length; i++) {
+            checkProtection(segments[i].protection());
+            fresh.space.mapFixed(next, segments[i].length(), segments[i].protection());
+            addresses[i] = next;
+            next += ((segments[i].length() + 0xFFF) & ~0xFFFL) + 4096;  // a guard page between segments
+        }
+        Mm old = proc.mm;
+        proc.mm = fresh;
+        proc.segments = addresses;
+        cpu.switchAddressSpace(fresh.space);
+        vm.teardown(cpu, old);
+        freeAsid(old.space);
+        throw new ExecRequest(body);
+    }
+
+    int[] pipe(Task t) {
+        Pipe p = new Pipe();
+        p.readers = 1;
+        p.writers = 1;
+        FileTable files = t.process.files;
+        int r = files.install(new OpenFile(p, true));
+        int w = files.install(new OpenFile(p, false));
+        return new int[] {r, w};
+    }
+
+    int dup(Task t, int fd) {
+        FileTable files = t.process.files;
+        OpenFile f = files.get(fd);
+        synchronized (f.pipe) {
+            f.references++;
+        }
+        return files.install(f);
+    }
+
+    void close(Task t, int fd) {
+        closeFile(t.process.files.remove(fd));
+    }
+
+    private void closeFile(OpenFile f) {
+        Pipe p = f.pipe;
+        synchronized (p) {
+            if (--f.references > 0) {
+                return;
+            }
+            if (f.readEnd) {
+                p.readers--;
+            } else {
+                p.writers--;
+            }
+            wakeAll(p.readWaiters);
+            wakeAll(p.writeWaiters);
+        }
+    }
+
+    /** read(2) from a pipe into user memory at {@code va}: blocks while empty; 0 at end of file. */
+    int read(Task t, int fd, long va, int length) {
+        OpenFile f = t.process.files.get(fd);
+        if (!f.readEnd) {
+            throw new SyscallException(Errno.EBADF, "fd " + fd + " is not open for reading");
+        }
+        if (length <= 0) {
+            return 0;
+        }
+        byte[] staging = t.sys.staging();
+        int n = Math.min(length, staging.length);
+        Pipe p = f.pipe;
+        int got;
+        while (true) {
+            synchronized (p) {
+                if (p.count > 0) {
+                    got = p.take(staging, n);
+                    wakeAll(p.writeWaiters);
+                    break;
+                }
+                if (p.writers == 0) {
+                    return 0;
+                }
+                t.state.set(Task.BLOCKED);
+                p.readWaiters.addLast(t);
+            }
+            blockCurrent(t);
+        }
+        copyToUser(t, va, staging, got);
+        return got;
+    }
+
+    /** write(2) of user memory at {@code va} into a pipe: blocks while full; EPIPE without readers. */
+    int write(Task t, int fd, long va, int length) {
+        OpenFile f = t.process.files.get(fd);
+        if (f.readEnd) {
+            throw new SyscallException(Errno.EBADF, "fd " + fd + " is not open for writing");
+        }
+        byte[] staging = t.sys.staging();
+        Pipe p = f.pipe;
+        int written = 0;
+        while (written < length) {
+            int chunk = Math.min(length - written, staging.length);
+            copyFromUser(t, va + written, staging, chunk);
+            int off = 0;
+            while (off < chunk) {
+                synchronized (p) {
+                    if (p.readers == 0) {
+                        throw new SyscallException(Errno.EPIPE, "fd " + fd + ": no reader is left");
+                    }
+                    int k = p.put(staging, off, chunk - off);
+                    if (k > 0) {
+                        off += k;
+                        wakeAll(p.readWaiters);
+                        continue;
+                    }
+                    t.state.set(Task.BLOCKED);
+                    p.writeWaiters.addLast(t);
+                }
+                blockCurrent(t);
+            }
+            written += chunk;
+        }
+        return written;
+    }
+
+    /** Copies into user memory as the kernel: faults break COW; an unmapped buffer is EFAULT. */
+    private void copyToUser(Task t, long va, byte[] data, int length) {
+        t.inUserCopy = true;
+        try {
+            t.cpu.cpu.mmu().write(va, data, 0, length);
+        } finally {
+            t.inUserCopy = false;
+        }
+    }
+
+    private void copyFromUser(Task t, long va, byte[] data, int length) {
+        t.inUserCopy = true;
+        try {
+            t.cpu.cpu.mmu().read(va, data, 0, length);
+        } finally {
+            t.inUserCopy = false;
+        }
+    }
+
+    void yield(Task t) {
+        scheduler.yield(t);
+    }
+
+    int frameAt(Task t, long va) {
+        return vm.frameAt(t.process.mm.space, va);
+    }
+}

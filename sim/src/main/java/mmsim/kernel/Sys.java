@@ -1,0 +1,272 @@
+package mmsim.kernel;
+
+import mmsim.cpu.Mmu;
+
+/**
+ * The system-call interface a workload programs against: one per simulated thread, handed to its body.
+ * Use it only from that body's own Java thread.
+ *
+ * <p>Errors are {@link SyscallException}s naming an {@link Errno} (EBADF for a closed descriptor,
+ * EFAULT for a buffer that is not mapped, ...). A memory access outside the process's mappings, or a
+ * write to a read-only page, kills the process with a segfault status; running out of frames kills it
+ * with an out-of-memory status. Either way the machine and the other processes carry on.
+ *
+ * <p>Memory accesses go through the MMU of the CPU the thread holds. int and long accesses must be
+ * naturally aligned. Every access and system call is a point where the thread may be preempted.
+ */
+public final class Sys {
+    /** madvise advice: the pages' contents may be dropped; the next touch sees zeros. */
+    public static final int MADV_DONTNEED = 4;
+
+    private final Kernel kernel;
+    private final Task task;
+    private byte[] staging;
+
+    Sys(Kernel kernel, Task task) {
+        this.kernel = kernel;
+        this.task = task;
+    }
+
+    /**
+     * Acts on a kill or a pending preemption before the thread runs more user code. A system call is an
+     * interrupt boundary too: a thread that loops on {@link #yield()} still answers shootdowns.
+     */
+    void userReturn() {
+        PerCpu pc = task.cpu;
+        pc.cpu.pollInterrupts();
+        if (pc.attention) {
+            kernel.userReturnSlowPath(task);
+        }
+    }
+
+    byte[] staging() {
+        if (staging == null) {
+            staging = new byte[Pipe.CAPACITY];
+        }
+        return staging;
+    }
+
+    private Mmu mmu() {
+        return task.cpu.cpu.mmu();
+    }
+
+    // ---- identity ----
+
+    public int getpid() {
+        return task.process.pid;
+    }
+
+    /** The parent's pid, or 0 when the parent has exited (or for init). */
+    public int getppid() {
+        SimProcess p = task.process.parent;
+        return p == null ? 0 : p.pid;
+    }
+
+    /** This thread's id (the pid for a process's main thread). */
+    public int gettid() {
+        return task.tid;
+    }
+
+    /** What fork returned in this process: 0 in a forked child, -1 in a process the kernel started. */
+    public int forkValue() {
+        return task.process.forkValue;
+    }
+
+    /** The CPU this thread is executing on right now. */
+    public int cpuId() {
+        return task.cpu.cpu.id();
+    }
+
+    // ---- processes ----
+
+    /**
+     * Creates a child process with a copy of this one's address space (by the configured fork
+     * strategy) and file table; the child runs {@code child} (in which {@link #forkValue()} is 0 and
+     * {@link #getpid()} is its own pid). Returns the child's pid.
+     *
+     * @throws SyscallException ENOMEM when memory for the copy ran out (nothing of the child remains)
+     */
+    public int fork(ProcessBody child) {
+        int pid = kernel.fork(task, child);
+        userReturn();
+        return pid;
+    }
+
+    /** Ends the process with {@code status}; other threads of the process stop too. Does not return. */
+    public void exit(int status) {
+        kernel.exitGroup(task, ExitStatus.exited(status));
+        throw ProcessExit.INSTANCE;
+    }
+
+    /** Waits for child {@code pid} to exit and reaps it. ECHILD if it is not a child. */
+    public ExitStatus waitpid(int pid) {
+        if (pid <= 0) {
+            throw new SyscallException(Errno.EINVAL, "waitpid takes a child pid; use waitAny() for any child");
+        }
+        ExitStatus s = kernel.waitpid(task, pid).status();
+        userReturn();
+        return s;
+    }
+
+    /** Waits for any child to exit and reaps it; returns its pid and status. ECHILD without children. */
+    public Waited waitAny() {
+        Kernel.Waited w = kernel.waitpid(task, -1);
+        userReturn();
+        return new Waited(w.pid(), w.status());
+    }
+
+    /** A reaped child. */
+    public record Waited(int pid, ExitStatus status) {
+    }
+
+    /**
+     * Replaces this process's image: a fresh address space with {@code segments} mapped from
+     * {@link Kernel#EXEC_BASE} (find them with {@link #segmentAddress}), the same files; then runs
+     * {@code body} in place of the current one. Does not return. EBUSY while other threads are alive.
+     */
+    public void exec(ProcessBody body, Segment... segments) {
+        kernel.exec(task, body, segments);
+    }
+
+    /** Where exec placed segment {@code i}. */
+    public long segmentAddress(int i) {
+        long[] s = task.process.segments;
+        if (i < 0 || i >= s.length) {
+            throw new SyscallException(Errno.EINVAL, "no segment " + i + " (the image has " + s.length + ")");
+        }
+        return s[i];
+    }
+
+    /** Starts a thread running {@code body} in this process (same memory, same files); returns its tid. */
+    public int spawnThread(ThreadBody body) {
+        int tid = kernel.spawnThread(task, body);
+        userReturn();
+        return tid;
+    }
+
+    /** Waits until thread {@code tid} of this process has finished. */
+    public void joinThread(int tid) {
+        kernel.joinThread(task, tid);
+        userReturn();
+    }
+
+    /** Gives the CPU to another runnable task, if any. */
+    public void yield() {
+        kernel.yield(task);
+        userReturn();
+    }
+
+    // ---- memory ----
+
+    /** Maps {@code length} bytes (rounded up to pages) of zero-filled memory; returns the address. */
+    public long mmap(long length, int protection) {
+        long a = kernel.mmap(task, length, protection);
+        userReturn();
+        return a;
+    }
+
+    public void munmap(long address, long length) {
+        kernel.munmap(task, address, length);
+        userReturn();
+    }
+
+    /** Changes the protection of {@code [address, address + length)}: NONE (0), READ (1) or READ_WRITE (3). */
+    public void mprotect(long address, long length, int protection) {
+        kernel.mprotect(task, address, length, protection);
+        userReturn();
+    }
+
+    /** Only {@link #MADV_DONTNEED} is supported. */
+    public void madvise(long address, long length, int advice) {
+        if (advice != MADV_DONTNEED) {
+            throw new SyscallException(Errno.EINVAL, "madvise advice " + advice + " is not supported; only MADV_DONTNEED (4)");
+        }
+        kernel.madviseDontNeed(task, address, length);
+        userReturn();
+    }
+
+    public byte loadByte(long va) {
+        byte v = mmu().loadByte(va);
+        userReturn();
+        return v;
+    }
+
+    public void storeByte(long va, byte value) {
+        mmu().storeByte(va, value);
+        userReturn();
+    }
+
+    public int loadInt(long va) {
+        int v = mmu().loadInt(va);
+        userReturn();
+        return v;
+    }
+
+    public void storeInt(long va, int value) {
+        mmu().storeInt(va, value);
+        userReturn();
+    }
+
+    public long loadLong(long va) {
+        long v = mmu().loadLong(va);
+        userReturn();
+        return v;
+    }
+
+    public void storeLong(long va, long value) {
+        mmu().storeLong(va, value);
+        userReturn();
+    }
+
+    /** Copies {@code length} bytes at {@code va} into {@code target[offset..]}. */
+    public void load(long va, byte[] target, int offset, int length) {
+        mmu().read(va, target, offset, length);
+        userReturn();
+    }
+
+    /** Copies {@code source[offset..offset+length)} to {@code va}. */
+    public void store(long va, byte[] source, int offset, int length) {
+        mmu().write(va, source, offset, length);
+        userReturn();
+    }
+
+    /** The physical frame mapped at {@code va} right now, or -1 (an inspection aid: no fault, no side effect). */
+    public int frameOf(long va) {
+        return kernel.frameAt(task, va);
+    }
+
+    // ---- files ----
+
+    /** A new pipe: {@code [readFd, writeFd]}. */
+    public int[] pipe() {
+        int[] fds = kernel.pipe(task);
+        userReturn();
+        return fds;
+    }
+
+    /** Reads up to {@code length} bytes from {@code fd} into memory at {@code va}; 0 at end of file. Blocks while the pipe is empty. */
+    public int read(int fd, long va, int length) {
+        int n = kernel.read(task, fd, va, length);
+        userReturn();
+        return n;
+    }
+
+    /** Writes {@code length} bytes at {@code va} to {@code fd}, blocking while the pipe is full. EPIPE without readers. */
+    public int write(int fd, long va, int length) {
+        int n = kernel.write(task, fd, va, length);
+        userReturn();
+        return n;
+    }
+
+    public void close(int fd) {
+        kernel.close(task, fd);
+        userReturn();
+    }
+
+    /** A new descriptor for the same open file. */
+    public int dup(int fd) {
+        int n = kernel.dup(task, fd);
+        userReturn();
+        return n;
+    }
+}

@@ -1,0 +1,53 @@
+package mmsim.kernel;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A schedulable thread of a simulated process (or a CPU's idle loop), backed by one Java thread. It runs
+ * its code only while it holds a CPU; the scheduler hands CPUs from task to task.
+ *
+ * <p>Hand-off contract: a giver publishes the CPU in {@link #grant} with a volatile store (after its last
+ * use of the CPU) and unparks the thread; the receiver's volatile read of {@code grant} makes the giver's
+ * work on the CPU visible before the receiver's first.
+ */
+final class Task {
+    static final int NEW = 0;
+    static final int RUNNABLE = 1;
+    static final int RUNNING = 2;
+    static final int BLOCKED = 3;
+    static final int DEAD = 4;
+
+    final int tid;
+    final SimProcess process;
+    final boolean idle;
+    final AtomicInteger state = new AtomicInteger(NEW);
+    Thread thread;
+    /** The CPU this task holds; written only by the task's own thread. */
+    PerCpu cpu;
+    /** A CPU handed to this task and not yet taken. */
+    volatile PerCpu grant;
+    /** For a thread body: its result is joined by {@link Sys#joinThread}. */
+    volatile boolean finished;
+    /** While a system call copies to or from user memory: a bad address is EFAULT, not a segfault. */
+    boolean inUserCopy;
+    /** The per-task system-call object handed to the body. */
+    Sys sys;
+
+    Task(int tid, SimProcess process, boolean idle) {
+        this.tid = tid;
+        this.process = process;
+        this.idle = idle;
+    }
+
+    /** Hands {@code pc} to this task. Called by the giver, which must not touch the CPU afterwards. */
+    void grant(PerCpu pc) {
+        grant = pc;
+        LockSupport.unpark(thread);
+    }
+
+    @Override
+    public String toString() {
+        return idle ? "idle" : "task " + tid + " of pid " + process.pid;
+    }
+}

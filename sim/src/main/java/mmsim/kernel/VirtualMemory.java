@@ -1,0 +1,570 @@
+package mmsim.kernel;
+
+import java.util.List;
+
+import mmsim.Machine;
+import mmsim.config.MachineConfig.ForkStrategy;
+import mmsim.cpu.Cpu;
+import mmsim.cpu.FaultKind;
+import mmsim.cpu.PageFaultHandler;
+import mmsim.mem.FrameMetadata;
+import mmsim.mem.FramePool;
+import mmsim.mem.PhysicalMemory;
+import mmsim.paging.AddressSpace;
+import mmsim.paging.PageTable;
+import mmsim.paging.Pte;
+import mmsim.paging.Vma;
+import mmsim.shootdown.FlushRange;
+import mmsim.shootdown.FlushReason;
+import mmsim.shootdown.ShootdownStrategy;
+import mmsim.stats.CpuCounter;
+
+/**
+ * The kernel's memory management: the page-fault handler, fork's three ways of copying an address
+ * space, munmap/mprotect/madvise, and teardown. Every page-table change that downgrades or removes a
+ * translation is followed by a shootdown before the frames it released are reused (invariants 4 and 5).
+ *
+ * <p>Locking: faults hold the mm's lock for reading; fork, munmap, mprotect, madvise hold it for
+ * writing. Entries are changed by CAS with retry, so concurrent faults on one page from several CPUs
+ * produce one outcome (one copy, one zero page) and the losers undo their work.
+ */
+final class VirtualMemory implements PageFaultHandler {
+    private static final long PAGE = PhysicalMemory.PAGE_SIZE;
+
+    private final Kernel kernel;
+    private final PhysicalMemory memory;
+    private final FrameMetadata frames;
+    private final FramePool pool;
+    private final PageTable pageTable;
+    private final ShootdownStrategy shootdown;
+    private final ForkStrategy forkStrategy;
+    private final FlushRange[] flushScratch;
+    private final CrossCall drainFrameCaches;
+
+    VirtualMemory(Kernel kernel, Machine machine, ShootdownStrategy shootdown) {
+        this.kernel = kernel;
+        this.memory = machine.memory();
+        this.frames = machine.frames();
+        this.pool = machine.framePool();
+        this.pageTable = machine.pageTable();
+        this.shootdown = shootdown;
+        this.forkStrategy = machine.config().forkStrategy();
+        Cpu[] cpus = machine.cpus().toArray(new Cpu[0]);
+        this.flushScratch = new FlushRange[cpus.length];
+        for (int i = 0; i < cpus.length; i++) {
+            flushScratch[i] = new FlushRange();
+        }
+        this.drainFrameCaches = new CrossCall(cpus, cpu -> pool.drainCache(cpu.id()));
+    }
+
+    ShootdownStrategy shootdownStrategy() {
+        return shootdown;
+    }
+
+    // ---- frames ----
+
+    /** A claimed frame (one reference), contents undefined. Drains every CPU's cache before giving up. */
+    int allocFrame(Cpu cpu, String what) {
+        int f = pool.allocate(cpu.id());
+        if (f == FramePool.NO_FRAME) {
+            f = allocFrameSlowPath(cpu, what);
+        }
+        frames.claim(f);
+        return f;
+    }
+
+    private int allocFrameSlowPath(Cpu cpu, String what) {
+        pool.drainCache(cpu.id());
+        drainFrameCaches.runOnOthers(cpu);
+        int f = pool.allocate(cpu.id());
+        if (f == FramePool.NO_FRAME) {
+            throw new OutOfFrames(what);
+        }
+        return f;
+    }
+
+    /** Drops one reference to {@code frame}, freeing it on the last. */
+    void putFrame(Cpu cpu, int frame) {
+        if (frames.release(frame)) {
+            pool.free(cpu.id(), frame);
+        }
+    }
+
+    private long leafSlotMut(Cpu cpu, AddressSpace space, long va) {
+        return slotMut(cpu, space, va, 0);
+    }
+
+    private long slotMut(Cpu cpu, AddressSpace space, long va, int level) {
+        long slot = pageTable.slotMut(cpu.id(), space.root(), va, level);
+        if (slot == PageTable.NO_SLOT) {
+            pool.drainCache(cpu.id());
+            drainFrameCaches.runOnOthers(cpu);
+            slot = pageTable.slotMut(cpu.id(), space.root(), va, level);
+            if (slot == PageTable.NO_SLOT) {
+                throw new OutOfFrames("a page table");
+            }
+        }
+        return slot;
+    }
+
+    /** A new, empty address space with its root table; throws OutOfFrames. */
+    AddressSpace newSpace(Cpu cpu, int id) {
+        int root = pageTable.allocateTable(cpu.id());
+        if (root == FramePool.NO_FRAME) {
+            pool.drainCache(cpu.id());
+            drainFrameCaches.runOnOthers(cpu);
+            root = pageTable.allocateTable(cpu.id());
+            if (root == FramePool.NO_FRAME) {
+                throw new OutOfFrames("a page-table root");
+            }
+        }
+        return new AddressSpace(id, root, kernel.cpuCount());
+    }
+
+    void shootdown(Cpu cpu, AddressSpace space, long start, long pages, FlushReason reason) {
+        shootdown.flush(cpu, flushScratch[cpu.id()].set(space, start, pages, reason));
+    }
+
+    // ---- page faults ----
+
+    @Override
+    public void handlePageFault(Cpu cpu, long va, boolean write, FaultKind kind) {
+        Task t = kernel.currentTask(cpu);
+        try {
+            resolveFault(cpu, t, va, write);
+        } catch (OutOfFrames e) {
+            cpu.counters().increment(CpuCounter.OOM_KILLS);
+            kernel.kill(t, t.process, ExitStatus.outOfMemory("pid " + t.process.pid + " killed: " + e.getMessage()
+                    + " on a " + (write ? "store to" : "load from") + " 0x" + Long.toHexString(va)));
+            throw ProcessExit.INSTANCE;
+        }
+    }
+
+    private void resolveFault(Cpu cpu, Task t, long va, boolean write) {
+        if (!PageTable.isUserAddress(va)) {
+            segfault(cpu, t, va, write, "outside user space");
+        }
+        Mm mm = t.process.mm;
+        AddressSpace space = mm.space;
+        mm.lock.readLock(cpu);
+        try {
+            Vma vma = space.findVma(va);
+            if (vma == null) {
+                segfault(cpu, t, va, write, "not mapped");
+            }
+            if (!vma.readable()) {
+                segfault(cpu, t, va, write, "in a PROT_NONE area " + vma);
+            }
+            if (write && !vma.writable()) {
+                segfault(cpu, t, va, write, "to the read-only area " + vma);
+            }
+            long page = va & ~PhysicalMemory.PAGE_OFFSET_MASK;
+            if (forkStrategy == ForkStrategy.ODF) {
+                ensurePrivateLeafTable(cpu, mm, page);
+            }
+            long slot = leafSlotMut(cpu, space, page);
+            while (true) {
+                long pte = PhysicalMemory.laLong(slot);
+                if (!Pte.isPresent(pte)) {
+                    if (Pte.holdsFrame(pte)) {
+                        throw new IllegalStateException("PROT_NONE entry left in readable area " + vma + ": " + Pte.toString(pte));
+                    }
+                    if (demandZero(cpu, slot, vma, write)) {
+                        return;
+                    }
+                } else if (write && !Pte.isWritable(pte)) {
+                    if (writeProtectFault(cpu, space, slot, page, pte)) {
+                        return;
+                    }
+                } else {
+                    // another CPU resolved it first; this CPU's TLB may still hold the old entry
+                    cpu.counters().increment(CpuCounter.FAULTS_SPURIOUS);
+                    cpu.invalidatePage(page);
+                    return;
+                }
+            }
+        } finally {
+            mm.lock.readUnlock();
+        }
+    }
+
+    private void segfault(Cpu cpu, Task t, long va, boolean write, String why) {
+        String what = (write ? "store to" : "load from") + " 0x" + Long.toHexString(va) + " " + why;
+        if (t.inUserCopy) {
+            throw new SyscallException(Errno.EFAULT, "the buffer at 0x" + Long.toHexString(va) + " is " + why);
+        }
+        cpu.counters().increment(CpuCounter.SEGFAULTS);
+        kernel.kill(t, t.process, ExitStatus.segfault("pid " + t.process.pid + " segfault: " + what));
+        throw ProcessExit.INSTANCE;
+    }
+
+    private boolean demandZero(Cpu cpu, long slot, Vma vma, boolean write) {
+        int f = allocFrame(cpu, "a demand-zero page");
+        memory.zeroFrame(f);
+        long pte = Pte.make(f, Pte.PRESENT | Pte.USER | Pte.ACCESSED
+                | (vma.writable() ? Pte.WRITABLE : 0) | (write ? Pte.DIRTY : 0));
+        // CAS (release): the zeroed contents are visible before the entry that maps them
+        if (PhysicalMemory.casLong(slot, 0L, pte)) {
+            cpu.counters().increment(CpuCounter.FAULTS_DEMAND_ZERO);
+            return true;
+        }
+        putFrame(cpu, f);
+        return false;
+    }
+
+    /** A write to a present, write-protected page of a writable area: reuse it if sole owner, else copy it. */
+    private boolean writeProtectFault(Cpu cpu, AddressSpace space, long slot, long page, long pte) {
+        int old = Pte.frame(pte);
+        if (frames.refCount(old) == 1) {
+            // Sole owner: nobody else can gain a reference meanwhile (that takes fork, which holds our lock for writing).
+            long writable = Pte.without(pte, Pte.COW) | Pte.WRITABLE | Pte.ACCESSED | Pte.DIRTY;
+            if (PhysicalMemory.casLong(slot, pte, writable)) {
+                cpu.counters().increment(CpuCounter.FAULTS_COW_REUSE);
+                return true;
+            }
+            return false;
+        }
+        int copy = allocFrame(cpu, "a copy-on-write copy");
+        memory.copyFrame(old, copy);
+        long fresh = Pte.make(copy, Pte.flags(Pte.without(pte, Pte.COW)) | Pte.WRITABLE | Pte.ACCESSED | Pte.DIRTY);
+        // CAS (release): the copied bytes are visible before the entry that maps them
+        if (!PhysicalMemory.casLong(slot, pte, fresh)) {
+            putFrame(cpu, copy);
+            return false;
+        }
+        // Other CPUs may still translate to the old frame: flush before dropping our reference (invariant 4).
+        shootdown(cpu, space, page, 1, FlushReason.COW_REPLACE);
+        putFrame(cpu, old);
+        cpu.counters().increment(CpuCounter.FAULTS_COW_COPY);
+        return true;
+    }
+
+    /**
+     * On-demand fork: before this space changes or adds an entry in the leaf table covering {@code va},
+     * make that table its own. A table shared with other spaces is copied (its entries write-protected
+     * and their frames referenced once more); a write-protected link to a table no one else holds any
+     * more is simply made writable again.
+     */
+    private void ensurePrivateLeafTable(Cpu cpu, Mm mm, long va) {
+        AddressSpace space = mm.space;
+        long linkSlot = pageTable.slot(space.root(), va, 1);
+        if (linkSlot == PageTable.NO_SLOT) {
+            return;
+        }
+        while (true) {
+            long link = PhysicalMemory.laLong(linkSlot);
+            if (!Pte.isPresent(link) || Pte.isWritable(link)) {
+                return;
+            }
+            int shared = Pte.frame(link);
+            if (frames.refCount(shared) == 1) {
+                if (PhysicalMemory.casLong(linkSlot, link, link | Pte.WRITABLE)) {
+                    cpu.counters().increment(CpuCounter.FAULTS_TABLE_REUSE);
+                    return;
+                }
+                continue;
+            }
+            int copy = pageTable.allocateTable(cpu.id());
+            if (copy == FramePool.NO_FRAME) {
+                copy = allocFrame(cpu, "a page-table copy");
+                memory.zeroFrame(copy);
+            }
+            for (int i = 0; i < PageTable.ENTRIES; i++) {
+                long sharedSlot = pageTable.slotAddress(shared, i);
+                long e;
+                long protectedEntry;
+                do {
+                    e = PhysicalMemory.laLong(sharedSlot);
+                    protectedEntry = Pte.isPresent(e) ? Pte.writeProtectCow(e) : e;
+                } while (protectedEntry != e && !PhysicalMemory.casLong(sharedSlot, e, protectedEntry));
+                if (Pte.holdsFrame(protectedEntry)) {
+                    frames.retain(Pte.frame(protectedEntry));
+                    PhysicalMemory.spLong(pageTable.slotAddress(copy, i), Pte.without(protectedEntry, Pte.ACCESSED));
+                }
+            }
+            // CAS (release): the copy's entries are visible before the link that leads to them
+            if (!PhysicalMemory.casLong(linkSlot, link, Pte.make(copy, PageTable.TABLE_LINK_FLAGS))) {
+                releaseLeafTableEntries(cpu, copy);
+                putFrame(cpu, copy);
+                continue;
+            }
+            cpu.counters().increment(CpuCounter.FAULTS_TABLE_COPY);
+            if (frames.release(shared)) {
+                // We held the last link: no walker may still be inside the old table before it is reused.
+                long tableBase = va & ~(PageTable.LEAF_TABLE_SPAN - 1);
+                shootdown(cpu, space, tableBase, PageTable.ENTRIES, FlushReason.TABLE_COPY);
+                releaseLeafTableEntries(cpu, shared);
+                pool.free(cpu.id(), shared);
+            }
+            return;
+        }
+    }
+
+    /** Drops the reference each entry of a leaf table holds (the table itself is not freed). */
+    private void releaseLeafTableEntries(Cpu cpu, int table) {
+        for (int i = 0; i < PageTable.ENTRIES; i++) {
+            long slot = pageTable.slotAddress(table, i);
+            long e = PhysicalMemory.laLong(slot);
+            if (Pte.holdsFrame(e)) {
+                PhysicalMemory.soLong(slot, 0L);
+                putFrame(cpu, Pte.frame(e));
+            }
+        }
+    }
+
+    // ---- fork ----
+
+    /**
+     * Copies {@code parent}'s address space into the empty {@code child} with the configured strategy.
+     * The caller holds the parent's lock for writing. Shares are write-protected and shot down before
+     * this returns, so no CPU holds a writable translation to a shared frame (invariants 1 and 2).
+     * Throws OutOfFrames part-way, leaving the child consistent (every entry it has holds a reference).
+     */
+    void fork(Cpu cpu, Mm parent, Mm child) {
+        AddressSpace from = parent.space;
+        AddressSpace to = child.space;
+        to.copyVmasFrom(from);
+        switch (forkStrategy) {
+            case EAGER -> forkEager(cpu, from, to);
+            case COW -> {
+                forkCow(cpu, from, to);
+                shootdown(cpu, from, 0, FlushRange.ALL, FlushReason.FORK);
+            }
+            case ODF -> {
+                forkOnDemand(cpu, from, to);
+                shootdown(cpu, from, 0, FlushRange.ALL, FlushReason.FORK);
+            }
+            default -> throw new IllegalStateException("unknown fork strategy " + forkStrategy);
+        }
+        cpu.counters().increment(CpuCounter.FORKS);
+    }
+
+    private void forkEager(Cpu cpu, AddressSpace from, AddressSpace to) {
+        for (Vma vma : from.vmas()) {
+            pageTable.forEachLeaf(from.root(), vma.start(), vma.end(), (va, slot, table) -> {
+                long e = PhysicalMemory.laLong(slot);
+                if (!Pte.holdsFrame(e)) {
+                    return;
+                }
+                int copy = allocFrame(cpu, "an eager fork copy");
+                memory.copyFrame(Pte.frame(e), copy);
+                long childSlot = leafSlotMut(cpu, to, va);
+                PhysicalMemory.soLong(childSlot, Pte.make(copy, Pte.flags(Pte.without(e, Pte.ACCESSED | Pte.COW))));
+                cpu.counters().increment(CpuCounter.FORK_PAGES_COPIED);
+                cpu.pollInterrupts();
+            });
+        }
+    }
+
+    private void forkCow(Cpu cpu, AddressSpace from, AddressSpace to) {
+        for (Vma vma : from.vmas()) {
+            pageTable.forEachLeaf(from.root(), vma.start(), vma.end(), (va, slot, table) -> {
+                long e;
+                long shared;
+                do {
+                    e = PhysicalMemory.laLong(slot);
+                    if (!Pte.holdsFrame(e)) {
+                        return;
+                    }
+                    shared = Pte.writeProtectCow(e);
+                    // CAS: a concurrent walker's accessed/dirty update must not be lost, nor the write-protect
+                } while (shared != e && !PhysicalMemory.casLong(slot, e, shared));
+                frames.retain(Pte.frame(shared));
+                long childSlot;
+                try {
+                    childSlot = leafSlotMut(cpu, to, va);
+                } catch (OutOfFrames oom) {
+                    putFrame(cpu, Pte.frame(shared));
+                    throw oom;
+                }
+                PhysicalMemory.soLong(childSlot, Pte.without(shared, Pte.ACCESSED));
+                cpu.counters().increment(CpuCounter.FORK_PTES_PROTECTED);
+                cpu.pollInterrupts();
+            });
+        }
+    }
+
+    private void forkOnDemand(Cpu cpu, AddressSpace from, AddressSpace to) {
+        pageTable.forEachLeafTable(from.root(), 0, PageTable.USER_VA_LIMIT, (va, linkSlot, table) -> {
+            long link;
+            long shared;
+            do {
+                link = PhysicalMemory.laLong(linkSlot);
+                shared = Pte.without(link, Pte.WRITABLE);
+            } while (shared != link && !PhysicalMemory.casLong(linkSlot, link, shared));
+            frames.retain(table);
+            long childLinkSlot;
+            try {
+                childLinkSlot = slotMut(cpu, to, va, 1);
+            } catch (OutOfFrames oom) {
+                putFrame(cpu, table);
+                throw oom;
+            }
+            PhysicalMemory.soLong(childLinkSlot, shared);
+            cpu.counters().increment(CpuCounter.FORK_TABLES_SHARED);
+            cpu.pollInterrupts();
+        });
+    }
+
+    // ---- munmap, mprotect, madvise ----
+
+    void munmap(Cpu cpu, Mm mm, long start, long length) {
+        mm.lock.writeLock(cpu);
+        try {
+            List<Vma> removed = mm.space.unmap(start, length);
+            clearRanges(cpu, mm, removed, FlushReason.MUNMAP);
+        } finally {
+            mm.lock.writeUnlock();
+        }
+    }
+
+    void madviseDontNeed(Cpu cpu, Mm mm, long start, long length) {
+        mm.lock.writeLock(cpu);
+        try {
+            long end = start + length;
+            List<Vma> ranges = new java.util.ArrayList<>();
+            for (Vma v : mm.space.vmas()) {
+                if (v.end() > start && v.start() < end) {
+                    ranges.add(new Vma(Math.max(v.start(), start), Math.min(v.end(), pageCeil(end)), v.protection()));
+                }
+            }
+            clearRanges(cpu, mm, ranges, FlushReason.MADVISE);
+        } finally {
+            mm.lock.writeUnlock();
+        }
+    }
+
+    /** Clears every entry in {@code ranges}, shoots the ranges down, then drops the frames' references. */
+    private void clearRanges(Cpu cpu, Mm mm, List<Vma> ranges, FlushReason reason) {
+        if (ranges.isEmpty()) {
+            return;
+        }
+        AddressSpace space = mm.space;
+        IntList released = new IntList();
+        long lo = Long.MAX_VALUE;
+        long hi = 0;
+        for (Vma r : ranges) {
+            makeTablesPrivate(cpu, mm, r.start(), r.end());
+            pageTable.forEachLeaf(space.root(), r.start(), r.end(), (va, slot, table) -> {
+                long e;
+                do {
+                    e = PhysicalMemory.laLong(slot);
+                } while (e != 0 && !PhysicalMemory.casLong(slot, e, 0L));
+                if (Pte.holdsFrame(e)) {
+                    released.add(Pte.frame(e));
+                }
+            });
+            lo = Math.min(lo, r.start());
+            hi = Math.max(hi, r.end());
+        }
+        shootdown(cpu, space, lo, (hi - lo) / PAGE, reason);
+        for (int i = 0; i < released.size(); i++) {
+            putFrame(cpu, released.get(i));
+        }
+    }
+
+    void mprotect(Cpu cpu, Mm mm, long start, long length, int protection) {
+        mm.lock.writeLock(cpu);
+        try {
+            List<Vma> changed = mm.space.protect(start, length, protection);
+            boolean downgraded = false;
+            long lo = Long.MAX_VALUE;
+            long hi = 0;
+            for (Vma r : changed) {
+                makeTablesPrivate(cpu, mm, r.start(), r.end());
+                boolean[] any = {false};
+                pageTable.forEachLeaf(mm.space.root(), r.start(), r.end(), (va, slot, table) -> {
+                    long e;
+                    long next;
+                    do {
+                        e = PhysicalMemory.laLong(slot);
+                        next = reprotect(e, protection);
+                    } while (next != e && !PhysicalMemory.casLong(slot, e, next));
+                    if (Pte.isPresent(e) && (!Pte.isPresent(next) || (Pte.isWritable(e) && !Pte.isWritable(next)))) {
+                        any[0] = true;
+                    }
+                });
+                if (any[0]) {
+                    downgraded = true;
+                    lo = Math.min(lo, r.start());
+                    hi = Math.max(hi, r.end());
+                }
+            }
+            if (downgraded) {
+                shootdown(cpu, mm.space, lo, (hi - lo) / PAGE, FlushReason.MPROTECT);
+            }
+        } finally {
+            mm.lock.writeUnlock();
+        }
+    }
+
+    /** The entry {@code e} under a new protection: parked for PROT_NONE, unparked read-only otherwise, write-protected without WRITE. */
+    private static long reprotect(long e, int protection) {
+        if (!Pte.holdsFrame(e)) {
+            return e;
+        }
+        if (protection == Vma.NONE) {
+            return Pte.isPresent(e) ? Pte.without(e, Pte.PRESENT | Pte.WRITABLE) | Pte.PROT_NONE : e;
+        }
+        if (!Pte.isPresent(e)) {
+            // back from PROT_NONE: read-only; a write fault makes it writable (or copies a shared frame)
+            return Pte.without(e, Pte.PROT_NONE) | Pte.PRESENT;
+        }
+        if ((protection & Vma.WRITE) == 0 && Pte.isWritable(e)) {
+            return Pte.without(e, Pte.WRITABLE);
+        }
+        return e;
+    }
+
+    private void makeTablesPrivate(Cpu cpu, Mm mm, long start, long end) {
+        if (forkStrategy != ForkStrategy.ODF) {
+            return;
+        }
+        for (long va = start & ~(PageTable.LEAF_TABLE_SPAN - 1); va < end; va += PageTable.LEAF_TABLE_SPAN) {
+            ensurePrivateLeafTable(cpu, mm, va);
+        }
+    }
+
+    // ---- teardown ----
+
+    /**
+     * Frees everything {@code mm} holds. No task may use it any more; CPUs that still have it loaded (lazy
+     * idle CPUs, the caller) or hold its ASID-tagged entries drop them first.
+     */
+    void teardown(Cpu cpu, Mm mm) {
+        AddressSpace space = mm.space;
+        shootdown(cpu, space, 0, FlushRange.ALL, FlushReason.TEARDOWN);
+        pageTable.releaseTables(cpu.id(), space.root(), table -> releaseLeafTableEntries(cpu, table));
+    }
+
+    /** The frame mapped at {@code va}, or -1 (a debugging aid for tests and tools). */
+    int frameAt(AddressSpace space, long va) {
+        long pte = pageTable.walk(space.root(), va);
+        return Pte.isPresent(pte) ? Pte.frame(pte) : -1;
+    }
+
+    private static long pageCeil(long v) {
+        return (v + PhysicalMemory.PAGE_OFFSET_MASK) & ~PhysicalMemory.PAGE_OFFSET_MASK;
+    }
+
+    /** A growable list of ints without boxing. */
+    private static final class IntList {
+        private int[] values = new int[64];
+        private int size;
+
+        void add(int v) {
+            if (size == values.length) {
+                values = java.util.Arrays.copyOf(values, size * 2);
+            }
+            values[size++] = v;
+        }
+
+        int size() {
+            return size;
+        }
+
+        int get(int i) {
+            return values[i];
+        }
+    }
+}

@@ -1,0 +1,277 @@
+package mmsim.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static mmsim.kernel.KernelHarness.assertExited;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import mmsim.paging.Vma;
+
+/** The classic fork suites' semantics (xv6 usertests, JOS, KeOS), on real threads, for every fork strategy. */
+class ForkTest {
+    private static final long PAGE = 4096;
+    private final KernelHarness h = new KernelHarness();
+
+    @ParameterizedTest
+    @ValueSource(strings = {"eager", "cow", "odf"})
+    void forkReturnsTheChildPidToTheParentAndZeroToTheChild(String fork) throws Exception {
+        AtomicInteger childPid = new AtomicInteger();
+        AtomicInteger childParent = new AtomicInteger();
+        AtomicInteger childForkValue = new AtomicInteger(99);
+        ExitStatus s = h.run(2, "16MiB", fork, sys -> {
+            int pid = sys.fork(child -> {
+                childPid.set(child.getpid());
+                childParent.set(child.getppid());
+                childForkValue.set(child.forkValue());
+                return 7;
+            });
+            h.check(pid > 0 && pid != sys.getpid(), "fork returned " + pid + " to the parent");
+            ExitStatus cs = sys.waitpid(pid);
+            h.check(cs.exitedNormally() && cs.code() == 7, "child status " + cs);
+            h.checkEquals(pid, childPid.get(), "the child's getpid is what fork returned");
+            h.checkEquals(sys.getpid(), childParent.get(), "the child's parent");
+            h.checkEquals(0, childForkValue.get(), "fork's value in the child");
+            h.checkEquals(-1, sys.forkValue(), "init was not forked");
+            return 0;
+        });
+        assertExited(0, s);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"eager", "cow", "odf"})
+    void childSeesTheParentsDataAndWritesAfterForkAreIsolatedBothWays(String fork) throws Exception {
+        ExitStatus s = h.run(2, "16MiB", fork, sys -> {
+            long a = sys.mmap(4 * PAGE, Vma.READ_WRITE);
+            for (int i = 0; i < 4; i++) {
+                sys.storeLong(a + i * PAGE, 100 + i);
+            }
+            int frameBefore = sys.frameOf(a);
+            int[] toChild = sys.pipe();
+            int[] toParent = sys.pipe();
+            long msg = sys.mmap(PAGE, Vma.READ_WRITE);
+            int pid = sys.fork(c -> {
+                for (int i = 0; i < 4; i++) {
+                    h.checkEquals(100 + i, c.loadLong(a + i * PAGE), "child reads the parent's page " + i);
+                }
+                if (!fork.equals("eager")) {
+                    h.checkEquals(frameBefore, c.frameOf(a), "before any write the child shares the parent's frame");
+                }
+                c.storeLong(a, 555);
+                h.check(c.frameOf(a) != frameBefore, "after the child's write it has its own frame");
+                c.storeLong(msg, 1);
+                c.write(toParent[1], msg, 8);               // tell the parent we wrote
+                c.read(toChild[0], msg, 8);                 // wait for the parent's write
+                h.checkEquals(555, c.loadLong(a), "the parent's later write does not reach the child");
+                h.checkEquals(101, c.loadLong(a + PAGE), "untouched pages still read the same");
+                return 0;
+            });
+            sys.read(toParent[0], msg, 8);
+            h.checkEquals(100, sys.loadLong(a), "the child's write does not reach the parent");
+            sys.storeLong(a, 777);
+            sys.storeLong(a + 2 * PAGE, 999);
+            h.checkEquals(777, sys.loadLong(a), "the parent reads its own write");
+            sys.write(toChild[1], msg, 8);
+            assertChildOk(sys, pid);
+            return 0;
+        });
+        assertExited(0, s);
+    }
+
+    private void assertChildOk(Sys sys, int pid) {
+        ExitStatus cs = sys.waitpid(pid);
+        h.check(cs.exitedNormally() && cs.code() == 0, "child " + pid + " ended " + cs);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"eager", "cow", "odf"})
+    void threeProcessesShareOnePageUntilEachWrites(String fork) throws Exception {
+        ExitStatus s = h.run(2, "16MiB", fork, sys -> {
+            long a = sys.mmap(PAGE, Vma.READ_WRITE);
+            sys.storeLong(a, 42);
+            int frame = sys.frameOf(a);
+            int[] go = sys.pipe();
+            long buf = sys.mmap(PAGE, Vma.READ_WRITE);
+            int[] kids = new int[2];
+            for (int k = 0; k < 2; k++) {
+                final int me = k;
+                kids[k] = sys.fork(c -> {
+                    h.checkEquals(42, c.loadLong(a), "child " + me + " reads the shared value");
+                    if (!fork.equals("eager")) {
+                        h.checkEquals(frame, c.frameOf(a), "child " + me + " shares the frame");
+                    }
+                    c.read(go[0], buf, 1);
+                    c.storeLong(a, 1000 + me);
+                    h.checkEquals(1000 + me, c.loadLong(a), "child " + me + " reads its own write");
+                    return 0;
+                });
+            }
+            h.checkEquals(42, sys.loadLong(a), "the parent still reads the original");
+            sys.storeByte(buf, (byte) 1);
+            sys.write(go[1], buf, 1);
+            sys.write(go[1], buf, 1);
+            for (int pid : kids) {
+                assertChildOk(sys, pid);
+            }
+            h.checkEquals(42, sys.loadLong(a), "neither child's write reached the parent");
+            sys.storeLong(a, 43);
+            h.checkEquals(43, sys.loadLong(a), "the last owner writes in place");
+            return 0;
+        });
+        assertExited(0, s);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"eager", "cow", "odf"})
+    void forkOfFork100IterationsConservesFrames(String fork) throws Exception {
+        ExitStatus s = h.run(2, "32MiB", fork, sys -> {
+            long a = sys.mmap(8 * PAGE, Vma.READ_WRITE);
+            for (int i = 0; i < 8; i++) {
+                sys.storeLong(a + i * PAGE, i);
+            }
+            return chain(sys, a, 100);
+        });
+        assertExited(0, s);
+    }
+
+    /** Each generation forks the next, which dirties a page, then exits; depth 100. */
+    private int chain(Sys sys, long a, int depth) {
+        if (depth == 0) {
+            return 0;
+        }
+        int pid = sys.fork(c -> {
+            long expected = (100 - depth) == 0 ? 0 : 100 - depth - 1 + 1000;
+            if (depth < 100) {
+                h.checkEquals(expected, c.loadLong(a), "generation " + (100 - depth) + " inherits its parent's write");
+            }
+            c.storeLong(a, 100 - depth + 1000);
+            return chain(c, a, depth - 1);
+        });
+        ExitStatus cs = sys.waitpid(pid);
+        return cs.exitedNormally() ? cs.code() : 1;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"eager", "cow", "odf"})
+    void aLargeRegionDirtiedByTheChildIsIntactInTheParent(String fork) throws Exception {
+        final long size = 64L << 20;
+        final long stride = 256;
+        ExitStatus s = h.run(2, "256MiB", fork, sys -> {
+            long a = sys.mmap(size, Vma.READ_WRITE);
+            for (long off = 0; off < size; off += stride) {
+                sys.storeLong(a + off, off);
+            }
+            for (int round = 0; round < 10; round++) {
+                final int r = round;
+                int pid = sys.fork(c -> {
+                    for (long off = 0; off < size; off += stride) {
+                        if (c.loadLong(a + off) != off) {
+                            h.check(false, "round " + r + ": child read a wrong value at +" + off);
+                            return 1;
+                        }
+                        c.storeLong(a + off, ~off);
+                    }
+                    return 0;
+                });
+                assertChildOk(sys, pid);
+                for (long off = 0; off < size; off += stride) {
+                    if (sys.loadLong(a + off) != off) {
+                        h.check(false, "round " + r + ": the parent's value at +" + off + " changed");
+                        return 1;
+                    }
+                }
+            }
+            return 0;
+        });
+        assertExited(0, s);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"eager", "cow", "odf"})
+    void aSiblingThreadWritingDuringForkIsSeenWholeOrNotAtAllAndLaterWritesStayOut(String fork) throws Exception {
+        ExitStatus s = h.run(3, "32MiB", fork, sys -> {
+            long a = sys.mmap(16 * PAGE, Vma.READ_WRITE);
+            for (int i = 0; i < 16; i++) {
+                sys.storeLong(a + i * PAGE, 0x1111_1111_1111_1111L);
+            }
+            AtomicBoolean stop = new AtomicBoolean();
+            AtomicLong sequence = new AtomicLong();
+            int tid = sys.spawnThread(t -> {
+                long v = 0;
+                while (!stop.get()) {
+                    v++;
+                    long word = (v & 0x7F) * 0x0101_0101_0101_0101L;  // every byte equal: a torn read shows
+                    for (int i = 0; i < 16; i++) {
+                        t.storeLong(a + i * PAGE, word);
+                    }
+                    sequence.set(v);
+                }
+            });
+            for (int round = 0; round < 20; round++) {
+                while (sequence.get() < round * 10L) {
+                    sys.yield();
+                }
+                long forkedAfter = sequence.get();
+                int[] p = sys.pipe();
+                long buf = sys.mmap(PAGE, Vma.READ_WRITE);
+                int pid = sys.fork(c -> {
+                    long first = c.loadLong(a);
+                    long v0 = first & 0xFF;
+                    boolean whole = first == v0 * 0x0101_0101_0101_0101L || first == 0x1111_1111_1111_1111L;
+                    h.check(whole, "child read a torn value " + Long.toHexString(first));
+                    c.read(p[0], buf, 1);   // the parent's thread keeps writing meanwhile
+                    h.checkEquals(first, c.loadLong(a), "the parent's writes after fork never reach the child");
+                    return 0;
+                });
+                long after = sequence.get();
+                while (sequence.get() < after + 3) {
+                    sys.yield();
+                }
+                sys.storeByte(buf, (byte) 0);
+                sys.write(p[1], buf, 1);
+                assertChildOk(sys, pid);
+                sys.close(p[0]);
+                sys.close(p[1]);
+                sys.munmap(buf, PAGE);
+                h.check(forkedAfter >= 0, "progress");
+            }
+            stop.set(true);
+            sys.joinThread(tid);
+            return 0;
+        });
+        assertExited(0, s);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"eager", "cow", "odf"})
+    void hundredsOfProcessesRunOnTwoCpus(String fork) throws Exception {
+        AtomicInteger ran = new AtomicInteger();
+        ExitStatus s = h.run(2, "64MiB", fork, sys -> {
+            long a = sys.mmap(PAGE, Vma.READ_WRITE);
+            sys.storeLong(a, 5);
+            int[] pids = new int[300];
+            for (int i = 0; i < pids.length; i++) {
+                final int me = i;
+                pids[i] = sys.fork(c -> {
+                    c.storeLong(a, me);
+                    c.yield();
+                    ran.incrementAndGet();
+                    return c.loadLong(a) == me ? 0 : 1;
+                });
+            }
+            int bad = 0;
+            for (int pid : pids) {
+                if (!sys.waitpid(pid).exitedNormally()) {
+                    bad++;
+                }
+            }
+            return bad + (sys.loadLong(a) == 5 ? 0 : 1000);
+        });
+        assertExited(0, s);
+        assertEquals(300, ran.get());
+    }
+}
