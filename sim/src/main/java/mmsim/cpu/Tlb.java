@@ -61,6 +61,16 @@ public final class Tlb {
         return -1;
     }
 
+    /** Whether a cached translation of ({@code asid}, {@code vpn}) in the L1 or L2 permits writes. */
+    public boolean isWritable(int asid, long vpn) {
+        long tag = TlbArray.tag(asid, vpn);
+        int i = probe(l1, tag, vpn);
+        if (i >= 0 && (l1.data[i] & TlbArray.DATA_WRITABLE) != 0) {
+            return true;
+        }
+        return l2 != null && (i = probe(l2, tag, vpn)) >= 0 && (l2.data[i] & TlbArray.DATA_WRITABLE) != 0;
+    }
+
     private static int probe(TlbArray a, long tag, long vpn) {
         int base = ((int) vpn & a.setMask) * a.ways;
         for (int way = 0; way < a.ways; way++) {

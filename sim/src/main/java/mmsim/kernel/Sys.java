@@ -39,6 +39,18 @@ public final class Sys {
         }
     }
 
+    /** After a memory access, which already polled interrupts in the MMU: only the kill/preemption check. */
+    private void accessReturn() {
+        if (task.cpu.attention) {
+            kernel.userReturnSlowPath(task);
+        }
+    }
+
+    /** The process's memory, for tests of the kernel's invariants. */
+    Mm mm() {
+        return task.process.mm;
+    }
+
     byte[] staging() {
         if (staging == null) {
             staging = new byte[Pipe.CAPACITY];
@@ -187,47 +199,47 @@ public final class Sys {
 
     public byte loadByte(long va) {
         byte v = mmu().loadByte(va);
-        userReturn();
+        accessReturn();
         return v;
     }
 
     public void storeByte(long va, byte value) {
         mmu().storeByte(va, value);
-        userReturn();
+        accessReturn();
     }
 
     public int loadInt(long va) {
         int v = mmu().loadInt(va);
-        userReturn();
+        accessReturn();
         return v;
     }
 
     public void storeInt(long va, int value) {
         mmu().storeInt(va, value);
-        userReturn();
+        accessReturn();
     }
 
     public long loadLong(long va) {
         long v = mmu().loadLong(va);
-        userReturn();
+        accessReturn();
         return v;
     }
 
     public void storeLong(long va, long value) {
         mmu().storeLong(va, value);
-        userReturn();
+        accessReturn();
     }
 
     /** Copies {@code length} bytes at {@code va} into {@code target[offset..]}. */
     public void load(long va, byte[] target, int offset, int length) {
         mmu().read(va, target, offset, length);
-        userReturn();
+        accessReturn();
     }
 
     /** Copies {@code source[offset..offset+length)} to {@code va}. */
     public void store(long va, byte[] source, int offset, int length) {
         mmu().write(va, source, offset, length);
-        userReturn();
+        accessReturn();
     }
 
     /** The physical frame mapped at {@code va} right now, or -1 (an inspection aid: no fault, no side effect). */

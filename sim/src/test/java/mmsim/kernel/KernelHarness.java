@@ -14,6 +14,10 @@ import mmsim.TestMachines;
 final class KernelHarness {
     /** Failures seen inside simulated processes, reported by the test thread. */
     final ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
+    /** The machine of the current run, for bodies that inspect page tables and frames. */
+    volatile Machine machine;
+    /** Every CPU's counters summed, after the last run. */
+    java.util.Map<mmsim.stats.CpuCounter, Long> counters;
 
     void check(boolean condition, String message) {
         if (!condition) {
@@ -34,10 +38,12 @@ final class KernelHarness {
         all[1] = forkStrategy;
         System.arraycopy(settings, 0, all, 2, settings.length);
         try (Machine machine = TestMachines.boot(cpus, memory, all)) {
+            this.machine = machine;
             ExitStatus status;
             try (Kernel kernel = Kernel.boot(machine)) {
                 status = kernel.run(init, Duration.ofSeconds(90));
             }
+            counters = machine.countersTotal();
             assertEquals(List.of(), List.copyOf(failures), "failures inside simulated processes");
             assertEquals(0, machine.frames().framesReferenced(), "every frame is unreferenced after all processes exited");
             assertEquals(machine.config().frames(), machine.framePool().freeFramesQuiescent(), "every frame is back in the pool");
