@@ -4,6 +4,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 
+import mmsim.check.StaleTranslationOracle;
 import mmsim.config.MachineConfig;
 import mmsim.cpu.Cpu;
 import mmsim.cpu.PageFaultHandler;
@@ -26,6 +27,7 @@ public final class Machine implements AutoCloseable {
     private final FramePool framePool;
     private final PageTable pageTable;
     private final List<Cpu> cpus;
+    private final StaleTranslationOracle oracle;
     private int nextSpaceId;
 
     private Machine(MachineConfig config) {
@@ -39,6 +41,15 @@ public final class Machine implements AutoCloseable {
             list[i] = new Cpu(i, config, memory, pageTable);
         }
         this.cpus = List.of(list);
+        this.oracle = config.checking() ? new StaleTranslationOracle(pageTable, config.checkingFailFast()) : null;
+        for (Cpu cpu : list) {
+            cpu.setTranslationChecker(oracle);
+        }
+    }
+
+    /** Checking mode's stale-translation oracle, or null when checking is off. */
+    public StaleTranslationOracle oracle() {
+        return oracle;
     }
 
     public static Machine boot(MachineConfig config) {

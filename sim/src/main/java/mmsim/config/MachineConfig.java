@@ -43,16 +43,24 @@ public final class MachineConfig {
         }
     }
 
-    /** Which CPUs a TLB shootdown interrupts. */
+    /** How stale translations leave other CPUs' TLBs (see mmsim.shootdown). */
     public enum Shootdown {
         /** Interrupt every other CPU and wait for every acknowledgement (early kernels). */
         BROADCAST,
         /** Interrupt only the CPUs in the address space's cpumask, and wait (KeOS, OS161). */
-        TARGETED;
+        TARGETED,
+        /** arch/x86/mm/tlb.c: TLB generations, lazy CPUs skipped, 33-page ceiling, concurrent local flush. */
+        LINUX,
+        /** LATR (ASPLOS'18): munmap/madvise invalidated lazily at ticks and switches, frames freed after. */
+        LATR,
+        /** AMD INVLPGB + TLBSYNC / ARM TLBI IS: remote TLBs invalidated without interrupting their CPUs. */
+        HW_BROADCAST,
+        /** Linux's arch_tlbbatch: one request per target CPU for a whole operation, one round at the end. */
+        BATCHED;
 
         @Override
         public String toString() {
-            return name().toLowerCase(java.util.Locale.ROOT);
+            return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
         }
     }
 
@@ -95,6 +103,12 @@ public final class MachineConfig {
     public static final Setting<Shootdown> SHOOTDOWN_STRATEGY = Setting.oneOf("shootdown.strategy", Shootdown.TARGETED,
             Shootdown.class, "How the kernel removes stale translations from other CPUs' TLBs.");
 
+    public static final Setting<Boolean> CHECKING = Setting.bool("checking", false,
+            "Checking mode: the stale-translation oracle checks every TLB hit against the page table.");
+
+    public static final Setting<Boolean> CHECKING_FAIL_FAST = Setting.bool("checking.failfast", false,
+            "In checking mode, throw at the first stale-translation hit (naming CPU, address and frame) instead of counting it.");
+
     public static final Setting<Integer> SCHED_QUANTUM_US = Setting.intRange("sched.quantum.us", 2000, 50, 1_000_000,
             "Host microseconds a task may run before it yields its CPU to a waiting task (preemption tick).");
 
@@ -104,7 +118,7 @@ public final class MachineConfig {
     /** All settings, in the order they are documented and written out. */
     public static final List<Setting<?>> SETTINGS = List.of(
             CPUS, MEMORY, PAGE_SIZE, TLB_LEVELS, TLB_L1_ENTRIES, TLB_L1_WAYS, TLB_L2_ENTRIES, TLB_L2_WAYS,
-            TLB_REPLACEMENT, TLB_ASID, FRAMEPOOL_BATCH, FORK_STRATEGY, SHOOTDOWN_STRATEGY, SCHED_QUANTUM_US, SEED);
+            TLB_REPLACEMENT, TLB_ASID, FRAMEPOOL_BATCH, FORK_STRATEGY, SHOOTDOWN_STRATEGY, CHECKING, CHECKING_FAIL_FAST, SCHED_QUANTUM_US, SEED);
 
     private final Map<Setting<?>, Object> values;
 
@@ -220,6 +234,14 @@ public final class MachineConfig {
 
     public Shootdown shootdownStrategy() {
         return get(SHOOTDOWN_STRATEGY);
+    }
+
+    public boolean checking() {
+        return get(CHECKING);
+    }
+
+    public boolean checkingFailFast() {
+        return get(CHECKING_FAIL_FAST);
     }
 
     public int schedQuantumMicros() {

@@ -49,6 +49,8 @@ public final class Cpu {
     @SuppressWarnings("unused")
     private volatile Thread sleeper;
     private AddressSpace loaded;
+    /** Lazy-TLB mode: the idle task holds the CPU with the last space still loaded. Written by the owner, read by initiators. */
+    private volatile boolean lazy;
 
     public Cpu(int id, MachineConfig config, PhysicalMemory memory, PageTable pageTable) {
         this.id = id;
@@ -108,6 +110,30 @@ public final class Cpu {
         }
         loaded = next;
         mmu.load(next, asidTagged && next != null ? next.asid() : 0);
+    }
+
+    /** Whether the CPU is idle in lazy-TLB mode (its loaded space is not in use). */
+    public boolean isLazy() {
+        return lazy;
+    }
+
+    /**
+     * Enters or leaves lazy-TLB mode. Volatile: leaving it is ordered before the new task's first look at
+     * its space's TLB generation, and an initiator's generation increment before its read of this flag.
+     */
+    public void setLazy(boolean lazy) {
+        this.lazy = lazy;
+    }
+
+    /** Installs checking mode's hook on every TLB hit (null: none). */
+    public void setTranslationChecker(TranslationChecker checker) {
+        mmu.setChecker(checker);
+    }
+
+    /** This CPU's modeled clock: explicit charges plus one L1 lookup per access. Exact when quiescent. */
+    public long modeledCycles() {
+        return counters.read(CpuCounter.MODELED_CYCLES)
+                + (counters.read(CpuCounter.LOADS) + counters.read(CpuCounter.STORES)) * mmsim.stats.CostModel.TLB_L1_HIT;
     }
 
     /** Whether TLB entries carry the address space's ASID. */

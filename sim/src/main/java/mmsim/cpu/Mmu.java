@@ -4,6 +4,7 @@ import mmsim.mem.PhysicalMemory;
 import mmsim.paging.AddressSpace;
 import mmsim.paging.PageTable;
 import mmsim.paging.Pte;
+import mmsim.stats.CostModel;
 import mmsim.stats.CpuCounter;
 import mmsim.stats.SingleWriterCounters;
 
@@ -34,6 +35,7 @@ public final class Mmu {
     private static final int FAULTS_PROTECTION = SingleWriterCounters.slotOf(CpuCounter.FAULTS_PROTECTION);
     private static final int TLB_INSERTS = SingleWriterCounters.slotOf(CpuCounter.TLB_INSERTS);
     private static final int TLB_EVICTIONS = SingleWriterCounters.slotOf(CpuCounter.TLB_EVICTIONS);
+    private static final int MODELED_CYCLES = SingleWriterCounters.slotOf(CpuCounter.MODELED_CYCLES);
 
     private static final long WRITE_OK = TlbArray.DATA_WRITABLE | TlbArray.DATA_DIRTY;
     /** Faults in a row for one access after which the handler is taken to be broken. */
@@ -45,7 +47,9 @@ public final class Mmu {
     private final long[] counters;
     private final PhysicalMemory memory;
     private final PageTable pageTable;
+    private final java.util.concurrent.atomic.AtomicLong remoteEpoch;
     private PageFaultHandler faultHandler = PageFaultHandler.UNHANDLED;
+    private TranslationChecker checker;
     /** Root table frame of the loaded address space; -1 when none is loaded. */
     private int root = -1;
     private int asid;
@@ -54,6 +58,7 @@ public final class Mmu {
         this.cpu = cpu;
         this.l1 = tlb.l1;
         this.l2 = tlb.l2;
+        this.remoteEpoch = tlb.remoteEpoch;
         this.counters = counters.ownerSlots();
         this.memory = memory;
         this.pageTable = pageTable;
@@ -61,6 +66,10 @@ public final class Mmu {
 
     void setFaultHandler(PageFaultHandler handler) {
         this.faultHandler = handler;
+    }
+
+    void setChecker(TranslationChecker checker) {
+        this.checker = checker;
     }
 
     void load(AddressSpace space, int spaceAsid) {
@@ -150,6 +159,9 @@ public final class Mmu {
             if (i >= 0) {
                 long d = l1.data[i];
                 if (!write || (d & WRITE_OK) == WRITE_OK) {
+                    if (checker != null) {
+                        checker.onHit(cpu, va, write, l1.frames[i]);
+                    }
                     return (d & TlbArray.DATA_ADDRESS_MASK) | (va & PhysicalMemory.PAGE_OFFSET_MASK);
                 }
                 counters[(d & TlbArray.DATA_WRITABLE) != 0 ? DIRTY_ASSISTS : PROTECTION_RECHECKS]++;
@@ -163,11 +175,22 @@ public final class Mmu {
         if (l1Miss) {
             counters[L1_MISSES]++;
             if (l2 != null && PageTable.isUserAddress(va)) {
+                // the L1 refill races remote invalidations like a walk's fill does (see Tlb.remoteEpoch)
+                long epoch = remoteEpoch.get();
                 int j = l2.lookup(vpn, tag);
                 if (j >= 0 && (!write || (l2.data[j] & WRITE_OK) == WRITE_OK)) {
-                    counters[L2_HITS]++;
-                    fillL1(vpn, tag, l2.data[j], l2.frames[j]);
-                    return (l2.data[j] & TlbArray.DATA_ADDRESS_MASK) | (va & PhysicalMemory.PAGE_OFFSET_MASK);
+                    long dataWord = l2.data[j];
+                    int frame = l2.frames[j];
+                    fillL1(vpn, tag, dataWord, frame);
+                    if (remoteEpoch.get() == epoch && (epoch & 1) == 0) {
+                        counters[L2_HITS]++;
+                        counters[MODELED_CYCLES] += CostModel.TLB_L2_HIT;
+                        if (checker != null) {
+                            checker.onHit(cpu, va, write, frame);
+                        }
+                        return (dataWord & TlbArray.DATA_ADDRESS_MASK) | (va & PhysicalMemory.PAGE_OFFSET_MASK);
+                    }
+                    dropFill(vpn, tag);
                 }
             }
             if (l2 != null) {
@@ -196,10 +219,13 @@ public final class Mmu {
             return 0;
         }
         counters[WALKS]++;
+        // read before the walk; re-read after the fill (see Tlb.remoteEpoch)
+        long epoch = remoteEpoch.get();
         int table = root;
         long writable = Pte.WRITABLE;
         for (int level = PageTable.LEVELS - 1; level > 0; level--) {
             counters[WALK_LEVELS]++;
+            counters[MODELED_CYCLES] += CostModel.WALK_LEVEL;
             long link = PhysicalMemory.laLong(pageTable.slotAddress(table, PageTable.index(va, level)));
             if (!Pte.isPresent(link)) {
                 fault(va, write, FaultKind.NOT_PRESENT);
@@ -209,6 +235,7 @@ public final class Mmu {
             table = Pte.frame(link);
         }
         counters[WALK_LEVELS]++;
+        counters[MODELED_CYCLES] += CostModel.WALK_LEVEL;
         long slot = pageTable.slotAddress(table, PageTable.index(va, 0));
         while (true) {
             long pte = PhysicalMemory.laLong(slot);
@@ -238,6 +265,11 @@ public final class Mmu {
                     counters[TLB_EVICTIONS]++;
                 }
             }
+            if (remoteEpoch.get() != epoch || (epoch & 1) != 0) {
+                // a remote invalidation ran during the walk: what was filled may be what it removed
+                dropFill(vpn, tag);
+                return 0;
+            }
             return (dataWord & TlbArray.DATA_ADDRESS_MASK) | (va & PhysicalMemory.PAGE_OFFSET_MASK);
         }
     }
@@ -249,8 +281,19 @@ public final class Mmu {
         }
     }
 
+    private void dropFill(long vpn, long tag) {
+        int i = l1.find(vpn, tag);
+        if (i >= 0) {
+            l1.invalidateIndex(i, tag);
+        }
+        if (l2 != null && (i = l2.find(vpn, tag)) >= 0) {
+            l2.invalidateIndex(i, tag);
+        }
+    }
+
     private void fault(long va, boolean write, FaultKind kind) {
         counters[kind == FaultKind.NOT_PRESENT ? FAULTS_NOT_PRESENT : FAULTS_PROTECTION]++;
+        counters[MODELED_CYCLES] += CostModel.FAULT_ENTRY_EXIT;
         faultHandler.handlePageFault(cpu, va, write, kind);
     }
 }

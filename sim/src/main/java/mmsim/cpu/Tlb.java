@@ -16,6 +16,14 @@ public final class Tlb {
 
     final TlbArray l1;
     final TlbArray l2;
+    /**
+     * A sequence count of remote invalidations: odd while one runs (incremented before and after it).
+     * The owner reads it before a walk or an L2-to-L1 refill and again after the fill; if it moved or
+     * was odd, the fill may hold what an invalidation meant to remove (the walk read the old entry, or
+     * the L2 had not been reached yet), and the owner drops it. Dekker-style: the owner's volatile tag
+     * store then epoch load, against the invalidator's epoch increment then tag load.
+     */
+    final java.util.concurrent.atomic.AtomicLong remoteEpoch = new java.util.concurrent.atomic.AtomicLong();
 
     public Tlb(MachineConfig config, long seed) {
         this.l1 = new TlbArray(config.tlbL1Entries(), config.tlbL1Ways(), config.tlbReplacement(), seed);
@@ -94,6 +102,26 @@ public final class Tlb {
     /** Drops every translation tagged {@code asid}. Returns the number of entries dropped. */
     public int invalidateAsid(int asid) {
         return l1.invalidateAsid(asid) + (l2 == null ? 0 : l2.invalidateAsid(asid));
+    }
+
+    /** {@link #invalidatePage} from another CPU's thread (hardware broadcast), racing the owner's lookups and fills. */
+    public boolean remoteInvalidatePage(int asid, long vpn) {
+        remoteEpoch.incrementAndGet();
+        try {
+            return invalidatePage(asid, vpn);
+        } finally {
+            remoteEpoch.incrementAndGet();
+        }
+    }
+
+    /** {@link #invalidateAsid} from another CPU's thread (hardware broadcast). */
+    public int remoteInvalidateAsid(int asid) {
+        remoteEpoch.incrementAndGet();
+        try {
+            return invalidateAsid(asid);
+        } finally {
+            remoteEpoch.incrementAndGet();
+        }
     }
 
     /** Drops every translation. Returns the number of entries dropped. */

@@ -142,8 +142,9 @@ final class TlbArray {
         frames[victim] = frame;
         ages[victim] = ++clock;
         wayHint[v & hintMask] = (byte) (victim - base);
-        // release: the data word is written before the tag that makes the entry valid
-        LONGS.setRelease(tags, victim, tag);
+        // volatile: the data word is written before the tag that makes the entry valid, and the tag
+        // store is ordered before the owner's re-read of the remote-invalidation epoch (see Tlb)
+        LONGS.setVolatile(tags, victim, tag);
         return evicted;
     }
 
@@ -200,6 +201,22 @@ final class TlbArray {
             }
         }
         return n;
+    }
+
+    /** Invalidates the entry at {@code index} if it still holds {@code tag}. */
+    void invalidateIndex(int index, long tag) {
+        LONGS.compareAndSet(tags, index, tag, 0L);
+    }
+
+    /** The index holding {@code tag} for {@code vpn}, or -1; no ageing. */
+    int find(long vpn, long tag) {
+        int base = ((int) vpn & setMask) * ways;
+        for (int way = 0; way < ways; way++) {
+            if (tagAt(base + way) == tag) {
+                return base + way;
+            }
+        }
+        return -1;
     }
 
     int validEntries() {

@@ -15,9 +15,9 @@ import mmsim.cpu.Tlb;
 import mmsim.paging.AddressSpace;
 import mmsim.paging.PageTable;
 import mmsim.paging.Vma;
-import mmsim.shootdown.BroadcastShootdown;
+import mmsim.shootdown.ShootdownStats;
 import mmsim.shootdown.ShootdownStrategy;
-import mmsim.shootdown.TargetedShootdown;
+import mmsim.shootdown.Shootdowns;
 
 /**
  * The simulated kernel: processes and threads on the machine's CPUs, the scheduler, system calls, page
@@ -37,6 +37,7 @@ public final class Kernel implements AutoCloseable {
     private final PerCpu[] perCpu;
     private final Scheduler scheduler;
     private final VirtualMemory vm;
+    private final ShootdownStats shootdownStats;
     private final AtomicInteger nextPid = new AtomicInteger(1);
     private final AtomicInteger nextTid = new AtomicInteger(1);
     private final BitSet asids = new BitSet();
@@ -54,11 +55,9 @@ public final class Kernel implements AutoCloseable {
         for (int i = 0; i < cpus.length; i++) {
             perCpu[i] = new PerCpu(cpus[i], new Task(0, null, true));
         }
-        this.scheduler = new Scheduler(perCpu, machine.config().schedQuantumMicros());
-        ShootdownStrategy shootdown = switch (machine.config().shootdownStrategy()) {
-            case BROADCAST -> new BroadcastShootdown(cpus);
-            case TARGETED -> new TargetedShootdown(cpus);
-        };
+        this.shootdownStats = new ShootdownStats(cpus.length);
+        ShootdownStrategy shootdown = Shootdowns.create(machine.config().shootdownStrategy().toString(), cpus, shootdownStats);
+        this.scheduler = new Scheduler(perCpu, machine.config().schedQuantumMicros(), shootdown);
         this.vm = new VirtualMemory(this, machine, shootdown);
         machine.setFaultHandler(vm);
         for (PerCpu pc : perCpu) {
@@ -93,6 +92,11 @@ public final class Kernel implements AutoCloseable {
         return vm.shootdownStrategy().name();
     }
 
+    /** Modeled and host latencies of the shootdowns initiated so far; read when quiescent. */
+    public ShootdownStats shootdownStats() {
+        return shootdownStats;
+    }
+
     /**
      * Starts an init process running {@code init} with an empty address space and no open files, and
      * waits until every process (init and all its descendants) has exited. Returns init's exit status.
@@ -123,6 +127,14 @@ public final class Kernel implements AutoCloseable {
                     }
                     liveLock.wait(Math.max(1, left / 1_000_000));
                 }
+            }
+            // deferred flushes (LATR) still hold frames: let the CPUs apply them
+            while (vm.hasDeferredWork()) {
+                if (System.nanoTime() > deadline) {
+                    throw new TimeoutException("deferred TLB flushes still outstanding after " + timeout);
+                }
+                scheduler.kickAllIdle();
+                Thread.sleep(1);
             }
             return proc.status();
         } finally {

@@ -6,6 +6,8 @@ import java.util.concurrent.locks.LockSupport;
 
 import mmsim.cpu.Cpu;
 import mmsim.cpu.Interrupt;
+import mmsim.shootdown.ShootdownStrategy;
+import mmsim.stats.CostModel;
 import mmsim.stats.CpuCounter;
 
 /**
@@ -24,18 +26,15 @@ final class Scheduler {
     private static final int SPINS_BEFORE_PARK = 200;
 
     private final PerCpu[] cpus;
+    private final ShootdownStrategy shootdown;
     private final ArrayDeque<Task> runQueue = new ArrayDeque<>();
-    private final Interrupt tick = cpu -> {
-        PerCpu pc = this.perCpu(cpu);
-        pc.tickPosted.set(false);
-        pc.needResched = true;
-        pc.attention = true;
-    };
+    private final Interrupt tick = this::tick;
     private final Thread timer;
     private volatile boolean shutdown;
 
-    Scheduler(PerCpu[] cpus, int quantumMicros) {
+    Scheduler(PerCpu[] cpus, int quantumMicros, ShootdownStrategy shootdown) {
         this.cpus = cpus;
+        this.shootdown = shootdown;
         this.timer = new Thread(() -> tickLoop(quantumMicros), "mmsim-tick");
         this.timer.setDaemon(true);
     }
@@ -46,6 +45,27 @@ final class Scheduler {
 
     PerCpu perCpu(Cpu cpu) {
         return cpus[cpu.id()];
+    }
+
+    /** The preemption tick, on a busy CPU: the strategy's periodic work, and a reschedule if someone waits. */
+    private void tick(Cpu cpu) {
+        PerCpu pc = cpus[cpu.id()];
+        pc.tickPosted.set(false);
+        shootdown.onTick(cpu);
+        if (hasRunnable()) {
+            pc.needResched = true;
+            pc.attention = true;
+        }
+    }
+
+    /** Wakes every parked idle CPU (to apply deferred work). */
+    void kickAllIdle() {
+        for (PerCpu pc : cpus) {
+            Task h = pc.holder;
+            if (h != null && h.idle) {
+                LockSupport.unpark(h.thread);
+            }
+        }
     }
 
     /** Makes a new or blocked task runnable; an idle CPU, if any, picks it up. */
@@ -143,10 +163,18 @@ final class Scheduler {
         }
         t.grant = null;
         t.cpu = pc;
-        if (!t.idle) {
+        Cpu cpu = pc.cpu;
+        if (t.idle) {
+            // lazy TLB: keep the last space loaded; a strategy may skip this CPU until it leaves lazy mode
+            cpu.setLazy(true);
+        } else {
             t.state.set(Task.RUNNING);
-            pc.cpu.counters().increment(CpuCounter.CONTEXT_SWITCHES);
-            pc.cpu.switchAddressSpace(t.process.mm.space);
+            cpu.counters().increment(CpuCounter.CONTEXT_SWITCHES);
+            cpu.counters().add(CpuCounter.MODELED_CYCLES, CostModel.CONTEXT_SWITCH);
+            // volatile: leaving lazy mode is ordered before the strategy's look at the space's TLB generation
+            cpu.setLazy(false);
+            cpu.switchAddressSpace(t.process.mm.space);
+            shootdown.onSwitch(cpu, t.process.mm.space);
             pc.attention = true;  // look at the kill flag before running user code
         }
     }
@@ -161,6 +189,7 @@ final class Scheduler {
         int spins = 0;
         while (!shutdown) {
             int work = cpu.serviceInterrupts();
+            shootdown.onIdle(cpu);
             Task next = pollRunnable();
             if (next != null) {
                 handTo(idle.cpu, idle, next);
@@ -186,9 +215,6 @@ final class Scheduler {
         long period = TimeUnit.MICROSECONDS.toNanos(quantumMicros);
         while (!shutdown) {
             LockSupport.parkNanos(this, period);
-            if (!hasRunnable()) {
-                continue;
-            }
             for (PerCpu pc : cpus) {
                 Task h = pc.holder;
                 if (h != null && !h.idle && pc.tickPosted.compareAndSet(false, true)) {

@@ -14,9 +14,11 @@ import mmsim.paging.AddressSpace;
 import mmsim.paging.PageTable;
 import mmsim.paging.Pte;
 import mmsim.paging.Vma;
-import mmsim.shootdown.FlushRange;
 import mmsim.shootdown.FlushReason;
+import mmsim.shootdown.FlushRequest;
+import mmsim.shootdown.ReleaseAction;
 import mmsim.shootdown.ShootdownStrategy;
+import mmsim.stats.CostModel;
 import mmsim.stats.CpuCounter;
 
 /**
@@ -38,7 +40,7 @@ final class VirtualMemory implements PageFaultHandler {
     private final PageTable pageTable;
     private final ShootdownStrategy shootdown;
     private final ForkStrategy forkStrategy;
-    private final FlushRange[] flushScratch;
+    private final FlushRequest[] flushScratch;
     private final CrossCall drainFrameCaches;
 
     VirtualMemory(Kernel kernel, Machine machine, ShootdownStrategy shootdown) {
@@ -50,9 +52,9 @@ final class VirtualMemory implements PageFaultHandler {
         this.shootdown = shootdown;
         this.forkStrategy = machine.config().forkStrategy();
         Cpu[] cpus = machine.cpus().toArray(new Cpu[0]);
-        this.flushScratch = new FlushRange[cpus.length];
+        this.flushScratch = new FlushRequest[cpus.length];
         for (int i = 0; i < cpus.length; i++) {
-            flushScratch[i] = new FlushRange();
+            flushScratch[i] = new FlushRequest();
         }
         this.drainFrameCaches = new CrossCall(cpus, cpu -> pool.drainCache(cpu.id()));
     }
@@ -121,8 +123,26 @@ final class VirtualMemory implements PageFaultHandler {
         return new AddressSpace(id, root, kernel.cpuCount());
     }
 
-    void shootdown(Cpu cpu, AddressSpace space, long start, long pages, FlushReason reason) {
-        shootdown.flush(cpu, flushScratch[cpu.id()].set(space, start, pages, reason));
+    /** This CPU's reusable request, started for {@code space}. */
+    private FlushRequest request(Cpu cpu, AddressSpace space, FlushReason reason) {
+        return flushScratch[cpu.id()].begin(space, reason);
+    }
+
+    /**
+     * Flushes {@code request} and then runs {@code release} and ends the downgrade that the caller began
+     * with {@link AddressSpace#beginDowngrade()} before changing entries (the oracle's in-flight mark).
+     */
+    private void shootdown(Cpu cpu, FlushRequest request, ReleaseAction release) {
+        AddressSpace space = request.space();
+        shootdown.flush(cpu, request, on -> {
+            try {
+                if (release != null) {
+                    release.release(on);
+                }
+            } finally {
+                space.endDowngrade();
+            }
+        });
     }
 
     // ---- page faults ----
@@ -206,6 +226,7 @@ final class VirtualMemory implements PageFaultHandler {
         // CAS (release): the zeroed contents are visible before the entry that maps them
         if (PhysicalMemory.casLong(slot, 0L, pte)) {
             cpu.counters().increment(CpuCounter.FAULTS_DEMAND_ZERO);
+            cpu.counters().add(CpuCounter.MODELED_CYCLES, CostModel.PAGE_ZERO + CostModel.PTE_UPDATE);
             return true;
         }
         putFrame(cpu, f);
@@ -220,22 +241,25 @@ final class VirtualMemory implements PageFaultHandler {
             long writable = Pte.without(pte, Pte.COW) | Pte.WRITABLE | Pte.ACCESSED | Pte.DIRTY;
             if (PhysicalMemory.casLong(slot, pte, writable)) {
                 cpu.counters().increment(CpuCounter.FAULTS_COW_REUSE);
+                cpu.counters().add(CpuCounter.MODELED_CYCLES, CostModel.PTE_UPDATE);
                 return true;
             }
             return false;
         }
         int copy = allocFrame(cpu, "a copy-on-write copy");
         memory.copyFrame(old, copy);
+        cpu.counters().add(CpuCounter.MODELED_CYCLES, CostModel.PAGE_COPY + CostModel.PTE_UPDATE);
         long fresh = Pte.make(copy, Pte.flags(Pte.without(pte, Pte.COW)) | Pte.WRITABLE | Pte.ACCESSED | Pte.DIRTY);
+        space.beginDowngrade();
         // CAS (release): the copied bytes are visible before the entry that maps them
         if (!PhysicalMemory.casLong(slot, pte, fresh)) {
+            space.endDowngrade();
             putFrame(cpu, copy);
             return false;
         }
         // Other CPUs may still translate to the old frame: flush before dropping our reference (invariant 4).
-        shootdown(cpu, space, page, 1, FlushReason.COW_REPLACE);
-        putFrame(cpu, old);
         cpu.counters().increment(CpuCounter.FAULTS_COW_COPY);
+        shootdown(cpu, request(cpu, space, FlushReason.COW_REPLACE).addRange(page, 1), on -> putFrame(on, old));
         return true;
     }
 
@@ -289,12 +313,16 @@ final class VirtualMemory implements PageFaultHandler {
                 continue;
             }
             cpu.counters().increment(CpuCounter.FAULTS_TABLE_COPY);
+            cpu.counters().add(CpuCounter.MODELED_CYCLES, CostModel.PAGE_COPY + CostModel.PTE_UPDATE);
             if (frames.release(shared)) {
                 // We held the last link: no walker may still be inside the old table before it is reused.
                 long tableBase = va & ~(PageTable.LEAF_TABLE_SPAN - 1);
-                shootdown(cpu, space, tableBase, PageTable.ENTRIES, FlushReason.TABLE_COPY);
-                releaseLeafTableEntries(cpu, shared);
-                pool.free(cpu.id(), shared);
+                final int old = shared;
+                space.beginDowngrade();
+                shootdown(cpu, request(cpu, space, FlushReason.TABLE_COPY).addRange(tableBase, PageTable.ENTRIES), on -> {
+                    releaseLeafTableEntries(on, old);
+                    pool.free(on.id(), old);
+                });
             }
             return;
         }
@@ -324,17 +352,20 @@ final class VirtualMemory implements PageFaultHandler {
         AddressSpace from = parent.space;
         AddressSpace to = child.space;
         to.copyVmasFrom(from);
-        switch (forkStrategy) {
-            case EAGER -> forkEager(cpu, from, to);
-            case COW -> {
-                forkCow(cpu, from, to);
-                shootdown(cpu, from, 0, FlushRange.ALL, FlushReason.FORK);
+        if (forkStrategy == ForkStrategy.EAGER) {
+            forkEager(cpu, from, to);
+        } else {
+            from.beginDowngrade();
+            try {
+                if (forkStrategy == ForkStrategy.COW) {
+                    forkCow(cpu, from, to);
+                } else {
+                    forkOnDemand(cpu, from, to);
+                }
+            } finally {
+                // also after a failure part-way: entries already write-protected must not stay writable in any TLB
+                shootdown(cpu, request(cpu, from, FlushReason.FORK).addAll(), null);
             }
-            case ODF -> {
-                forkOnDemand(cpu, from, to);
-                shootdown(cpu, from, 0, FlushRange.ALL, FlushReason.FORK);
-            }
-            default -> throw new IllegalStateException("unknown fork strategy " + forkStrategy);
         }
         cpu.counters().increment(CpuCounter.FORKS);
     }
@@ -351,6 +382,7 @@ final class VirtualMemory implements PageFaultHandler {
                 long childSlot = leafSlotMut(cpu, to, va);
                 PhysicalMemory.soLong(childSlot, Pte.make(copy, Pte.flags(Pte.without(e, Pte.ACCESSED | Pte.COW))));
                 cpu.counters().increment(CpuCounter.FORK_PAGES_COPIED);
+                cpu.counters().add(CpuCounter.MODELED_CYCLES, CostModel.PAGE_COPY + CostModel.PTE_UPDATE);
                 cpu.pollInterrupts();
             });
         }
@@ -379,6 +411,7 @@ final class VirtualMemory implements PageFaultHandler {
                 }
                 PhysicalMemory.soLong(childSlot, Pte.without(shared, Pte.ACCESSED));
                 cpu.counters().increment(CpuCounter.FORK_PTES_PROTECTED);
+                cpu.counters().add(CpuCounter.MODELED_CYCLES, 2 * CostModel.PTE_UPDATE);
                 cpu.pollInterrupts();
             });
         }
@@ -402,6 +435,7 @@ final class VirtualMemory implements PageFaultHandler {
             }
             PhysicalMemory.soLong(childLinkSlot, shared);
             cpu.counters().increment(CpuCounter.FORK_TABLES_SHARED);
+            cpu.counters().add(CpuCounter.MODELED_CYCLES, 2 * CostModel.PTE_UPDATE);
             cpu.pollInterrupts();
         });
     }
@@ -434,17 +468,19 @@ final class VirtualMemory implements PageFaultHandler {
         }
     }
 
-    /** Clears every entry in {@code ranges}, shoots the ranges down, then drops the frames' references. */
+    /** Clears every entry in {@code ranges}, shoots them down, then drops the frames' references. */
     private void clearRanges(Cpu cpu, Mm mm, List<Vma> ranges, FlushReason reason) {
         if (ranges.isEmpty()) {
             return;
         }
         AddressSpace space = mm.space;
-        IntList released = new IntList();
-        long lo = Long.MAX_VALUE;
-        long hi = 0;
         for (Vma r : ranges) {
             makeTablesPrivate(cpu, mm, r.start(), r.end());
+        }
+        IntList released = new IntList();
+        FlushRequest request = request(cpu, space, reason);
+        space.beginDowngrade();
+        for (Vma r : ranges) {
             pageTable.forEachLeaf(space.root(), r.start(), r.end(), (va, slot, table) -> {
                 long e;
                 do {
@@ -454,25 +490,27 @@ final class VirtualMemory implements PageFaultHandler {
                     released.add(Pte.frame(e));
                 }
             });
-            lo = Math.min(lo, r.start());
-            hi = Math.max(hi, r.end());
+            request.addRange(r.start(), (r.end() - r.start()) / PAGE);
         }
-        shootdown(cpu, space, lo, (hi - lo) / PAGE, reason);
-        for (int i = 0; i < released.size(); i++) {
-            putFrame(cpu, released.get(i));
-        }
+        cpu.counters().add(CpuCounter.MODELED_CYCLES, released.size() * CostModel.PTE_UPDATE);
+        shootdown(cpu, request, on -> {
+            for (int i = 0; i < released.size(); i++) {
+                putFrame(on, released.get(i));
+            }
+        });
     }
 
     void mprotect(Cpu cpu, Mm mm, long start, long length, int protection) {
         mm.lock.writeLock(cpu);
         try {
             List<Vma> changed = mm.space.protect(start, length, protection);
-            boolean downgraded = false;
-            long lo = Long.MAX_VALUE;
-            long hi = 0;
             for (Vma r : changed) {
                 makeTablesPrivate(cpu, mm, r.start(), r.end());
-                boolean[] any = {false};
+            }
+            FlushRequest request = request(cpu, mm.space, FlushReason.MPROTECT);
+            mm.space.beginDowngrade();
+            for (Vma r : changed) {
+                boolean[] downgraded = {false};
                 pageTable.forEachLeaf(mm.space.root(), r.start(), r.end(), (va, slot, table) -> {
                     long e;
                     long next;
@@ -481,17 +519,17 @@ final class VirtualMemory implements PageFaultHandler {
                         next = reprotect(e, protection);
                     } while (next != e && !PhysicalMemory.casLong(slot, e, next));
                     if (Pte.isPresent(e) && (!Pte.isPresent(next) || (Pte.isWritable(e) && !Pte.isWritable(next)))) {
-                        any[0] = true;
+                        downgraded[0] = true;
                     }
                 });
-                if (any[0]) {
-                    downgraded = true;
-                    lo = Math.min(lo, r.start());
-                    hi = Math.max(hi, r.end());
+                if (downgraded[0]) {
+                    request.addRange(r.start(), (r.end() - r.start()) / PAGE);
                 }
             }
-            if (downgraded) {
-                shootdown(cpu, mm.space, lo, (hi - lo) / PAGE, FlushReason.MPROTECT);
+            if (request.isEmpty()) {
+                mm.space.endDowngrade();
+            } else {
+                shootdown(cpu, request, null);
             }
         } finally {
             mm.lock.writeUnlock();
@@ -533,8 +571,14 @@ final class VirtualMemory implements PageFaultHandler {
      */
     void teardown(Cpu cpu, Mm mm) {
         AddressSpace space = mm.space;
-        shootdown(cpu, space, 0, FlushRange.ALL, FlushReason.TEARDOWN);
-        pageTable.releaseTables(cpu.id(), space.root(), table -> releaseLeafTableEntries(cpu, table));
+        space.beginDowngrade();
+        shootdown(cpu, request(cpu, space, FlushReason.TEARDOWN).addAll(),
+                on -> pageTable.releaseTables(on.id(), space.root(), table -> releaseLeafTableEntries(on, table)));
+    }
+
+    /** Whether the shootdown strategy still owes deferred flushes (and the frees behind them). */
+    boolean hasDeferredWork() {
+        return shootdown.hasDeferredWork();
     }
 
     /** The frame mapped at {@code va}, or -1 (a debugging aid for tests and tools). */

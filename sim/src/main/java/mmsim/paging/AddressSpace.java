@@ -23,6 +23,7 @@ public final class AddressSpace {
     private final int root;
     private final CpuMask cpuMask;
     private final AtomicLong tlbGeneration = new AtomicLong();
+    private final java.util.concurrent.atomic.AtomicInteger downgradesInFlight = new java.util.concurrent.atomic.AtomicInteger();
     private volatile int asid;
     private volatile Vma[] vmas = new Vma[0];
 
@@ -53,6 +54,25 @@ public final class AddressSpace {
     /** The TLB generation: incremented by every flush request for this space (Linux's {@code tlb_gen}). */
     public AtomicLong tlbGeneration() {
         return tlbGeneration;
+    }
+
+    /**
+     * Marks the start of a downgrade or removal of translations: from now until the matching
+     * {@link #endDowngrade()} (after its shootdown completed and its frames were released), TLBs may
+     * legitimately disagree with the page table. Volatile increment: ordered before the entry changes.
+     */
+    public void beginDowngrade() {
+        downgradesInFlight.incrementAndGet();
+    }
+
+    /** Marks the end of a downgrade begun by {@link #beginDowngrade()}. */
+    public void endDowngrade() {
+        downgradesInFlight.decrementAndGet();
+    }
+
+    /** Downgrades begun and not yet ended (volatile read). */
+    public int downgradesInFlight() {
+        return downgradesInFlight.get();
     }
 
     /** The address-space identifier its TLB entries are tagged with (0 when ASIDs are off). */

@@ -1,22 +1,27 @@
 package mmsim.shootdown;
 
 import mmsim.cpu.Cpu;
-import mmsim.paging.AddressSpace;
-import mmsim.paging.CpuMask;
 
-/** {@code broadcast}: interrupt every other CPU and wait for all of them, whatever they run (early kernels). */
-public final class BroadcastShootdown extends IpiShootdown {
-    public BroadcastShootdown(Cpu[] cpus) {
-        super(cpus);
-    }
-
-    @Override
-    protected boolean mustInterrupt(Cpu target, AddressSpace space, CpuMask mask) {
-        return true;
+/**
+ * {@code broadcast}: flush locally, then interrupt every other CPU, whatever it runs, one round per
+ * range of the request, and wait for all (early SMP kernels).
+ */
+public final class BroadcastShootdown extends AbstractShootdown {
+    public BroadcastShootdown(Cpu[] cpus, ShootdownStats stats) {
+        super(cpus, stats);
     }
 
     @Override
     public String name() {
         return "broadcast";
+    }
+
+    @Override
+    protected long doFlush(Cpu initiator, FlushRequest request, ReleaseAction release) {
+        long cycles = PerRange.flushEachRange(this, initiator, request, target -> true);
+        if (release != null) {
+            release.release(initiator);
+        }
+        return cycles;
     }
 }

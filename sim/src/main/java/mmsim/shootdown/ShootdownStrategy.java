@@ -1,25 +1,46 @@
 package mmsim.shootdown;
 
 import mmsim.cpu.Cpu;
+import mmsim.paging.AddressSpace;
 
 /**
- * How stale translations leave other CPUs' TLBs. The kernel calls {@link #flush} on the initiating CPU
- * after it changed or removed page-table entries, for every downgrade or removal (fork's write-protect,
- * a COW replacement, munmap, mprotect, madvise, teardown).
+ * How stale translations leave TLBs. The kernel calls {@link #flush} on the initiating CPU after it
+ * downgraded or removed page-table entries: fork's write-protect, a COW replacement, munmap, mprotect,
+ * madvise, an on-demand-fork table copy, teardown.
  *
- * <p>Contract: when {@code flush} returns, no CPU can translate through an entry of the range that was
- * cached before the page-table change (the initiator may then reuse frames and copy pages). The
- * initiator must keep servicing its own interrupt inbox while it waits, so that two CPUs shooting down at
- * each other both finish. A strategy is one class plus its name in the configuration; nothing else in the
- * kernel changes to add one.
+ * <p>Contract: once {@code flush} returns, no CPU translates through an entry of the request that was
+ * cached before the page-table change, except where a strategy documents a lazy window (LATR's, for
+ * munmap and madvise); {@code release} (which frees the frames the change dropped) runs only once no
+ * CPU can translate to them, on whichever CPU completes the flush. A waiting initiator keeps servicing
+ * its own interrupts, so concurrent initiators never deadlock.
+ *
+ * <p>Adding a strategy is one class plus its name in {@link Shootdowns#create}; the kernel does not
+ * change. The hooks let a strategy keep per-CPU state in step with scheduling.
  */
 public interface ShootdownStrategy {
-    /**
-     * Removes {@code range}'s translations from every TLB that may hold them, this CPU's included.
-     * Runs on {@code initiator}'s thread.
-     */
-    void flush(Cpu initiator, FlushRange range);
-
-    /** The configuration name of this strategy. */
+    /** The configuration name. */
     String name();
+
+    /**
+     * Removes the request's translations from every TLB that may hold them, this CPU's included, and
+     * runs {@code release} (may be null) when the removed translations can no longer be used.
+     */
+    void flush(Cpu initiator, FlushRequest request, ReleaseAction release);
+
+    /** A task took {@code cpu} and {@code space} is now loaded on it (it may have been loaded already). Runs on {@code cpu}. */
+    default void onSwitch(Cpu cpu, AddressSpace space) {
+    }
+
+    /** The scheduler tick on a busy {@code cpu}. Runs on {@code cpu}. */
+    default void onTick(Cpu cpu) {
+    }
+
+    /** An idle-loop iteration on {@code cpu}. Runs on {@code cpu}. */
+    default void onIdle(Cpu cpu) {
+    }
+
+    /** Whether deferred flushes (and the frees behind them) are still outstanding. */
+    default boolean hasDeferredWork() {
+        return false;
+    }
 }

@@ -1,22 +1,28 @@
 package mmsim.shootdown;
 
 import mmsim.cpu.Cpu;
-import mmsim.paging.AddressSpace;
-import mmsim.paging.CpuMask;
 
-/** {@code targeted}: interrupt only the CPUs in the space's cpumask, and wait for them (KeOS v1.1, OS161). */
-public final class TargetedShootdown extends IpiShootdown {
-    public TargetedShootdown(Cpu[] cpus) {
-        super(cpus);
-    }
-
-    @Override
-    protected boolean mustInterrupt(Cpu target, AddressSpace space, CpuMask mask) {
-        return mask.contains(target.id());
+/**
+ * {@code targeted}: flush locally, then interrupt only the CPUs in the space's cpumask, one round per
+ * range, and wait (KeOS v1.1, OS161).
+ */
+public final class TargetedShootdown extends AbstractShootdown {
+    public TargetedShootdown(Cpu[] cpus, ShootdownStats stats) {
+        super(cpus, stats);
     }
 
     @Override
     public String name() {
         return "targeted";
+    }
+
+    @Override
+    protected long doFlush(Cpu initiator, FlushRequest request, ReleaseAction release) {
+        long cycles = PerRange.flushEachRange(this, initiator, request,
+                target -> request.space().cpuMask().contains(target.id()));
+        if (release != null) {
+            release.release(initiator);
+        }
+        return cycles;
     }
 }

@@ -72,7 +72,37 @@ public enum CpuCounter {
     /** Shootdown interrupts this CPU sent. */
     SHOOTDOWN_IPIS_SENT("shootdown.ipis_sent"),
     /** Shootdown interrupts this CPU received and handled. */
-    SHOOTDOWN_IPIS_RECEIVED("shootdown.ipis_received");
+    SHOOTDOWN_IPIS_RECEIVED("shootdown.ipis_received"),
+    /** Shootdowns initiated for fork's write-protect or table sharing. */
+    SHOOTDOWNS_FORK("shootdown.reason.fork"),
+    /** Shootdowns initiated for a copy-on-write replacement. */
+    SHOOTDOWNS_COW("shootdown.reason.cow"),
+    /** Shootdowns initiated for munmap. */
+    SHOOTDOWNS_MUNMAP("shootdown.reason.munmap"),
+    /** Shootdowns initiated for mprotect. */
+    SHOOTDOWNS_MPROTECT("shootdown.reason.mprotect"),
+    /** Shootdowns initiated for madvise(DONTNEED). */
+    SHOOTDOWNS_MADVISE("shootdown.reason.madvise"),
+    /** Shootdowns initiated for an on-demand-fork table copy. */
+    SHOOTDOWNS_TABLE("shootdown.reason.table_copy"),
+    /** Shootdowns initiated for an address space's teardown. */
+    SHOOTDOWNS_TEARDOWN("shootdown.reason.teardown"),
+    /** Remote TLB invalidations done by hardware broadcast, without interrupting the target. */
+    SHOOTDOWN_REMOTE_INVALIDATIONS("shootdown.remote_invalidations"),
+    /** Invalidations posted to other CPUs' lazy queues (LATR). */
+    SHOOTDOWN_LAZY_POSTED("shootdown.lazy_posted"),
+    /** Lazy invalidations this CPU applied at a tick, switch or idle point (LATR). */
+    SHOOTDOWN_LAZY_APPLIED("shootdown.lazy_applied"),
+    /** Flush requests this CPU found already covered by a newer flush (Linux's tlb_gen catch-up). */
+    SHOOTDOWN_COALESCED("shootdown.coalesced"),
+    /** CPUs skipped because they were in lazy-TLB mode (Linux). */
+    SHOOTDOWN_LAZY_SKIPPED("shootdown.lazy_skipped"),
+    /** Modeled cycles charged explicitly to this CPU (walks, faults, flushes, interrupts); TLB hits are added at report time. */
+    MODELED_CYCLES("modeled.cycles"),
+    /** Modeled cycles this CPU lost handling other CPUs' shootdown interrupts. */
+    MODELED_CYCLES_INTERRUPTED("modeled.cycles_interrupted"),
+    /** Stale-translation oracle: TLB hits through an entry that a completed shootdown should have removed. */
+    ORACLE_STALE_HITS("oracle.stale_hits");
 
     private final String key;
 

@@ -7,7 +7,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import mmsim.cpu.Cpu;
 import mmsim.paging.Pte;
@@ -59,7 +59,7 @@ class InvariantTest {
 
     /** Invariant 4's race: several CPUs write one COW page at once; exactly one copy is installed per page. */
     @ParameterizedTest
-    @ValueSource(strings = {"cow", "odf"})
+    @MethodSource("mmsim.kernel.KernelHarness#sharingMachines")
     void concurrentWriteFaultsOnOnePageMakeExactlyOneCopy(String fork) throws Exception {
         final int pages = 64;
         ExitStatus s = h.run(3, "32MiB", fork, sys -> {

@@ -31,12 +31,31 @@ final class KernelHarness {
         }
     }
 
-    /** Boots {@code cpus} CPUs with {@code memory}, the fork strategy and extra settings, runs init, checks conservation. */
-    ExitStatus run(int cpus, String memory, String forkStrategy, ProcessBody init, String... settings) throws Exception {
-        String[] all = new String[settings.length + 2];
-        all[0] = "fork.strategy";
-        all[1] = forkStrategy;
-        System.arraycopy(settings, 0, all, 2, settings.length);
+    /** Every fork strategy under every shootdown strategy, as "fork/shootdown". */
+    static java.util.stream.Stream<String> machines() {
+        return java.util.stream.Stream.of("eager", "cow", "odf").flatMap(f ->
+                mmsim.shootdown.Shootdowns.NAMES.stream().map(s -> f + "/" + s));
+    }
+
+    /** The fork strategies that share frames (cow, odf) under every shootdown strategy. */
+    static java.util.stream.Stream<String> sharingMachines() {
+        return machines().filter(m -> !m.startsWith("eager"));
+    }
+
+    /**
+     * Boots {@code cpus} CPUs with {@code memory}, the machine named "fork/shootdown" (or just a fork
+     * strategy) in checking mode and extra settings, runs init, checks that the oracle saw no stale
+     * translation and that every frame came back.
+     */
+    ExitStatus run(int cpus, String memory, String machineName, ProcessBody init, String... settings) throws Exception {
+        String[] names = machineName.split("/");
+        java.util.List<String> list = new java.util.ArrayList<>(java.util.List.of("fork.strategy", names[0], "checking", "true"));
+        if (names.length > 1) {
+            list.add("shootdown.strategy");
+            list.add(names[1]);
+        }
+        list.addAll(java.util.List.of(settings));
+        String[] all = list.toArray(new String[0]);
         try (Machine machine = TestMachines.boot(cpus, memory, all)) {
             this.machine = machine;
             ExitStatus status;
@@ -44,7 +63,9 @@ final class KernelHarness {
                 status = kernel.run(init, Duration.ofSeconds(90));
             }
             counters = machine.countersTotal();
+            assertEquals(List.of(), machine.oracle().violations(), "stale translations seen by the oracle");
             assertEquals(List.of(), List.copyOf(failures), "failures inside simulated processes");
+            assertEquals(0L, counters.get(mmsim.stats.CpuCounter.ORACLE_STALE_HITS), "stale translation hits");
             assertEquals(0, machine.frames().framesReferenced(), "every frame is unreferenced after all processes exited");
             assertEquals(machine.config().frames(), machine.framePool().freeFramesQuiescent(), "every frame is back in the pool");
             return status;

@@ -1,0 +1,39 @@
+package mmsim.shootdown;
+
+import mmsim.cpu.Cpu;
+import mmsim.stats.CostModel;
+
+/**
+ * {@code batched}: Linux's arch_tlbbatch for reclaim and unmapping. However many ranges a kernel
+ * operation unmaps, it makes one request per target CPU: the CPUs of the space's cpumask are
+ * interrupted once, at the end, and each does one full flush of the space; the initiator sends its
+ * interrupts first and flushes locally while they work.
+ */
+public final class BatchedShootdown extends AbstractShootdown {
+    public BatchedShootdown(Cpu[] cpus, ShootdownStats stats) {
+        super(cpus, stats);
+    }
+
+    @Override
+    public String name() {
+        return "batched";
+    }
+
+    @Override
+    protected long doFlush(Cpu initiator, FlushRequest request, ReleaseAction release) {
+        boolean single = !request.isAll() && request.ranges() == 1 && request.totalPages() <= FULL_FLUSH_CEILING;
+        int sent = startRound(initiator, request, target -> request.space().cpuMask().contains(target.id()));
+        long local = flushLocal(initiator, request, single ? FULL_FLUSH_CEILING : 0);
+        long remote = awaitRound(initiator);
+        if (release != null) {
+            release.release(initiator);
+        }
+        return sent * CostModel.IPI_SEND + Math.max(local, remote - sent * CostModel.IPI_SEND);
+    }
+
+    @Override
+    protected long applyOnTarget(Cpu target, FlushRequest request) {
+        boolean single = !request.isAll() && request.ranges() == 1 && request.totalPages() <= FULL_FLUSH_CEILING;
+        return flushLocal(target, request, single ? FULL_FLUSH_CEILING : 0);
+    }
+}

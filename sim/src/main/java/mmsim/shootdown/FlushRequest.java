@@ -1,0 +1,108 @@
+package mmsim.shootdown;
+
+import mmsim.paging.AddressSpace;
+
+/**
+ * What one kernel operation asks to remove from TLBs: some page ranges of one address space, or all of
+ * it, and why. Mutable and reused by its initiating CPU, so that asking allocates nothing; a target
+ * reads it only between receiving an interrupt and acknowledging it, while the initiator waits.
+ */
+public final class FlushRequest {
+    /** Beyond this many ranges an operation's request becomes a full flush. */
+    static final int MAX_RANGES = 64;
+
+    AddressSpace space;
+    int asid;
+    FlushReason reason;
+    boolean all;
+    final long[] starts = new long[MAX_RANGES];
+    final long[] pageCounts = new long[MAX_RANGES];
+    int ranges;
+    /** The TLB generation this request brings its space to (strategies that track generations). */
+    long generation;
+
+    /** Starts a request for {@code space}; add ranges next. */
+    public FlushRequest begin(AddressSpace space, FlushReason reason) {
+        this.space = space;
+        this.asid = space.asid();
+        this.reason = reason;
+        this.all = false;
+        this.ranges = 0;
+        return this;
+    }
+
+    /** Adds {@code pages} pages from {@code start}; a request with too many ranges becomes a full flush. */
+    public FlushRequest addRange(long start, long pages) {
+        if (pages <= 0) {
+            return this;
+        }
+        if (ranges == MAX_RANGES) {
+            all = true;
+            return this;
+        }
+        starts[ranges] = start;
+        pageCounts[ranges] = pages;
+        ranges++;
+        return this;
+    }
+
+    /** Asks for every translation of the space. */
+    public FlushRequest addAll() {
+        all = true;
+        return this;
+    }
+
+    public AddressSpace space() {
+        return space;
+    }
+
+    public int asid() {
+        return asid;
+    }
+
+    public FlushReason reason() {
+        return reason;
+    }
+
+    public boolean isAll() {
+        return all;
+    }
+
+    public int ranges() {
+        return ranges;
+    }
+
+    public long start(int i) {
+        return starts[i];
+    }
+
+    public long pages(int i) {
+        return pageCounts[i];
+    }
+
+    /** Pages named by all ranges together (meaningless when {@link #isAll()}). */
+    public long totalPages() {
+        long n = 0;
+        for (int i = 0; i < ranges; i++) {
+            n += pageCounts[i];
+        }
+        return n;
+    }
+
+    /** Whether the request names nothing. */
+    public boolean isEmpty() {
+        return !all && ranges == 0;
+    }
+
+    /** Copies {@code other} into this request. */
+    void copyFrom(FlushRequest other) {
+        space = other.space;
+        asid = other.asid;
+        reason = other.reason;
+        all = other.all;
+        ranges = other.ranges;
+        generation = other.generation;
+        System.arraycopy(other.starts, 0, starts, 0, ranges);
+        System.arraycopy(other.pageCounts, 0, pageCounts, 0, ranges);
+    }
+}

@@ -1,0 +1,77 @@
+package mmsim.shootdown;
+
+import mmsim.cpu.Cpu;
+import mmsim.mem.PhysicalMemory;
+import mmsim.stats.CostModel;
+import mmsim.stats.CpuCounter;
+
+/**
+ * {@code hw-broadcast}: like AMD's INVLPGB + TLBSYNC or ARM's TLBI ... IS. The initiator invalidates
+ * the entries in the other CPUs' TLBs itself, without interrupting them, then waits for completion.
+ *
+ * <p>Safety against the owners' concurrent lookups: {@link mmsim.cpu.Tlb#remoteInvalidatePage} brackets
+ * the invalidation with two increments of the TLB's invalidation epoch (odd while it runs), and an owner
+ * that filled an entry (from a walk, or from its L2) re-checks the epoch afterwards and drops the entry if
+ * it moved or was odd: the fill may hold what the invalidation meant to remove. TLBSYNC's
+ * completion guarantee — accesses through the old translation have finished — is modelled by waiting
+ * until each target CPU passes an access boundary (an acknowledgement with no flush work and no
+ * modeled interrupt cost); an idle CPU passes one at once.
+ */
+public final class HardwareBroadcastShootdown extends AbstractShootdown {
+    public HardwareBroadcastShootdown(Cpu[] cpus, ShootdownStats stats) {
+        super(cpus, stats);
+    }
+
+    @Override
+    public String name() {
+        return "hw-broadcast";
+    }
+
+    @Override
+    protected long doFlush(Cpu initiator, FlushRequest request, ReleaseAction release) {
+        long cycles = flushLocal(initiator, request, FULL_FLUSH_CEILING);
+        int invalidated = 0;
+        for (Cpu target : cpus) {
+            if (target == initiator || !request.space().cpuMask().contains(target.id())) {
+                continue;
+            }
+            invalidated++;
+            if (request.isAll() || request.totalPages() > FULL_FLUSH_CEILING) {
+                target.tlb().remoteInvalidateAsid(target.asidTagged() ? request.asid() : 0);
+            } else {
+                for (int r = 0; r < request.ranges(); r++) {
+                    long va = request.start(r);
+                    for (long i = 0; i < request.pages(r); i++, va += PhysicalMemory.PAGE_SIZE) {
+                        target.tlb().remoteInvalidatePage(target.asidTagged() ? request.asid() : 0,
+                                va >>> PhysicalMemory.PAGE_SHIFT);
+                    }
+                }
+            }
+        }
+        initiator.counters().add(CpuCounter.SHOOTDOWN_REMOTE_INVALIDATIONS, invalidated);
+        if (invalidated > 0) {
+            int ranges = request.isAll() ? 1 : request.ranges();
+            cycles += ranges * CostModel.INVLPGB + CostModel.TLBSYNC;
+        }
+        // TLBSYNC: every target has passed an access boundary, so no access through an old entry is in flight
+        startRound(initiator, request, target -> request.space().cpuMask().contains(target.id()), false);
+        awaitRound(initiator);
+        if (request.reason() == FlushReason.TEARDOWN) {
+            // a CPU that still has the space loaded must drop it: that needs the CPU itself (its loaded space)
+            startRound(initiator, request, target -> target.loadedSpace() == request.space(), false);
+            awaitRound(initiator);
+        }
+        if (release != null) {
+            release.release(initiator);
+        }
+        return cycles;
+    }
+
+    @Override
+    protected long applyOnTarget(Cpu target, FlushRequest request) {
+        if (request.reason() == FlushReason.TEARDOWN && target.loadedSpace() == request.space()) {
+            flushLocal(target, request, 0);
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,135 @@
+package mmsim.shootdown;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.jctools.queues.MpscArrayQueue;
+
+import mmsim.cpu.Cpu;
+import mmsim.stats.CostModel;
+import mmsim.stats.CpuCounter;
+
+/**
+ * {@code latr}: lazy translation coherence (Kumar et al., ASPLOS'18). For munmap and madvise no
+ * interrupt is sent: the initiator flushes locally and posts the range to a lazy queue of every other
+ * CPU in the cpumask; each CPU applies its queue at its next tick, context switch or idle iteration.
+ * The frames are released only when the last of those CPUs has applied it, so a stale translation
+ * may be used during that window but never reaches a reused frame. Permission downgrades (fork,
+ * mprotect, COW) cannot wait and use synchronous IPIs, as does any request meeting a full queue.
+ */
+public final class LatrShootdown extends AbstractShootdown {
+    /** Lazy invalidations a CPU's queue holds; a full queue falls back to an IPI. */
+    public static final int QUEUE_CAPACITY = 64;
+
+    private final MpscArrayQueue<LazyInvalidation>[] queues;
+    private final AtomicLong outstanding = new AtomicLong();
+
+    @SuppressWarnings("unchecked")
+    public LatrShootdown(Cpu[] cpus, ShootdownStats stats) {
+        super(cpus, stats);
+        this.queues = new MpscArrayQueue[cpus.length];
+        for (int i = 0; i < cpus.length; i++) {
+            queues[i] = new MpscArrayQueue<>(QUEUE_CAPACITY);
+        }
+    }
+
+    @Override
+    public String name() {
+        return "latr";
+    }
+
+    @Override
+    protected long doFlush(Cpu initiator, FlushRequest request, ReleaseAction release) {
+        FlushReason reason = request.reason();
+        if (reason != FlushReason.MUNMAP && reason != FlushReason.MADVISE) {
+            long local = flushLocal(initiator, request, FULL_FLUSH_CEILING);
+            startRound(initiator, request, target -> request.space().cpuMask().contains(target.id()));
+            long cycles = local + awaitRound(initiator);
+            if (release != null) {
+                release.release(initiator);
+            }
+            return cycles;
+        }
+        long cycles = flushLocal(initiator, request, FULL_FLUSH_CEILING);
+        LazyInvalidation lazy = new LazyInvalidation(request, release);
+        lazy.remaining.set(1);  // held by the initiator until every post is out
+        outstanding.incrementAndGet();
+        boolean[] fellBack = new boolean[cpus.length];
+        int fallbacks = 0;
+        for (Cpu target : cpus) {
+            if (target == initiator || !request.space().cpuMask().contains(target.id())) {
+                continue;
+            }
+            lazy.remaining.incrementAndGet();
+            if (queues[target.id()].offer(lazy)) {
+                initiator.counters().increment(CpuCounter.SHOOTDOWN_LAZY_POSTED);
+                cycles += CostModel.LAZY_POST;
+            } else {
+                lazy.remaining.decrementAndGet();
+                fellBack[target.id()] = true;
+                fallbacks++;
+            }
+        }
+        if (fallbacks > 0) {
+            startRound(initiator, request, target -> fellBack[target.id()]);
+            cycles += awaitRound(initiator);
+        }
+        lazy.done(initiator, outstanding);
+        return cycles;
+    }
+
+    @Override
+    public void onTick(Cpu cpu) {
+        applyQueue(cpu);
+    }
+
+    @Override
+    public void onSwitch(Cpu cpu, mmsim.paging.AddressSpace space) {
+        applyQueue(cpu);
+    }
+
+    @Override
+    public void onIdle(Cpu cpu) {
+        applyQueue(cpu);
+    }
+
+    @Override
+    public boolean hasDeferredWork() {
+        return outstanding.get() != 0;
+    }
+
+    /** Applies every lazy invalidation queued for {@code cpu}. Runs on {@code cpu}. */
+    private void applyQueue(Cpu cpu) {
+        MpscArrayQueue<LazyInvalidation> q = queues[cpu.id()];
+        LazyInvalidation lazy;
+        while ((lazy = q.relaxedPoll()) != null) {
+            long cycles = flushLocal(cpu, lazy.request, FULL_FLUSH_CEILING);
+            cpu.counters().add(CpuCounter.MODELED_CYCLES, cycles);
+            cpu.counters().increment(CpuCounter.SHOOTDOWN_LAZY_APPLIED);
+            lazy.done(cpu, outstanding);
+        }
+    }
+
+    /** One munmap's deferred invalidation: a private copy of the request and the frees waiting on it. */
+    private static final class LazyInvalidation {
+        final FlushRequest request = new FlushRequest();
+        final ReleaseAction release;
+        final AtomicInteger remaining = new AtomicInteger();
+
+        LazyInvalidation(FlushRequest source, ReleaseAction release) {
+            request.copyFrom(source);
+            this.release = release;
+        }
+
+        /** One CPU has applied it (or the initiator finished posting); the last runs the release. */
+        void done(Cpu cpu, AtomicLong outstanding) {
+            // acq_rel: every CPU's flush happens-before the release that frees the frames
+            if (remaining.decrementAndGet() == 0) {
+                if (release != null) {
+                    release.release(cpu);
+                }
+                outstanding.decrementAndGet();
+            }
+        }
+    }
+}

@@ -1,0 +1,145 @@
+package mmsim.shootdown;
+
+import mmsim.cpu.Cpu;
+import mmsim.cpu.Tlb;
+import mmsim.mem.PhysicalMemory;
+import mmsim.paging.AddressSpace;
+import mmsim.stats.CostModel;
+import mmsim.stats.CpuCounter;
+
+/**
+ * {@code linux}: the x86 algorithm of arch/x86/mm/tlb.c.
+ * <ul>
+ *   <li>Each flush request increments the space's TLB generation; each CPU remembers, per loaded
+ *       context, the generation its TLB is up to date with.</li>
+ *   <li>Only CPUs in the cpumask are interrupted, and not those in lazy-TLB mode (idle with the space
+ *       still loaded): they catch up when a task of the space takes them again, by comparing
+ *       generations. Requests that free page tables (a table copy, teardown) reach lazy CPUs too.</li>
+ *   <li>A target exactly one generation behind with a range of at most 33 pages flushes those pages;
+ *       otherwise it flushes everything and jumps to the newest generation, so requests to the same CPU
+ *       coalesce (a second request finds the CPU already up to date).</li>
+ *   <li>The initiator sends its interrupts first and flushes locally while the targets work.</li>
+ *   <li>One request per kernel operation covers the union of its ranges (the mmu_gather).</li>
+ * </ul>
+ * Generations are tracked per (CPU, ASID) together with the space they belong to, so a recycled ASID
+ * starts from "unknown" rather than inheriting a stale generation.
+ */
+public final class LinuxShootdown extends AbstractShootdown {
+    private final long[][] localGen;
+    private final AddressSpace[][] genOwner;
+
+    public LinuxShootdown(Cpu[] cpus, ShootdownStats stats) {
+        super(cpus, stats);
+        int slots = cpus.length > 0 && cpus[0].asidTagged() ? Tlb.MAX_ASID + 1 : 1;
+        this.localGen = new long[cpus.length][slots];
+        this.genOwner = new AddressSpace[cpus.length][slots];
+    }
+
+    @Override
+    public String name() {
+        return "linux";
+    }
+
+    private static int slot(Cpu cpu, int asid) {
+        return cpu.asidTagged() ? asid : 0;
+    }
+
+    /** The generation {@code cpu}'s TLB holds for {@code space}, or -1 when unknown. Owner only. */
+    private long local(Cpu cpu, AddressSpace space, int asid) {
+        int s = slot(cpu, asid);
+        return genOwner[cpu.id()][s] == space ? localGen[cpu.id()][s] : -1;
+    }
+
+    private void setLocal(Cpu cpu, AddressSpace space, int asid, long gen) {
+        int s = slot(cpu, asid);
+        genOwner[cpu.id()][s] = space;
+        localGen[cpu.id()][s] = gen;
+    }
+
+    @Override
+    protected long doFlush(Cpu initiator, FlushRequest request, ReleaseAction release) {
+        AddressSpace space = request.space();
+        // union of the ranges: one [start, end) as mmu_gather tracks it
+        if (!request.isAll() && request.ranges() > 1) {
+            long lo = Long.MAX_VALUE;
+            long hi = 0;
+            for (int r = 0; r < request.ranges(); r++) {
+                lo = Math.min(lo, request.start(r));
+                hi = Math.max(hi, request.start(r) + request.pages(r) * PhysicalMemory.PAGE_SIZE);
+            }
+            FlushReason reason = request.reason();
+            request.begin(space, reason).addRange(lo, (hi - lo) / PhysicalMemory.PAGE_SIZE);
+        }
+        // the page-table changes precede the increment; a CPU leaving lazy mode reads the generation after
+        long gen = space.tlbGeneration().incrementAndGet();
+        request.generation = gen;
+        boolean freesTables = request.reason() == FlushReason.TEARDOWN || request.reason() == FlushReason.TABLE_COPY;
+        int skipped = 0;
+        for (Cpu c : cpus) {
+            if (c != initiator && space.cpuMask().contains(c.id()) && c.isLazy() && !freesTables) {
+                skipped++;
+            }
+        }
+        initiator.counters().add(CpuCounter.SHOOTDOWN_LAZY_SKIPPED, skipped);
+        int sent = startRound(initiator, request, target ->
+                space.cpuMask().contains(target.id()) && (freesTables || !target.isLazy()));
+        // the local flush runs while the targets handle their interrupts
+        long local = flushOne(initiator, request, gen);
+        long remote = awaitRound(initiator);
+        if (release != null) {
+            release.release(initiator);
+        }
+        return sent * CostModel.IPI_SEND + Math.max(local, remote - sent * CostModel.IPI_SEND);
+    }
+
+    @Override
+    protected long applyOnTarget(Cpu target, FlushRequest request) {
+        return flushOne(target, request, request.generation);
+    }
+
+    /** flush_tlb_func: bring {@code cpu}'s TLB up to the space's generation. Runs on {@code cpu}. */
+    private long flushOne(Cpu cpu, FlushRequest request, long gen) {
+        AddressSpace space = request.space();
+        boolean loaded = cpu.loadedSpace() == space;
+        if (request.reason() == FlushReason.TEARDOWN) {
+            setLocal(cpu, null, request.asid(), 0);
+            return flushLocal(cpu, request, 0);
+        }
+        if (!loaded && !cpu.asidTagged()) {
+            return 0;  // switched away: the switch flushed everything
+        }
+        long mmGen = space.tlbGeneration().get();
+        long local = local(cpu, space, request.asid());
+        if (local >= mmGen) {
+            cpu.counters().increment(CpuCounter.SHOOTDOWN_COALESCED);
+            return 0;
+        }
+        long cycles;
+        if (local == gen - 1 && !request.isAll() && request.totalPages() <= FULL_FLUSH_CEILING) {
+            cycles = flushLocal(cpu, request, FULL_FLUSH_CEILING);
+            setLocal(cpu, space, request.asid(), gen);
+        } else {
+            cpu.flushAsid(request.asid());
+            cycles = CostModel.FULL_FLUSH;
+            setLocal(cpu, space, request.asid(), mmGen);
+        }
+        return cycles;
+    }
+
+    @Override
+    public void onSwitch(Cpu cpu, AddressSpace space) {
+        if (space == null) {
+            return;
+        }
+        // the cpumask bit was set before this read: a later flush request interrupts this CPU
+        long mmGen = space.tlbGeneration().get();
+        long local = local(cpu, space, space.asid());
+        if (local < mmGen) {
+            if (local >= 0 || cpu.asidTagged()) {
+                cpu.flushAsid(space.asid());
+                cpu.counters().add(CpuCounter.MODELED_CYCLES, CostModel.FULL_FLUSH);
+            }
+            setLocal(cpu, space, space.asid(), mmGen);
+        }
+    }
+}
