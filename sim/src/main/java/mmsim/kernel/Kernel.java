@@ -48,7 +48,13 @@ public final class Kernel implements AutoCloseable {
     private final Interrupt attention = this::flagAttention;
     private volatile boolean running;
 
-    private Kernel(Machine machine) {
+    /** Builds a shootdown strategy for a machine's CPUs: how a researcher plugs in one of their own. */
+    @FunctionalInterface
+    public interface ShootdownFactory {
+        ShootdownStrategy create(Cpu[] cpus, ShootdownStats stats);
+    }
+
+    private Kernel(Machine machine, ShootdownFactory factory) {
         this.machine = machine;
         Cpu[] cpus = machine.cpus().toArray(new Cpu[0]);
         this.perCpu = new PerCpu[cpus.length];
@@ -56,7 +62,7 @@ public final class Kernel implements AutoCloseable {
             perCpu[i] = new PerCpu(cpus[i], new Task(0, null, true));
         }
         this.shootdownStats = new ShootdownStats(cpus.length);
-        ShootdownStrategy shootdown = Shootdowns.create(machine.config().shootdownStrategy().toString(), cpus, shootdownStats);
+        ShootdownStrategy shootdown = factory.create(cpus, shootdownStats);
         this.scheduler = new Scheduler(perCpu, machine.config().schedQuantumMicros(), shootdown);
         this.vm = new VirtualMemory(this, machine, shootdown);
         machine.setFaultHandler(vm);
@@ -76,7 +82,13 @@ public final class Kernel implements AutoCloseable {
 
     /** Boots a kernel on {@code machine}: one idle thread per CPU, the tick, the fault handler. */
     public static Kernel boot(Machine machine) {
-        return new Kernel(machine);
+        String name = machine.config().shootdownStrategy().toString();
+        return new Kernel(machine, (cpus, stats) -> Shootdowns.create(name, cpus, stats));
+    }
+
+    /** Boots with a shootdown strategy of the caller's (the configured one is ignored). */
+    public static Kernel boot(Machine machine, ShootdownFactory shootdown) {
+        return new Kernel(machine, shootdown);
     }
 
     public Machine machine() {
