@@ -24,10 +24,12 @@ import mmsim.paging.Vma;
 import mmsim.stats.CpuCounter;
 
 /**
- * The default experiment, until the {@code mmsim} command line exists: a fork server (a parent with a
- * resident heap forks children that read some of it and dirty a little, then exit) run once per fork
- * strategy on the same machine configuration. Prints a comparison and writes a run directory with the
- * resolved configuration, the manifest and the summary.
+ * The default experiment, until the {@code mmsim} command line exists. Two comparisons on one machine
+ * configuration: a fork server (a parent with a resident heap forks children that read some of it and
+ * dirty a little, then exit) under each fork strategy, and a multi-threaded process that unmaps,
+ * write-protects and forks while its threads run on every CPU, under each shootdown strategy (in
+ * checking mode: a stale translation fails the run). Prints both tables and writes a run directory
+ * with the resolved configuration, the manifest, the summary and the shootdown latency histograms.
  *
  * <p>Usage: {@code java -jar workloads/target/mmsim.jar [key=value ...]} where keys are machine settings
  * (see {@link MachineConfig#SETTINGS}), plus {@code heap=64MiB}, {@code forks=32}, {@code out=DIR}.
@@ -79,6 +81,7 @@ public final class Demo {
         config.put("workload.heap", heap);
         config.put("workload.forks", forks);
         config.put("workload.fork.strategies", "eager, cow, odf");
+        config.put("workload.shootdown.strategies", String.join(", ", mmsim.shootdown.Shootdowns.NAMES));
         RunManifest.writeJson(dir.resolve("config.json"), config);
 
         System.out.printf("mmsim demo: a fork server, %d forks of a parent with %d MiB resident, %d simulated CPUs, %d host cores%n%n",
@@ -123,11 +126,39 @@ public final class Demo {
                 System.exit(1);
             }
         }
-        Files.writeString(dir.resolve("summary.csv"), csv.toString());
-        RunManifest.writeJson(dir.resolve("summary.json"), summary);
         System.out.println();
         System.out.println("fork p50/max: host time of the fork system call (measured, host-dependent).");
-        System.out.println("Counters are simulated events summed over all CPUs. Results: " + dir.toAbsolutePath());
+        System.out.println("Counters are simulated events summed over all CPUs.");
+
+        System.out.printf("%nShootdown strategies: a %d-thread process unmaps, write-protects and forks while its threads run on every CPU%n%n",
+                base.cpus());
+        System.out.println(ShootdownReport.HEADER);
+        Map<String, Object> shootdowns = new LinkedHashMap<>();
+        for (MachineConfig.Shootdown strategy : MachineConfig.Shootdown.values()) {
+            MachineConfig c = base.with("shootdown.strategy", strategy.toString());
+            ShootdownReport report = ShootdownWorkload.run(c, rounds(forks));
+            System.out.println(report.row());
+            shootdowns.put(strategy.toString(), report.toMap());
+            HistogramFiles.write(dir.resolve("shootdown-" + strategy + "-modeled-cycles.hlog"), report.modeledCycles());
+            HistogramFiles.write(dir.resolve("shootdown-" + strategy + "-host-ns.hlog"), report.hostNanos());
+        }
+        System.out.println();
+        System.out.println("shootdowns: initiated; remote: CPUs invalidated without an interrupt (hw-broadcast) or by a lazy queue (latr);");
+        System.out.println("INVLPGs and full: single-page and whole-TLB flushes executed on all CPUs; model: modeled initiator latency");
+        System.out.println("(mmsim.stats.CostModel, 3 GHz); lost cycles: modeled cycles interrupted CPUs spent on others' shootdowns;");
+        System.out.println("host: what the simulator took (measured, host-dependent).");
+
+        Map<String, Object> all = new LinkedHashMap<>();
+        all.put("fork_server", summary);
+        all.put("shootdown", shootdowns);
+        Files.writeString(dir.resolve("summary.csv"), csv.toString() + ShootdownWorkload.csv(shootdowns));
+        RunManifest.writeJson(dir.resolve("summary.json"), all);
+        System.out.println();
+        System.out.println("Results: " + dir.toAbsolutePath());
+    }
+
+    private static int rounds(int forks) {
+        return Math.max(4, forks);
     }
 
     private record Result(Histogram fork, Map<CpuCounter, Long> counters, long wallMillis, ExitStatus status) {
