@@ -119,6 +119,73 @@ class ShootdownContractTest {
                 "the oracle must flag the stores through entries the broken strategy left behind");
     }
 
+    /**
+     * The content oracle (invariant 10) catches the broken strategy too: a thread keeps a writable entry
+     * across its process's fork, the broken strategy leaves it, the thread's next store lands in the frame
+     * the child shares, and the child's read disagrees with its model (what memory held at fork).
+     */
+    private ProcessBody storeAfterFork(mmsim.check.ContentOracle oracle, int rounds) {
+        return sys -> {
+            for (int round = 0; round < rounds; round++) {
+                long a = sys.mmap(PAGE, Vma.READ_WRITE);
+                mmsim.check.MemoryModel model = new mmsim.check.MemoryModel();
+                mmsim.check.MemoryModel.Region region = model.add(a, 1, true);
+                AtomicInteger step = new AtomicInteger();
+                int tid = sys.spawnThread(th -> {
+                    th.storeLong(region.address(0, 0), 1);   // a writable entry on this thread's CPU
+                    step.set(1);
+                    while (step.get() == 1) {
+                        th.yield();                           // answers interrupts; keeps its CPU
+                    }
+                    th.storeLong(region.address(0, 0), 2);   // after fork returned: must not reach the child
+                    step.set(3);
+                });
+                while (step.get() == 0) {
+                    sys.yield();
+                }
+                region.stored(0, 0, 1);
+                mmsim.check.MemoryModel childModel = model.copy();
+                int[] p = sys.pipe();
+                long buf = sys.mmap(PAGE, Vma.READ_WRITE);
+                int pid = sys.fork(c -> {
+                    c.read(p[0], buf, 1);
+                    mmsim.check.MemoryModel.Region r = childModel.regions().get(0);
+                    oracle.check(r.expected(0, 0), c.loadLong(r.address(0, 0)), "child's word after the parent's thread stored");
+                    return 0;
+                });
+                step.set(2);
+                while (step.get() != 3) {
+                    sys.yield();
+                }
+                sys.write(p[1], buf, 1);
+                sys.waitpid(pid);
+                sys.joinThread(tid);
+                sys.close(p[0]);
+                sys.close(p[1]);
+                sys.munmap(a, PAGE);
+                sys.munmap(buf, PAGE);
+            }
+            return 0;
+        };
+    }
+
+    @Test
+    void theContentOracleCatchesAStrategyThatSkipsOneTarget() throws Exception {
+        mmsim.check.ContentOracle oracle = new mmsim.check.ContentOracle();
+        run("targeted", SkipsOneTargetShootdown::new, 2, storeAfterFork(oracle, 10));
+        assertTrue(oracle.mismatches() > 0, "the child must see the store that went through the stale entry");
+    }
+
+    @ParameterizedTest
+    @MethodSource("strategies")
+    void theContentOracleScenarioPassesUnderEveryRealStrategy(String strategy) throws Exception {
+        mmsim.check.ContentOracle oracle = new mmsim.check.ContentOracle();
+        Outcome o = run(strategy, null, 2, storeAfterFork(oracle, 10));
+        assertEquals(10, oracle.checks());
+        assertEquals(java.util.List.of(), oracle.firstMismatches());
+        assertEquals(0L, o.counters.get(CpuCounter.ORACLE_STALE_HITS));
+    }
+
     @ParameterizedTest
     @MethodSource("strategies")
     void everyRealStrategyPassesTheScenarioThatCatchesTheBrokenOne(String strategy) throws Exception {
