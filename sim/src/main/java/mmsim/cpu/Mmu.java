@@ -182,15 +182,17 @@ public final class Mmu {
                     long dataWord = l2.data[j];
                     int frame = l2.frames[j];
                     fillL1(vpn, tag, dataWord, frame);
-                    if (remoteEpoch.get() == epoch && (epoch & 1) == 0) {
-                        counters[L2_HITS]++;
-                        counters[MODELED_CYCLES] += CostModel.TLB_L2_HIT;
-                        if (checker != null) {
-                            checker.onHit(cpu, va, write, frame);
-                        }
-                        return (dataWord & TlbArray.DATA_ADDRESS_MASK) | (va & PhysicalMemory.PAGE_OFFSET_MASK);
+                    counters[L2_HITS]++;
+                    counters[MODELED_CYCLES] += CostModel.TLB_L2_HIT;
+                    if (checker != null) {
+                        checker.onHit(cpu, va, write, frame);
                     }
-                    dropFill(vpn, tag);
+                    if (remoteEpoch.get() != epoch || (epoch & 1) != 0) {
+                        // the L2 entry may have been read before an invalidation reached it: use it for this
+                        // access only (see walkAndFill), keep it in neither level
+                        dropFill(vpn, tag);
+                    }
+                    return (dataWord & TlbArray.DATA_ADDRESS_MASK) | (va & PhysicalMemory.PAGE_OFFSET_MASK);
                 }
             }
             if (l2 != null) {
@@ -266,9 +268,11 @@ public final class Mmu {
                 }
             }
             if (remoteEpoch.get() != epoch || (epoch & 1) != 0) {
-                // a remote invalidation ran during the walk: what was filled may be what it removed
+                // A remote invalidation ran during the walk: what was filled may be what it removed, so it
+                // must not stay. This access may still use it: it is in flight, and the invalidator's
+                // completion waits for this CPU's next access boundary. (Retrying instead could starve
+                // under a stream of invalidations.)
                 dropFill(vpn, tag);
-                return 0;
             }
             return (dataWord & TlbArray.DATA_ADDRESS_MASK) | (va & PhysicalMemory.PAGE_OFFSET_MASK);
         }

@@ -20,7 +20,8 @@ public final class Tlb {
      * A sequence count of remote invalidations: odd while one runs (incremented before and after it).
      * The owner reads it before a walk or an L2-to-L1 refill and again after the fill; if it moved or
      * was odd, the fill may hold what an invalidation meant to remove (the walk read the old entry, or
-     * the L2 had not been reached yet), and the owner drops it. Dekker-style: the owner's volatile tag
+     * the L2 had not been reached yet): the owner uses it for the access in flight only (the invalidator
+     * waits for this CPU's next access boundary) and drops it. Dekker-style: the owner's volatile tag
      * store then epoch load, against the invalidator's epoch increment then tag load.
      */
     final java.util.concurrent.atomic.AtomicLong remoteEpoch = new java.util.concurrent.atomic.AtomicLong();
