@@ -49,6 +49,8 @@ public final class Cpu {
     @SuppressWarnings("unused")
     private volatile Thread sleeper;
     private AddressSpace loaded;
+    /** {@link #serviceInterrupts} as a preallocated Runnable: what a poster on this CPU runs while a target's inbox is full. */
+    private final Runnable servicer = this::serviceInterrupts;
     /** Lazy-TLB mode: the idle task holds the CPU with the last space still loaded. Written by the owner, read by initiators. */
     private volatile boolean lazy;
 
@@ -186,6 +188,11 @@ public final class Cpu {
         if (s != null) {
             LockSupport.unpark(s);
         }
+    }
+
+    /** This CPU's {@link #serviceInterrupts} as a Runnable, for {@link #post}'s posterIdle; allocated once. */
+    public Runnable interruptServicer() {
+        return servicer;
     }
 
     /** Whether an interrupt may be waiting (an opaque read: cheap enough for every access). */

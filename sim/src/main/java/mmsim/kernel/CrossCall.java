@@ -27,7 +27,7 @@ final class CrossCall {
         r.pending.set(cpus.length - 1);
         for (Cpu target : cpus) {
             if (target != initiator) {
-                target.post(r, initiator::serviceInterrupts);
+                target.post(r, initiator.interruptServicer());
             }
         }
         int spins = 0;

@@ -267,7 +267,7 @@ public final class Kernel implements AutoCloseable {
         synchronized (proc) {
             threads = new ArrayList<>(proc.threads);
         }
-        Runnable posterIdle = caller != null && caller.cpu != null ? caller.cpu.cpu::serviceInterrupts : Thread::onSpinWait;
+        Runnable posterIdle = caller != null && caller.cpu != null ? caller.cpu.cpu.interruptServicer() : Thread::onSpinWait;
         for (Task other : threads) {
             if (other == caller) {
                 continue;

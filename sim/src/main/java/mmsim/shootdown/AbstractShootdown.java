@@ -133,22 +133,28 @@ public abstract class AbstractShootdown implements ShootdownStrategy {
      */
     protected final int startRound(Cpu initiator, FlushRequest request, TargetFilter filter, boolean interrupt) {
         Round round = rounds[initiator.id()];
-        round.request.copyFrom(request);
-        round.modeled = interrupt;
-        round.initiatorThread = Thread.currentThread();
-        round.slowestTarget.set(0);
-        round.pending.set(1);  // held until every post is out, so the count cannot reach zero early
         int sent = 0;
         for (Cpu target : cpus) {
-            if (target != initiator && filter.interrupt(target)) {
-                round.pending.incrementAndGet();
-                target.post(round, initiator::serviceInterrupts);
-                sent++;
+            if (target == initiator || !filter.interrupt(target)) {
+                continue;
             }
+            if (sent == 0) {
+                // set up lazily: a flush that reaches no other CPU (a single-threaded process) costs nothing more
+                round.request.copyFrom(request);
+                round.modeled = interrupt;
+                round.initiatorThread = Thread.currentThread();
+                round.slowestTarget.set(0);
+                round.pending.set(1);  // held until every post is out, so the count cannot reach zero early
+            }
+            round.pending.incrementAndGet();
+            target.post(round, initiator.interruptServicer());
+            sent++;
         }
-        round.pending.decrementAndGet();
-        if (interrupt) {
-            initiator.counters().add(CpuCounter.SHOOTDOWN_IPIS_SENT, sent);
+        if (sent > 0) {
+            round.pending.decrementAndGet();
+            if (interrupt) {
+                initiator.counters().add(CpuCounter.SHOOTDOWN_IPIS_SENT, sent);
+            }
         }
         round.sent = sent;
         return sent;
@@ -160,6 +166,9 @@ public abstract class AbstractShootdown implements ShootdownStrategy {
      */
     protected final long awaitRound(Cpu initiator) {
         Round round = rounds[initiator.id()];
+        if (round.sent == 0) {
+            return 0;
+        }
         int spins = 0;
         // acquire (volatile read): the targets' flushes happen-before the initiator continues
         while (round.pending.get() != 0) {
@@ -174,7 +183,7 @@ public abstract class AbstractShootdown implements ShootdownStrategy {
                 initiator.setSleeper(null);
             }
         }
-        if (round.sent == 0 || !round.modeled) {
+        if (!round.modeled) {
             return 0;
         }
         return round.sent * CostModel.IPI_SEND + CostModel.IPI_DELIVERY + CostModel.IPI_HANDLER
