@@ -29,6 +29,8 @@ public final class Machine implements AutoCloseable {
     private final List<Cpu> cpus;
     private final StaleTranslationOracle oracle;
     private int nextSpaceId;
+    /** ASIDs in use (1..Tlb.MAX_ASID; 0 is every space's tag when ASIDs are off). */
+    private final java.util.BitSet asids = new java.util.BitSet();
 
     private Machine(MachineConfig config) {
         this.config = config;
@@ -92,16 +94,48 @@ public final class Machine implements AutoCloseable {
     }
 
     /**
-     * A new, empty address space whose root table is taken on {@code cpu} (or {@link FramePool#NO_CPU}).
+     * A new, empty address space whose root table is taken on {@code cpu} (or {@link FramePool#NO_CPU}),
+     * with its own ASID when the TLBs are tagged.
      *
-     * @throws IllegalStateException when no frame is left for the root table
+     * @throws IllegalStateException when no frame is left for the root table, or no ASID
      */
     public synchronized AddressSpace newAddressSpace(int cpu) {
         int root = pageTable.allocateTable(cpu);
         if (root == FramePool.NO_FRAME) {
             throw new IllegalStateException("out of frames for a page-table root");
         }
-        return new AddressSpace(nextSpaceId++, root, config.cpus());
+        AddressSpace space = new AddressSpace(nextSpaceId++, root, config.cpus());
+        assignAsid(space);
+        return space;
+    }
+
+    /**
+     * Gives {@code space} an unused ASID when the TLBs are tagged (nothing otherwise). Recycle it with
+     * {@link #releaseAsid} only once no TLB holds entries tagged with it.
+     *
+     * @throws IllegalStateException when every ASID is in use
+     */
+    public void assignAsid(AddressSpace space) {
+        if (!config.tlbAsid()) {
+            return;
+        }
+        synchronized (asids) {
+            int asid = asids.nextClearBit(1);
+            if (asid > mmsim.cpu.Tlb.MAX_ASID) {
+                throw new IllegalStateException("all " + mmsim.cpu.Tlb.MAX_ASID + " ASIDs are in use");
+            }
+            asids.set(asid);
+            space.setAsid(asid);
+        }
+    }
+
+    /** Returns {@code space}'s ASID for reuse. */
+    public void releaseAsid(AddressSpace space) {
+        if (space.asid() != 0) {
+            synchronized (asids) {
+                asids.clear(space.asid());
+            }
+        }
     }
 
     /** Every CPU's counters summed. Exact when no CPU is running. */

@@ -2,7 +2,6 @@ package mmsim.kernel;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.BitSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeoutException;
@@ -11,7 +10,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import mmsim.Machine;
 import mmsim.cpu.Cpu;
 import mmsim.cpu.Interrupt;
-import mmsim.cpu.Tlb;
 import mmsim.paging.AddressSpace;
 import mmsim.paging.PageTable;
 import mmsim.paging.Vma;
@@ -40,7 +38,6 @@ public final class Kernel implements AutoCloseable {
     private final ShootdownStats shootdownStats;
     private final AtomicInteger nextPid = new AtomicInteger(1);
     private final AtomicInteger nextTid = new AtomicInteger(1);
-    private final BitSet asids = new BitSet();
     private final Object liveLock = new Object();
     private int liveProcesses;
     private final java.util.Set<SimProcess> live = java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -124,7 +121,6 @@ public final class Kernel implements AutoCloseable {
         try {
             AddressSpace space = machine.newAddressSpace(mmsim.mem.FramePool.NO_CPU);
             SimProcess proc = new SimProcess(nextPid.getAndIncrement(), -1, null, new Mm(space), new FileTable());
-            assignAsid(space);
             synchronized (liveLock) {
                 liveProcesses++;
             }
@@ -375,25 +371,15 @@ public final class Kernel implements AutoCloseable {
     }
 
     private void assignAsid(AddressSpace space) {
-        if (!machine.config().tlbAsid()) {
-            return;
-        }
-        synchronized (asids) {
-            int asid = asids.nextClearBit(1);
-            if (asid > Tlb.MAX_ASID) {
-                throw new SyscallException(Errno.EAGAIN, "all " + Tlb.MAX_ASID + " ASIDs are in use");
-            }
-            asids.set(asid);
-            space.setAsid(asid);
+        try {
+            machine.assignAsid(space);
+        } catch (IllegalStateException e) {
+            throw new SyscallException(Errno.EAGAIN, e.getMessage());
         }
     }
 
     private void freeAsid(AddressSpace space) {
-        if (space.asid() != 0) {
-            synchronized (asids) {
-                asids.clear(space.asid());
-            }
-        }
+        machine.releaseAsid(space);
     }
 
     // ---- system calls (called by Sys on the calling task's thread, which holds a CPU) ----

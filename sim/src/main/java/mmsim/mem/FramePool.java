@@ -97,15 +97,20 @@ public final class FramePool {
 
     /** A free frame taken from the global pool by a thread not executing on a CPU, or {@link #NO_FRAME}. */
     public int allocateGlobal() {
-        int chain = global.popChain();
-        if (chain == GlobalFrameStack.NONE) {
-            return NO_FRAME;
+        global.beginSplit();
+        try {
+            int chain = global.popChainOrWait(1);
+            if (chain == GlobalFrameStack.NONE) {
+                return NO_FRAME;
+            }
+            int length = global.lengthOf(chain);
+            if (length > 1) {
+                global.pushChain(global.nextInChain[chain], length - 1);
+            }
+            return chain;
+        } finally {
+            global.endSplit();
         }
-        int length = global.lengthOf(chain);
-        if (length > 1) {
-            global.pushChain(global.nextInChain[chain], length - 1);
-        }
-        return chain;
     }
 
     /** Returns a frame to the global pool from a thread not executing on a CPU. */
@@ -137,7 +142,7 @@ public final class FramePool {
     }
 
     private int refillAndAllocate(PerCpuFrameCache cache) {
-        int chain = global.popChain();
+        int chain = global.popChainOrWait(0);
         if (chain == GlobalFrameStack.NONE) {
             return NO_FRAME;
         }

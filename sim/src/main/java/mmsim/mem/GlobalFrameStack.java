@@ -21,6 +21,10 @@ final class GlobalFrameStack {
     private static final long SLOT_MASK = 0xFFFF_FFFFL;
 
     final int[] nextInChain;
+    /** Pops that split a chain and have not yet pushed its remainder back (see {@link #popChainOrWait}). */
+    private final java.util.concurrent.atomic.AtomicInteger splitting = new java.util.concurrent.atomic.AtomicInteger();
+    /** Splits completed: lets a pop that found the stack empty tell whether a split finished meanwhile. */
+    private final java.util.concurrent.atomic.AtomicLong splitsCompleted = new java.util.concurrent.atomic.AtomicLong();
     private final int[] chainLength;
     private final int[] nextChain;
     private final AtomicLong head = new AtomicLong(0);
@@ -59,6 +63,39 @@ final class GlobalFrameStack {
             }
             Thread.onSpinWait();
         }
+    }
+
+    /**
+     * {@link #popChain()}, except that an empty stack is reported only when no other thread is between
+     * popping a chain to split it and pushing its remainder back: that remainder is free, just not on the
+     * stack for a moment. Waiting for a split in progress is the one non-lock-free step of the pool; a
+     * split is a few instructions.
+     *
+     * @param ownSplits 1 when the caller itself has begun a split (it does not wait for itself), else 0
+     */
+    int popChainOrWait(int ownSplits) {
+        while (true) {
+            long completedBefore = splitsCompleted.get();
+            int chain = popChain();
+            if (chain != NONE) {
+                return chain;
+            }
+            if (splitting.get() == ownSplits && splitsCompleted.get() == completedBefore) {
+                return NONE;
+            }
+            Thread.onSpinWait();
+        }
+    }
+
+    /** Marks the start of a split: call before the {@link #popChain()} whose chain will be split. */
+    void beginSplit() {
+        splitting.incrementAndGet();
+    }
+
+    /** Marks the end of a split, after the remainder was pushed back. */
+    void endSplit() {
+        splitsCompleted.incrementAndGet();
+        splitting.decrementAndGet();
     }
 
     /** The length of a chain this thread popped. */

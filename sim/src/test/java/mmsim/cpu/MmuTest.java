@@ -265,8 +265,9 @@ class MmuTest {
                 Cpu cpu = m.cpu(0);
                 AddressSpace one = m.newAddressSpace(FramePool.NO_CPU);
                 AddressSpace two = m.newAddressSpace(FramePool.NO_CPU);
-                one.setAsid(1);
-                two.setAsid(2);
+                if (asid) {
+                    assertTrue(one.asid() != two.asid() && one.asid() > 0 && two.asid() > 0, "the machine gives each space its own ASID");
+                }
                 m.setFaultHandler(TestMachines.demandZero(m));
                 long a = one.map(4096, Vma.READ_WRITE);
                 two.mapFixed(a, 4096, Vma.READ_WRITE);
