@@ -249,6 +249,29 @@ class MmuTest {
     }
 
     @Test
+    void theModeledClockChargesWalkLevelsFaultsAndHitsFromTheCostTable() {
+        try (Machine m = TestMachines.boot(1, "1MiB")) {
+            Cpu cpu = m.cpu(0);
+            AddressSpace space = m.newAddressSpace(FramePool.NO_CPU);
+            cpu.switchAddressSpace(space);
+            long a = space.map(2 * 4096, Vma.READ_WRITE);
+            TestMachines.mapZeroPage(m, null, space, a, Pte.WRITABLE);
+            long start = cpu.modeledCycles();
+            cpu.mmu().loadLong(a);                       // L1 and L2 miss: a 4-level walk
+            assertEquals(4 * mmsim.stats.CostModel.WALK_LEVEL + mmsim.stats.CostModel.TLB_L1_HIT, cpu.modeledCycles() - start);
+            long afterMiss = cpu.modeledCycles();
+            cpu.mmu().loadLong(a + 8);                   // an L1 hit
+            assertEquals(mmsim.stats.CostModel.TLB_L1_HIT, cpu.modeledCycles() - afterMiss);
+            m.setFaultHandler(TestMachines.demandZero(m));
+            long beforeFault = cpu.modeledCycles();
+            cpu.mmu().loadLong(a + 4096);                // the walk reaches an empty leaf: fault, then walk again
+            assertEquals(8 * mmsim.stats.CostModel.WALK_LEVEL + mmsim.stats.CostModel.FAULT_ENTRY_EXIT
+                    + mmsim.stats.CostModel.TLB_L1_HIT, cpu.modeledCycles() - beforeFault);
+            TestMachines.destroy(m, space);
+        }
+    }
+
+    @Test
     void misalignedWordAccessesAreRejected() {
         try (Machine m = TestMachines.boot(1, "1MiB")) {
             Cpu cpu = m.cpu(0);
