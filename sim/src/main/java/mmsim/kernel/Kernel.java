@@ -41,6 +41,7 @@ public final class Kernel implements AutoCloseable {
     private final Object liveLock = new Object();
     private int liveProcesses;
     private final java.util.Set<SimProcess> live = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final java.util.Queue<String> panics = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final List<Thread> idleThreads = new ArrayList<>();
     private final Interrupt attention = this::flagAttention;
     private volatile boolean running;
@@ -143,6 +144,9 @@ public final class Kernel implements AutoCloseable {
                 }
                 scheduler.kickAllIdle();
                 Thread.sleep(1);
+            }
+            if (!panics.isEmpty()) {
+                throw new IllegalStateException("kernel panic: " + panics.size() + " internal errors, first: " + panics.peek());
             }
             return proc.status();
         } finally {
@@ -300,9 +304,27 @@ public final class Kernel implements AutoCloseable {
             wakeAll(proc.joinWaiters);
         }
         if (last) {
-            exitProcess(t);
+            try {
+                exitProcess(t);
+            } catch (Throwable e) {
+                // a simulator bug (or a deliberately broken strategy corrupting memory): never hang the run on it
+                panic("exit of pid " + proc.pid, e);
+                finishExit(proc);
+            }
         }
         scheduler.exit(t);
+    }
+
+    /** Records an internal error; {@link #run} reports every one when it returns. */
+    private void panic(String where, Throwable e) {
+        java.io.StringWriter trace = new java.io.StringWriter();
+        e.printStackTrace(new java.io.PrintWriter(trace));
+        panics.add(where + ": " + trace);
+    }
+
+    /** Internal errors the kernel met (none in a correct simulator). */
+    public List<String> panics() {
+        return List.copyOf(panics);
     }
 
     private void exitProcess(Task t) {
@@ -315,6 +337,11 @@ public final class Kernel implements AutoCloseable {
         Mm mm = proc.mm;
         vm.teardown(cpu, mm);
         freeAsid(mm.space);
+        finishExit(proc);
+    }
+
+    /** The bookkeeping of a process's end: orphans, the zombie for the parent, the live count. */
+    private void finishExit(SimProcess proc) {
         List<SimProcess> orphans;
         synchronized (proc) {
             proc.exited = true;

@@ -90,6 +90,7 @@ class ShootdownContractTest {
             for (int r = 0; r < rounds; r++) {
                 int[] p = sys.pipe();
                 int pid = sys.fork(c -> {
+                    c.close(p[1]);   // so that a parent's death reads as end of file, not a hang
                     long first = c.loadLong(a);
                     c.read(p[0], buf, 1);
                     return c.loadLong(a) == first ? 0 : 1;
@@ -112,11 +113,17 @@ class ShootdownContractTest {
         };
     }
 
+    /**
+     * Fail-fast mode: the first stale hit throws in the offending thread before its access lands, which
+     * kills that process (a stale write left to land could corrupt a reused frame, even a page table).
+     */
     @Test
     void theOracleCatchesAStrategyThatSkipsOneTarget() throws Exception {
-        Outcome broken = run("targeted", SkipsOneTargetShootdown::new, 3, writersDuringForks(20));
+        Outcome broken = run("targeted", SkipsOneTargetShootdown::new, 3, writersDuringForks(20), "checking.failfast", "true");
         assertTrue(broken.counters.get(CpuCounter.ORACLE_STALE_HITS) > 0,
                 "the oracle must flag the stores through entries the broken strategy left behind");
+        assertEquals(ExitStatus.Kind.CRASHED, broken.status.kind(), broken.status.toString());
+        assertTrue(broken.status.message().contains("stale translation: cpu"), broken.status.message());
     }
 
     /**
