@@ -22,7 +22,9 @@ import mmsim.shootdown.Shootdowns;
  * One subclass per strategy ({@code ConcurrentInitiatorsTargeted}, {@code ConcurrentInitiatorsLinux}).
  *
  * <p>jcstress's termination mode has one actor thread: it runs CPU 0 and starts a thread for CPU 1; both
- * wait at a start line, flush, and the actor joins CPU 1's thread. A deadlock leaves the actor stuck:
+ * wait at a start line, flush, keep servicing their inboxes until both flushes returned (a CPU that
+ * stopped answering would hang the other for a reason outside the strategy), and the actor joins CPU 1's
+ * thread. A deadlock leaves the actor stuck:
  * STALE. The signal has nothing to stop (a healthy actor ends by itself). TLBs and interrupts only: the
  * CPUs are built without physical memory or page tables.
  */
@@ -41,6 +43,7 @@ public abstract class ConcurrentInitiators {
     private final FlushRequest request0 = new FlushRequest();
     private final FlushRequest request1 = new FlushRequest();
     private volatile int arrived;
+    private volatile int finished;
 
     protected ConcurrentInitiators(Kernel.ShootdownFactory factory) {
         strategy = factory.create(new Cpu[] {cpu0, cpu1}, STATS);
@@ -71,5 +74,13 @@ public abstract class ConcurrentInitiators {
             Thread.onSpinWait();
         }
         strategy.flush(cpu, request.begin(space, FlushReason.MPROTECT).addRange(va, 1), null);
+        synchronized (this) {
+            finished++;
+        }
+        // a CPU that is done keeps answering, as it would at its next access boundary or in its idle loop
+        while (finished < 2) {
+            cpu.serviceInterrupts();
+            Thread.onSpinWait();
+        }
     }
 }
