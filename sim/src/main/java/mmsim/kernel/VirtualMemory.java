@@ -160,7 +160,8 @@ final class VirtualMemory implements PageFaultHandler {
         }
     }
 
-    private void resolveFault(Cpu cpu, Task t, long va, boolean write) {
+    /** The fault handler's work for task {@code t} on {@code cpu} (package-private: a seam for the jcstress tests). */
+    void resolveFault(Cpu cpu, Task t, long va, boolean write) {
         if (!PageTable.isUserAddress(va)) {
             segfault(cpu, t, va, write, "outside user space");
         }
