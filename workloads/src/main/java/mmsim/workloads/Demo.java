@@ -134,13 +134,20 @@ public final class Demo {
                 base.cpus());
         System.out.println(ShootdownReport.HEADER);
         Map<String, Object> shootdowns = new LinkedHashMap<>();
+        List<ShootdownReport> reports = new ArrayList<>();
         for (MachineConfig.Shootdown strategy : MachineConfig.Shootdown.values()) {
             MachineConfig c = base.with("shootdown.strategy", strategy.toString());
             ShootdownReport report = ShootdownWorkload.run(c, rounds(forks));
+            reports.add(report);
             System.out.println(report.row());
             shootdowns.put(strategy.toString(), report.toMap());
             HistogramFiles.write(dir.resolve("shootdown-" + strategy + "-modeled-cycles.hlog"), report.modeledCycles());
             HistogramFiles.write(dir.resolve("shootdown-" + strategy + "-host-ns.hlog"), report.hostNanos());
+        }
+        System.out.println();
+        System.out.println(ShootdownReport.REASON_HEADER);
+        for (ShootdownReport report : reports) {
+            System.out.println(report.reasonRow());
         }
         System.out.println();
         System.out.println("shootdowns: initiated; remote: CPUs invalidated without an interrupt (hw-broadcast) or by a lazy queue (latr);");

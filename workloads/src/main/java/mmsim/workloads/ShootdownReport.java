@@ -30,6 +30,16 @@ record ShootdownReport(String strategy, Map<CpuCounter, Long> counters, Histogra
                 hostNanos.getValueAtPercentile(50) / 1000.0, hostNanos.getValueAtPercentile(99) / 1000.0, wallMillis);
     }
 
+    static final String REASON_HEADER = String.format("%-13s %8s %8s %8s %9s %8s %8s %9s", "by reason", "fork", "cow",
+            "munmap", "mprotect", "madvise", "table", "teardown");
+
+    /** Shootdowns initiated, by why the kernel asked for them. */
+    String reasonRow() {
+        return String.format("%-13s %8d %8d %8d %9d %8d %8d %9d", strategy, c(CpuCounter.SHOOTDOWNS_FORK),
+                c(CpuCounter.SHOOTDOWNS_COW), c(CpuCounter.SHOOTDOWNS_MUNMAP), c(CpuCounter.SHOOTDOWNS_MPROTECT),
+                c(CpuCounter.SHOOTDOWNS_MADVISE), c(CpuCounter.SHOOTDOWNS_TABLE), c(CpuCounter.SHOOTDOWNS_TEARDOWN));
+    }
+
     private long c(CpuCounter counter) {
         return counters.getOrDefault(counter, 0L);
     }
