@@ -1,5 +1,6 @@
 package mmsim.bench;
 
+import java.util.HashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
@@ -45,6 +46,10 @@ import mmsim.stats.CpuCounter;
  *       the L2) and walks the four-level page table, setting the accessed bit (already set after the
  *       first pass, so no CAS) and filling the TLB. The {@code walks} counter is the time per walk: equal
  *       to the score when every access walks.</li>
+ *   <li>{@code loadLongTlbL2Hit} (two-level TLB only): a random cyclic permutation of 1024 pages, more than
+ *       each L1 set's ways but fewer than each L2 set's, so every access misses the L1 and hits the L2,
+ *       which refills the L1. Between the hit and the walk: what the L2 lookup costs. The {@code l2Hits}
+ *       counter is the time per L2 hit.</li>
  * </ul>
  *
  * <p>Each invocation runs the whole address stream in a loop, so the score (ns/op, via
@@ -55,12 +60,13 @@ import mmsim.stats.CpuCounter;
  * L2 1536 × 12, LRU); {@code direct64} is one level of 64 direct-mapped entries.
  *
  * <p>The answer is checked, so a fast wrong result fails the run: loads are summed and compared with the
- * value every address was initialised to (its own virtual address); each iteration must show no L1 miss,
- * walk or fault (hits) or at least 99% walks (misses); at the end every address is read back through the
- * page table and physical memory.
+ * value every address was initialised to (its own virtual address); each iteration must show no fault,
+ * and no L1 miss or dirty assist (hits), at least 99% L2 hits and no walk (L2 hits), or at least 99% walks
+ * (misses); at the end every address is read back through the page table and physical memory.
  *
  * <p>Run: {@code java -jar benchmarks/target/benchmarks.jar AccessPath -f 1 -wi 3 -i 5 -w 1s -r 1s}
- * (add {@code -p tlb=skylake} for one geometry). Report the host's core count next to the numbers.
+ * (add {@code -p tlb=skylake} for one geometry; {@code loadLongTlbL2Hit} fails with {@code direct64}, which
+ * has no L2). Report the host's core count next to the numbers.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -72,6 +78,8 @@ public class AccessPathBenchmark {
     static final int HIT_PAGES = 64;
     /** Addresses in the TLB-hit stream: one invocation. */
     static final int HIT_STREAM = 1024;
+    /** Pages of the L2-hit working set, and one invocation's accesses: between the L1's 64 and the L2's 1536 entries. */
+    static final int L2_PAGES = 1024;
     /** Pages of the TLB-miss working set, far above L1 + L2 (64 + 1536), and one invocation's accesses. */
     static final int MISS_PAGES = 4096;
     /** Every random choice of the address streams derives from it. */
@@ -89,32 +97,32 @@ public class AccessPathBenchmark {
      */
     @State(Scope.Thread)
     public abstract static class Workload {
-        @Param({"skylake", "direct64"})
-        public String tlb;
-
         Machine machine;
         Cpu cpu;
         Mmu mmu;
         AddressSpace space;
         long[] stream;
         long expectedSum;
-        private long loadsAtStart;
-        private long storesAtStart;
-        private long walksAtStart;
-        private long l1MissesAtStart;
-        private long faultsAtStart;
+        private final long[] countsAtIterationStart = new long[CpuCounter.all().length];
+
+        /** The {@code tlb} parameter: a key of {@link #TLB_GEOMETRIES}. */
+        abstract String tlb();
+
+        abstract int pages();
 
         /** The addresses to access, in order, inside {@code [base, base + pages · 4096)}. */
         abstract long[] addresses(long base, SplittableRandom random);
 
-        abstract int pages();
-
-        /** Throws when this iteration's counters say the benchmark did not do the work it names. */
-        abstract void checkIteration(long accesses, long walks, long l1Misses, long faults);
+        /** Throws when this iteration's counters ({@link #delta}) say the benchmark did not do the work it names. */
+        abstract void checkIteration(long accesses);
 
         @Setup(Level.Trial)
         public void boot() {
-            Map<String, String> settings = new java.util.HashMap<>(TLB_GEOMETRIES.get(tlb));
+            Map<String, String> geometry = TLB_GEOMETRIES.get(tlb());
+            if (geometry == null) {
+                throw new IllegalArgumentException("tlb=" + tlb() + " is none of " + TLB_GEOMETRIES.keySet());
+            }
+            Map<String, String> settings = new HashMap<>(geometry);
             settings.put("cpus", "1");
             settings.put("memory", "64MiB");
             machine = Machine.boot(MachineConfig.parse(settings));
@@ -135,19 +143,23 @@ public class AccessPathBenchmark {
 
         @Setup(Level.Iteration)
         public void markIteration() {
-            loadsAtStart = count(CpuCounter.LOADS);
-            storesAtStart = count(CpuCounter.STORES);
-            walksAtStart = count(CpuCounter.WALKS);
-            l1MissesAtStart = count(CpuCounter.TLB_L1_MISSES);
-            faultsAtStart = count(CpuCounter.FAULTS_NOT_PRESENT) + count(CpuCounter.FAULTS_PROTECTION);
+            for (CpuCounter c : CpuCounter.all()) {
+                countsAtIterationStart[c.ordinal()] = count(c);
+            }
         }
 
         @TearDown(Level.Iteration)
         public void checkIteration() {
-            long accesses = count(CpuCounter.LOADS) - loadsAtStart + count(CpuCounter.STORES) - storesAtStart;
-            long faults = count(CpuCounter.FAULTS_NOT_PRESENT) + count(CpuCounter.FAULTS_PROTECTION) - faultsAtStart;
-            checkIteration(accesses, count(CpuCounter.WALKS) - walksAtStart,
-                    count(CpuCounter.TLB_L1_MISSES) - l1MissesAtStart, faults);
+            long faults = delta(CpuCounter.FAULTS_NOT_PRESENT) + delta(CpuCounter.FAULTS_PROTECTION);
+            if (faults != 0) {
+                throw new IllegalStateException("an iteration took " + faults + " page faults on pre-touched pages");
+            }
+            checkIteration(delta(CpuCounter.LOADS) + delta(CpuCounter.STORES));
+        }
+
+        /** How much {@code counter} grew since this iteration started. */
+        long delta(CpuCounter counter) {
+            return count(counter) - countsAtIterationStart[counter.ordinal()];
         }
 
         @TearDown(Level.Trial)
@@ -204,6 +216,14 @@ public class AccessPathBenchmark {
     /** 1024 random addresses over 64 contiguous pages: every access hits the L1 TLB. */
     @State(Scope.Thread)
     public static class HitWorkingSet extends Workload {
+        @Param({"skylake", "direct64"})
+        public String tlb;
+
+        @Override
+        String tlb() {
+            return tlb;
+        }
+
         @Override
         int pages() {
             return HIT_PAGES;
@@ -219,10 +239,12 @@ public class AccessPathBenchmark {
         }
 
         @Override
-        void checkIteration(long accesses, long walks, long l1Misses, long faults) {
-            if (accesses == 0 || walks != 0 || l1Misses != 0 || faults != 0) {
+        void checkIteration(long accesses) {
+            long l1Misses = delta(CpuCounter.TLB_L1_MISSES);
+            long assists = delta(CpuCounter.TLB_DIRTY_ASSISTS) + delta(CpuCounter.TLB_PROTECTION_RECHECKS);
+            if (accesses == 0 || l1Misses != 0 || assists != 0) {
                 throw new IllegalStateException("a TLB-hit iteration made " + accesses + " accesses with "
-                        + l1Misses + " L1 misses, " + walks + " walks and " + faults + " faults; expected none");
+                        + l1Misses + " L1 misses and " + assists + " dirty assists or rechecks; expected none");
             }
         }
     }
@@ -230,6 +252,14 @@ public class AccessPathBenchmark {
     /** One address in each of 4096 pages, in a random cyclic order: every access misses and walks. */
     @State(Scope.Thread)
     public static class MissWorkingSet extends Workload {
+        @Param({"skylake", "direct64"})
+        public String tlb;
+
+        @Override
+        String tlb() {
+            return tlb;
+        }
+
         @Override
         int pages() {
             return MISS_PAGES;
@@ -237,28 +267,50 @@ public class AccessPathBenchmark {
 
         @Override
         long[] addresses(long base, SplittableRandom random) {
-            int[] order = new int[MISS_PAGES];
-            for (int i = 0; i < order.length; i++) {
-                order[i] = i;
-            }
-            for (int i = order.length - 1; i > 0; i--) {
-                int j = random.nextInt(i + 1);
-                int t = order[i];
-                order[i] = order[j];
-                order[j] = t;
-            }
-            long[] vas = new long[MISS_PAGES];
-            for (int i = 0; i < vas.length; i++) {
-                vas[i] = randomWordIn(base + ((long) order[i] << PhysicalMemory.PAGE_SHIFT), random);
-            }
-            return vas;
+            return oneWordPerPageInCyclicOrder(base, MISS_PAGES, random);
         }
 
         @Override
-        void checkIteration(long accesses, long walks, long l1Misses, long faults) {
-            if (accesses == 0 || walks < accesses * 99 / 100 || faults != 0) {
+        void checkIteration(long accesses) {
+            long walks = delta(CpuCounter.WALKS);
+            if (accesses == 0 || walks < accesses * 99 / 100) {
                 throw new IllegalStateException("a TLB-miss iteration made " + accesses + " accesses with only "
-                        + walks + " walks (" + l1Misses + " L1 misses, " + faults + " faults); expected a walk each");
+                        + walks + " walks; expected one each");
+            }
+        }
+    }
+
+    /**
+     * One address in each of 1024 pages, in a random cyclic order: 64 pages per L1 set (4 ways) but 8 per
+     * L2 set (12 ways), so every access misses the L1 and hits the L2. Needs a second TLB level.
+     */
+    @State(Scope.Thread)
+    public static class L2WorkingSet extends Workload {
+        @Param({"skylake"})
+        public String tlb;
+
+        @Override
+        String tlb() {
+            return tlb;
+        }
+
+        @Override
+        int pages() {
+            return L2_PAGES;
+        }
+
+        @Override
+        long[] addresses(long base, SplittableRandom random) {
+            return oneWordPerPageInCyclicOrder(base, L2_PAGES, random);
+        }
+
+        @Override
+        void checkIteration(long accesses) {
+            long l2Hits = delta(CpuCounter.TLB_L2_HITS);
+            long walks = delta(CpuCounter.WALKS);
+            if (accesses == 0 || l2Hits < accesses * 99 / 100 || walks != 0) {
+                throw new IllegalStateException("an L2-hit iteration (tlb=" + tlb + ") made " + accesses
+                        + " accesses with " + l2Hits + " L2 hits and " + walks + " walks; expected an L2 hit each");
             }
         }
     }
@@ -273,6 +325,37 @@ public class AccessPathBenchmark {
         public void reset() {
             walks = 0;
         }
+    }
+
+    /** L2 TLB hits, reported by JMH as time per hit: the score itself when every access hits the L2. */
+    @State(Scope.Thread)
+    @AuxCounters(AuxCounters.Type.OPERATIONS)
+    public static class L2Hits {
+        public long l2Hits;
+
+        @Setup(Level.Iteration)
+        public void reset() {
+            l2Hits = 0;
+        }
+    }
+
+    /** One random 8-byte-aligned address in each of {@code pages} pages from {@code base}, the pages in a random order. */
+    static long[] oneWordPerPageInCyclicOrder(long base, int pages, SplittableRandom random) {
+        int[] order = new int[pages];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        for (int i = order.length - 1; i > 0; i--) {
+            int j = random.nextInt(i + 1);
+            int t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+        long[] vas = new long[pages];
+        for (int i = 0; i < vas.length; i++) {
+            vas[i] = randomWordIn(base + ((long) order[i] << PhysicalMemory.PAGE_SHIFT), random);
+        }
+        return vas;
     }
 
     /** A random 8-byte-aligned address in the page at {@code page}. */
@@ -290,6 +373,15 @@ public class AccessPathBenchmark {
     @OperationsPerInvocation(HIT_STREAM)
     public void storeLongTlbHit(HitWorkingSet s) {
         s.storeAll();
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(L2_PAGES)
+    public long loadLongTlbL2Hit(L2WorkingSet s, L2Hits counters) {
+        long before = s.count(CpuCounter.TLB_L2_HITS);
+        long sum = s.loadAll();
+        counters.l2Hits += s.count(CpuCounter.TLB_L2_HITS) - before;
+        return sum;
     }
 
     @Benchmark
