@@ -87,6 +87,9 @@ final class ShootdownWorkload {
                 sys.storeLong(scratch + i * PAGE, r);
             }
             sys.munmap(scratch, 16 * PAGE);
+            for (int i = 32; i < 40; i++) {
+                sys.storeLong(shared + i * PAGE + 512, r);   // writable (again), so that mprotect downgrades
+            }
             sys.mprotect(shared + 32 * PAGE, 8 * PAGE, Vma.READ);
             sys.mprotect(shared + 32 * PAGE, 8 * PAGE, Vma.READ_WRITE);
             int[] p = sys.pipe();
