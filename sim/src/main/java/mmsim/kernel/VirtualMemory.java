@@ -372,15 +372,16 @@ final class VirtualMemory implements PageFaultHandler {
     }
 
     private void forkEager(Cpu cpu, AddressSpace from, AddressSpace to) {
+        ChildLeaves child = new ChildLeaves(cpu, to);
         for (Vma vma : from.vmas()) {
             pageTable.forEachLeaf(from.root(), vma.start(), vma.end(), (va, slot, table) -> {
                 long e = PhysicalMemory.laLong(slot);
                 if (!Pte.holdsFrame(e)) {
                     return;
                 }
+                long childSlot = child.slot(va, table);
                 int copy = allocFrame(cpu, "an eager fork copy");
                 memory.copyFrame(Pte.frame(e), copy);
-                long childSlot = leafSlotMut(cpu, to, va);
                 PhysicalMemory.soLong(childSlot, Pte.make(copy, Pte.flags(Pte.without(e, Pte.ACCESSED | Pte.COW))));
                 cpu.counters().increment(CpuCounter.FORK_PAGES_COPIED);
                 cpu.counters().add(CpuCounter.MODELED_CYCLES, CostModel.PAGE_COPY + CostModel.PTE_UPDATE);
@@ -390,31 +391,53 @@ final class VirtualMemory implements PageFaultHandler {
     }
 
     private void forkCow(Cpu cpu, AddressSpace from, AddressSpace to) {
+        ChildLeaves child = new ChildLeaves(cpu, to);
         for (Vma vma : from.vmas()) {
             pageTable.forEachLeaf(from.root(), vma.start(), vma.end(), (va, slot, table) -> {
+                if (!Pte.holdsFrame(PhysicalMemory.laLong(slot))) {
+                    return;
+                }
+                // the child's slot first: running out of frames for its table then leaves nothing to undo
+                long childSlot = child.slot(va, table);
                 long e;
                 long shared;
                 do {
                     e = PhysicalMemory.laLong(slot);
-                    if (!Pte.holdsFrame(e)) {
-                        return;
-                    }
                     shared = Pte.writeProtectCow(e);
                     // CAS: a concurrent walker's accessed/dirty update must not be lost, nor the write-protect
                 } while (shared != e && !PhysicalMemory.casLong(slot, e, shared));
                 frames.retain(Pte.frame(shared));
-                long childSlot;
-                try {
-                    childSlot = leafSlotMut(cpu, to, va);
-                } catch (OutOfFrames oom) {
-                    putFrame(cpu, Pte.frame(shared));
-                    throw oom;
-                }
                 PhysicalMemory.soLong(childSlot, Pte.without(shared, Pte.ACCESSED));
                 cpu.counters().increment(CpuCounter.FORK_PTES_PROTECTED);
                 cpu.counters().add(CpuCounter.MODELED_CYCLES, 2 * CostModel.PTE_UPDATE);
                 cpu.pollInterrupts();
             });
+        }
+    }
+
+    /**
+     * The child's leaf slots during a fork: the parent's leaves are visited in address order, table by
+     * table, so the child's matching leaf table is looked up (or built) once per parent leaf table
+     * rather than walked from the root for every entry.
+     */
+    private final class ChildLeaves {
+        private final Cpu cpu;
+        private final AddressSpace child;
+        private int parentTable = -1;
+        private long childTableBase;
+
+        ChildLeaves(Cpu cpu, AddressSpace child) {
+            this.cpu = cpu;
+            this.child = child;
+        }
+
+        long slot(long va, int parentLeafTable) {
+            long offset = 8L * PageTable.index(va, 0);
+            if (parentLeafTable != parentTable) {
+                childTableBase = leafSlotMut(cpu, child, va) - offset;
+                parentTable = parentLeafTable;
+            }
+            return childTableBase + offset;
         }
     }
 
