@@ -38,8 +38,11 @@ import mmsim.mem.FramePool;
  *       {@code framepool.batch} of 32, so every round refills the cache from the global pool and drains
  *       it back, a batch per CAS. The score is per pair.</li>
  *   <li>{@code globalPair}: {@code allocateGlobal()} then {@code freeGlobal(frame)}: the lock-free global
- *       pool alone, one CAS each way; against {@code cachedPair} it shows what the per-CPU caches buy,
+ *       pool alone, one CAS each way once the top of the stack is the frame just freed; against {@code cachedPair} it shows what the per-CPU caches buy,
  *       and under all threads what contention on one CAS word costs.</li>
+ *   <li>{@code privateStackPair}: the control: the same pop and push on a stack private to the thread,
+ *       padded, with no pool. Its {@code AllThreads} score is the best scaling this host gives two busy
+ *       threads, against which the pool's is judged (on a shared 2-vCPU VM even this slows down).</li>
  * </ul>
  * Each has a one-thread and an {@code AllThreads} ({@code @Threads(Threads.MAX)}) method. The machine
  * has one simulated CPU per JMH thread, and each JMH thread executes on its own CPU, as the pool's
@@ -116,6 +119,36 @@ public class FramePoolBenchmark {
         }
     }
 
+    /**
+     * The control: a stack of free frame numbers that belongs to one thread, laid out like a CPU's cache
+     * (count and slots), inside one int array padded by two cache lines at each end.
+     */
+    @State(Scope.Thread)
+    public static class PrivateStack {
+        static final int PAD = 32;
+        static final int COUNT = PAD;
+        static final int BASE = PAD + 1;
+        final int[] slots = new int[PAD + 1 + 2 * BATCH + PAD];
+
+        @Setup(Level.Trial)
+        public void fill() {
+            for (int i = 0; i < BATCH / 2; i++) {
+                slots[BASE + i] = i;
+            }
+            slots[COUNT] = BATCH / 2;
+        }
+
+        int pair() {
+            int[] s = slots;
+            int count = s[COUNT];
+            int frame = s[BASE + count - 1];
+            s[COUNT] = count - 1;
+            s[BASE + count - 1] = frame;
+            s[COUNT] = count;
+            return frame;
+        }
+    }
+
     @Benchmark
     @Threads(1)
     public int cachedPair(Pool p, OnCpu c) {
@@ -152,6 +185,18 @@ public class FramePoolBenchmark {
     @Threads(Threads.MAX)
     public int globalPairAllThreads(Pool p) {
         return globalPair(p.pool);
+    }
+
+    @Benchmark
+    @Threads(1)
+    public int privateStackPair(PrivateStack s) {
+        return s.pair();
+    }
+
+    @Benchmark
+    @Threads(Threads.MAX)
+    public int privateStackPairAllThreads(PrivateStack s) {
+        return s.pair();
     }
 
     private static int cachedPair(FramePool pool, int cpu) {
