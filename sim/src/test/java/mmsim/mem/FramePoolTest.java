@@ -44,6 +44,15 @@ class FramePoolTest {
         assertEquals(100, again.cardinality(), "the global path hands out every frame too");
     }
 
+    /** The padding must come before the hot fields, or two CPUs' caches can share a cache line. */
+    @Test
+    void aCachesHotFieldsSitBehindAtLeastACacheLineOfPadding() throws Exception {
+        sun.misc.Unsafe unsafe = org.agrona.UnsafeAccess.UNSAFE;
+        long count = unsafe.objectFieldOffset(PerCpuFrameCacheFields.class.getDeclaredField("count"));
+        long frames = unsafe.objectFieldOffset(PerCpuFrameCacheFields.class.getDeclaredField("frames"));
+        assertTrue(count >= 128 && frames >= 128, "count at offset " + count + ", frames at " + frames);
+    }
+
     @Test
     void framesInAnotherCpusCacheAreFoundAfterItDrains() {
         FramePool pool = new FramePool(64, 2, 8);
