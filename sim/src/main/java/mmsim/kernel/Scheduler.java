@@ -43,10 +43,6 @@ final class Scheduler {
         timer.start();
     }
 
-    PerCpu perCpu(Cpu cpu) {
-        return cpus[cpu.id()];
-    }
-
     /** The preemption tick, on a busy CPU: the strategy's periodic work, and a reschedule if someone waits. */
     private void tick(Cpu cpu) {
         PerCpu pc = cpus[cpu.id()];
