@@ -14,6 +14,7 @@ import mmsim.mem.PhysicalMemory;
 import mmsim.paging.AddressSpace;
 import mmsim.paging.PageTable;
 import mmsim.stats.CpuCounter;
+import mmsim.stats.StatsRegistry;
 
 /**
  * A booted machine: physical memory, frame metadata, the frame pool, the page-table walker and the
@@ -28,6 +29,7 @@ public final class Machine implements AutoCloseable {
     private final PageTable pageTable;
     private final List<Cpu> cpus;
     private final StaleTranslationOracle oracle;
+    private final StatsRegistry stats = new StatsRegistry();
     private int nextSpaceId;
     /** ASIDs in use (1..Tlb.MAX_ASID; 0 is every space's tag when ASIDs are off). */
     private final java.util.BitSet asids = new java.util.BitSet();
@@ -47,6 +49,26 @@ public final class Machine implements AutoCloseable {
         for (Cpu cpu : list) {
             cpu.setTranslationChecker(oracle);
         }
+        for (CpuCounter c : CpuCounter.all()) {
+            stats.gauge(c.key(), StatsRegistry.Kind.MODELED, c.unit(), c.doc(), () -> counterTotal(c));
+        }
+    }
+
+    /**
+     * The run's statistics tree. The machine registers every {@link CpuCounter} (summed over CPUs, exact
+     * when quiescent); the kernel, the harness and the workload add theirs.
+     */
+    public StatsRegistry stats() {
+        return stats;
+    }
+
+    /** One counter summed over every CPU. Exact when no CPU is running. */
+    public long counterTotal(CpuCounter c) {
+        long sum = 0;
+        for (Cpu cpu : cpus) {
+            sum += cpu.counters().read(c);
+        }
+        return sum;
     }
 
     /** Checking mode's stale-translation oracle, or null when checking is off. */

@@ -94,6 +94,14 @@ public final class Setting<T> {
                 s.startsWith("0x") || s.startsWith("0X") ? Long.parseUnsignedLong(s.substring(2), 16) : Long.parseLong(s));
     }
 
+    /** A finite decimal number in {@code [min, max]}. */
+    public static Setting<Double> decimal(String key, double defaultValue, double min, double max, String doc) {
+        return new Setting<>(key, defaultValue, doc, "a number from " + min + " to " + max, s -> {
+            double v = Double.parseDouble(s);
+            return Double.isFinite(v) && v >= min && v <= max ? v : null;
+        });
+    }
+
     /** {@code true} or {@code false}, nothing else. */
     public static Setting<Boolean> bool(String key, boolean defaultValue, String doc) {
         return new Setting<>(key, defaultValue, doc, "true or false", s -> switch (s) {
