@@ -16,11 +16,22 @@ public final class MachineConfig {
     /** Which entry a full TLB set gives up on an insert. */
     public enum Replacement {
         /** Least recently used: hits refresh an entry's age. */
-        LRU,
+        LRU("Least recently used: hits refresh an entry's age."),
         /** First in, first out: only the insert sets an entry's age. */
-        FIFO,
+        FIFO("First in, first out: only the insert sets an entry's age."),
         /** A way drawn from the CPU's seeded generator. */
-        RANDOM;
+        RANDOM("A way drawn from the CPU's seeded generator.");
+
+        private final String doc;
+
+        Replacement(String doc) {
+            this.doc = doc;
+        }
+
+        /** One sentence on what it does and where it comes from, for {@code mmsim list}. */
+        public String doc() {
+            return doc;
+        }
 
         @Override
         public String toString() {
@@ -31,11 +42,22 @@ public final class MachineConfig {
     /** How fork copies an address space. */
     public enum ForkStrategy {
         /** Copy every present page at fork (JOS dumbfork, gem5 SE mode). */
-        EAGER,
+        EAGER("Copy every present page at fork (JOS dumbfork, gem5 SE mode)."),
         /** Share frames write-protected; copy on the first write (KeOS, xv6's COW lab, Linux). */
-        COW,
+        COW("Share frames write-protected; copy on the first write (KeOS, xv6's COW lab, Linux)."),
         /** Share last-level page tables; copy a table on the first write into it (On-demand fork, EuroSys'21). */
-        ODF;
+        ODF("Share last-level page tables; copy a table on the first write into it (On-demand fork, EuroSys'21).");
+
+        private final String doc;
+
+        ForkStrategy(String doc) {
+            this.doc = doc;
+        }
+
+        /** One sentence on what it does and where it comes from, for {@code mmsim list}. */
+        public String doc() {
+            return doc;
+        }
 
         @Override
         public String toString() {
@@ -46,17 +68,28 @@ public final class MachineConfig {
     /** How stale translations leave other CPUs' TLBs (see mmsim.shootdown). */
     public enum Shootdown {
         /** Interrupt every other CPU and wait for every acknowledgement (early kernels). */
-        BROADCAST,
+        BROADCAST("Interrupt every other CPU and wait for every acknowledgement (early kernels)."),
         /** Interrupt only the CPUs in the address space's cpumask, and wait (KeOS, OS161). */
-        TARGETED,
+        TARGETED("Interrupt only the CPUs in the address space's cpumask, and wait (KeOS, OS161)."),
         /** arch/x86/mm/tlb.c: TLB generations, lazy CPUs skipped, 33-page ceiling, concurrent local flush. */
-        LINUX,
+        LINUX("arch/x86/mm/tlb.c: TLB generations, lazy CPUs skipped, 33-page ceiling, concurrent local flush."),
         /** LATR (ASPLOS'18): munmap/madvise invalidated lazily at ticks and switches, frames freed after. */
-        LATR,
+        LATR("LATR (ASPLOS'18): munmap/madvise invalidated lazily at ticks and switches, frames freed after."),
         /** AMD INVLPGB + TLBSYNC / ARM TLBI IS: remote TLBs invalidated without interrupting their CPUs. */
-        HW_BROADCAST,
+        HW_BROADCAST("AMD INVLPGB + TLBSYNC / ARM TLBI IS: remote TLBs invalidated without interrupting their CPUs."),
         /** Linux's arch_tlbbatch: one request per target CPU for a whole operation, one round at the end. */
-        BATCHED;
+        BATCHED("Linux's arch_tlbbatch: one request per target CPU for a whole operation, one round at the end.");
+
+        private final String doc;
+
+        Shootdown(String doc) {
+            this.doc = doc;
+        }
+
+        /** One sentence on what it does and where it comes from, for {@code mmsim list}. */
+        public String doc() {
+            return doc;
+        }
 
         @Override
         public String toString() {

@@ -11,6 +11,7 @@ import java.util.Locale;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.MappingIterator;
+import com.fasterxml.jackson.dataformat.csv.CsvGenerator;
 import com.fasterxml.jackson.dataformat.csv.CsvMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvSchema;
 
@@ -113,7 +114,7 @@ public final class Summary {
             }
             full.add(f);
         }
-        new CsvMapper().writerFor(Map.class).with(schema.build()).writeValues(file.toFile()).writeAll(full).close();
+        new CsvMapper().enable(CsvGenerator.Feature.STRICT_CHECK_FOR_QUOTING).writerFor(Map.class).with(schema.build()).writeValues(file.toFile()).writeAll(full).close();
     }
 
     /** Reads a summary CSV back: one map (column → text) per row, columns in file order. */

@@ -1,0 +1,304 @@
+package mmsim.workloads;
+
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+import mmsim.check.ContentOracle;
+import mmsim.check.MemoryModel;
+import mmsim.check.MemoryModel.Region;
+import mmsim.config.Setting;
+import mmsim.kernel.ExitStatus;
+import mmsim.kernel.ProcessBody;
+import mmsim.kernel.Sys;
+import mmsim.kernel.SyscallException;
+import mmsim.paging.Vma;
+import mmsim.stats.StatsRegistry.Counter;
+import mmsim.stats.StatsRegistry.Kind;
+import mmsim.workload.Workload;
+import mmsim.workload.WorkloadContext;
+
+/**
+ * The randomized soak: random fork, exit, waitpid, mmap, munmap, mprotect, madvise, pipe traffic,
+ * spawnThread and yield on every CPU, each thread checking every read against its own sequential model
+ * of its memory (the content oracle, invariant 10). Run it with {@code --check} so that the
+ * stale-translation oracle checks every TLB hit too: {@code mmsim run chaos --check --seconds 60 --seed 7}.
+ *
+ * <p>Correctness: every read agrees with the model, every child exits 0, no fork fails for lack of
+ * memory, and (through the harness) no stale TLB hit and no leaked frame. A seed reproduces every random
+ * choice; the interleaving of threads comes from the host (until the deterministic mode), and so does how
+ * many operations fit in {@code chaos.seconds}.
+ */
+public final class Chaos implements Workload {
+    private static final long PAGE = 4096;
+
+    static final Setting<Integer> SECONDS = Setting.intRange("chaos.seconds", 10, 1, 7 * 24 * 3600,
+            "Host seconds the random walk runs before every thread winds down (children finish their steps).");
+    static final Setting<Integer> THREADS = Setting.intRange("chaos.threads", 0, 0, 4096,
+            "Threads of the init process doing random walks; 0 means one per simulated CPU.");
+
+    /** What the walk does, by kind; each is counted as {@code chaos.ops.<kind>}. */
+    public enum Op {
+        LOAD, STORE, MMAP, MUNMAP, MPROTECT, MADVISE, FORK, PIPE, WAITPID, EXIT, SPAWN, YIELD
+    }
+
+    @Override
+    public String name() {
+        return "chaos";
+    }
+
+    @Override
+    public String description() {
+        return "the randomized soak: random fork/exit/waitpid/mmap/munmap/mprotect/madvise/pipes/threads, every read checked";
+    }
+
+    @Override
+    public List<Setting<?>> settings() {
+        return List.of(SECONDS, THREADS);
+    }
+
+    @Override
+    public List<String> headline() {
+        return List.of("chaos.content_checks", "chaos.processes", "shootdown.initiated", "shootdown.initiator_cycles",
+                "faults.cow_copy", "oracle.stale_hits");
+    }
+
+    @Override
+    public ProcessBody prepare(WorkloadContext ctx) {
+        Map<Op, Counter> ops = new EnumMap<>(Op.class);
+        for (Op op : Op.values()) {
+            String kind = op.name().toLowerCase(Locale.ROOT);
+            ops.put(op, ctx.counter("ops." + kind, Kind.MODELED, "operations", "Random-walk steps of kind " + kind + "."));
+        }
+        Counter processes = ctx.counter("processes", Kind.MODELED, "processes", "Processes the walk created, init included.");
+        ctx.gauge("content_checks", Kind.MODELED, "reads", "Reads checked against the threads' models.", () -> ctx.content().checks());
+        int threads = ctx.get(THREADS) == 0 ? ctx.machine().cpus() : ctx.get(THREADS);
+        Walk walk = new Walk(ctx, ops, processes);
+        return sys -> walk.init(sys, threads);
+    }
+
+    /** One run's random walk: shared, read-only settings and thread-safe counters. */
+    private static final class Walk {
+        private final WorkloadContext ctx;
+        private final ContentOracle content;
+        private final Map<Op, Counter> ops;
+        private final Counter processes;
+        private long deadline;
+        private final long seed;
+        private final long millis;
+
+        Walk(WorkloadContext ctx, Map<Op, Counter> ops, Counter processes) {
+            this.ctx = ctx;
+            this.content = ctx.content();
+            this.ops = ops;
+            this.processes = processes;
+            this.seed = ctx.seed();
+            this.millis = ctx.get(SECONDS) * 1000L;
+        }
+
+        /** The walk stops taking new steps once its host-time budget is spent (a budget, not a synchronisation). */
+        private boolean pastDeadline() {
+            long left = deadline - System.nanoTime();
+            ctx.progress(1 - Math.max(0, left) / (millis * 1e6));
+            return left <= 0;
+        }
+
+        /** The init process: starts the clock (before any other thread exists), then walks on every thread. */
+        int init(Sys sys, int threads) {
+            deadline = System.nanoTime() + millis * 1_000_000;
+            processes.increment();
+            List<Integer> tids = new ArrayList<>();
+            for (int t = 1; t < threads; t++) {
+                final SplittableRandom random = ctx.random(t);
+                tids.add(sys.spawnThread(th -> work(th, new MemoryModel(), random, 0, Integer.MAX_VALUE)));
+                count(Op.SPAWN);
+            }
+            int failed = work(sys, new MemoryModel(), ctx.random(0), 0, Integer.MAX_VALUE);
+            for (int tid : tids) {
+                sys.joinThread(tid);
+            }
+            return failed == 0 ? 0 : 1;
+        }
+
+        private void count(Op op) {
+            ops.get(op).increment();
+        }
+
+        /** One thread's random walk over its own regions; returns how many problems it saw. */
+        private int work(Sys sys, MemoryModel model, SplittableRandom random, int depth, int steps) {
+            List<Integer> children = new ArrayList<>();
+            int failed = 0;
+            int pid = sys.getpid();
+            while (steps-- > 0 && !pastDeadline()) {
+                List<Region> regions = model.regions();
+                int roll = random.nextInt(100);
+                if (regions.isEmpty() || (roll < 8 && regions.size() < 8)) {
+                    int pages = 1 + random.nextInt(16);
+                    long a = sys.mmap(pages * PAGE, Vma.READ_WRITE);
+                    model.add(a, pages, true);
+                    count(Op.MMAP);
+                } else if (roll < 35) {
+                    Region r = regions.get(random.nextInt(regions.size()));
+                    if (r.writable) {
+                        int page = random.nextInt(r.pages);
+                        int w = random.nextInt(MemoryModel.WORDS_PER_PAGE);
+                        long v = random.nextLong();
+                        sys.storeLong(r.address(page, w), v);
+                        r.stored(page, w, v);
+                        count(Op.STORE);
+                    }
+                } else if (roll < 60) {
+                    Region r = regions.get(random.nextInt(regions.size()));
+                    int page = random.nextInt(r.pages);
+                    int w = random.nextInt(MemoryModel.WORDS_PER_PAGE);
+                    long va = r.address(page, w);
+                    if (!content.check(r.expected(page, w), sys.loadLong(va),
+                            "seed " + seed + " pid " + pid + " tid " + sys.gettid() + " load 0x" + Long.toHexString(va))) {
+                        failed++;
+                    }
+                    count(Op.LOAD);
+                } else if (roll < 63 && regions.size() > 1) {
+                    Region r = regions.get(random.nextInt(regions.size()));
+                    sys.munmap(r.start, r.pages * PAGE);
+                    model.remove(r);
+                    count(Op.MUNMAP);
+                } else if (roll < 67) {
+                    Region r = regions.get(random.nextInt(regions.size()));
+                    r.writable = !r.writable;
+                    sys.mprotect(r.start, r.pages * PAGE, r.writable ? Vma.READ_WRITE : Vma.READ);
+                    count(Op.MPROTECT);
+                } else if (roll < 70) {
+                    Region r = regions.get(random.nextInt(regions.size()));
+                    int page = random.nextInt(r.pages);
+                    sys.madvise(r.start + page * PAGE, PAGE, Sys.MADV_DONTNEED);
+                    r.zero(page);
+                    count(Op.MADVISE);
+                } else if (roll < 75 && depth < 3 && children.size() < 3) {
+                    children.add(fork(sys, model, random, depth));
+                } else if (roll < 82 && !children.isEmpty()) {
+                    failed += reap(sys, children.remove(random.nextInt(children.size())));
+                } else {
+                    sys.yield();
+                    count(Op.YIELD);
+                }
+            }
+            for (int child : children) {
+                failed += reap(sys, child);
+            }
+            return failed;
+        }
+
+        private int reap(Sys sys, int child) {
+            ExitStatus s = sys.waitpid(child);
+            count(Op.WAITPID);
+            if (!s.exitedNormally() || s.code() != 0) {
+                ctx.fail("seed " + seed + ": child " + child + " of pid " + sys.getpid() + " ended " + s);
+                return 1;
+            }
+            return 0;
+        }
+
+        /** Forks a child that checks the copy of this thread's model, maybe receiving bytes through a pipe first. */
+        private int fork(Sys sys, MemoryModel model, SplittableRandom random, int depth) {
+            MemoryModel childModel = model.copy();
+            long childSeed = random.nextLong();
+            boolean withPipe = random.nextBoolean();
+            int[] pipe = withPipe ? sys.pipe() : null;
+            int bytes = 256 + random.nextInt(3840);
+            byte[] message = new byte[bytes];
+            new SplittableRandom(childSeed).nextBytes(message);
+            int child;
+            try {
+                child = sys.fork(c -> {
+                    SplittableRandom r = new SplittableRandom(childSeed);
+                    int failed = 0;
+                    if (pipe != null) {
+                        c.close(pipe[1]);
+                        failed += receive(c, childModel, pipe[0], message);
+                        c.close(pipe[0]);
+                    }
+                    failed += work(c, childModel, r, depth + 1, 200 + r.nextInt(2000));
+                    count(Op.EXIT);
+                    return failed == 0 ? 0 : 1;
+                });
+            } catch (SyscallException e) {
+                if (pipe != null) {
+                    sys.close(pipe[0]);
+                    sys.close(pipe[1]);
+                }
+                ctx.fail("seed " + seed + ": fork failed: " + e.getMessage());
+                return -1;
+            }
+            processes.increment();
+            count(Op.FORK);
+            if (pipe != null) {
+                sys.close(pipe[0]);
+                long buf = sys.mmap(bytes, Vma.READ_WRITE);
+                sys.store(buf, message, 0, bytes);
+                sys.write(pipe[1], buf, bytes);
+                sys.close(pipe[1]);
+                sys.munmap(buf, bytes);
+                count(Op.PIPE);
+            }
+            return child;
+        }
+
+        /** Reads the parent's message into the child's first writable region (a kernel write into possibly shared pages) and checks it. */
+        private int receive(Sys c, MemoryModel model, int fd, byte[] message) {
+            Region target = null;
+            for (Region r : model.regions()) {
+                if (r.writable && r.pages * PAGE >= message.length) {
+                    target = r;
+                    break;
+                }
+            }
+            long into = target != null ? target.start : c.mmap(message.length, Vma.READ_WRITE);
+            int got = 0;
+            while (got < message.length) {
+                int n = c.read(fd, into + got, message.length - got);
+                if (n == 0) {
+                    break;
+                }
+                got += n;
+            }
+            int failed = 0;
+            if (!content.check(message.length, got, "seed " + seed + " pipe message length")) {
+                failed++;
+            }
+            byte[] back = new byte[got];
+            c.load(into, back, 0, got);
+            for (int i = 0; i < got; i += 8) {
+                int len = Math.min(8, got - i);
+                if (!content.check(wordOf(message, i, len), wordOf(back, i, len), "seed " + seed + " pipe byte " + i)) {
+                    failed++;
+                    break;
+                }
+            }
+            if (target != null) {
+                // the message overwrote the region's start: those tracked words now hold its bytes
+                for (int page = 0; page < target.pages; page++) {
+                    for (int w = 0; w < MemoryModel.WORDS_PER_PAGE; w++) {
+                        long off = target.address(page, w) - target.start;
+                        if (off + 8 <= got) {
+                            target.stored(page, w, wordOf(message, (int) off, 8));
+                        }
+                    }
+                }
+            } else {
+                c.munmap(into, message.length);
+            }
+            return failed;
+        }
+
+        private static long wordOf(byte[] b, int at, int len) {
+            long v = 0;
+            for (int i = len - 1; i >= 0; i--) {
+                v = (v << 8) | (b[at + i] & 0xFF);
+            }
+            return v;
+        }
+    }
+}

@@ -1,0 +1,34 @@
+package mmsim.workloads;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Map;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import mmsim.run.RunResult;
+import mmsim.shootdown.Shootdowns;
+
+/** A short randomized soak (the chaos workload, both oracles on) for every shootdown strategy × fork strategy. */
+class ChaosTest {
+
+    static Stream<String> machines() {
+        return Shootdowns.NAMES.stream().flatMap(s -> Stream.of("eager", "cow", "odf").map(f -> s + "/" + f));
+    }
+
+    @ParameterizedTest
+    @MethodSource("machines")
+    void aShortSoakRunsCleanUnderBothOracles(String machine) throws Exception {
+        String[] parts = machine.split("/");
+        long seed = 20261121L + machine.hashCode();
+        RunResult r = WorkloadRuns.checked("chaos", Map.of("cpus", "3", "memory", "128MiB", "seed", Long.toString(seed),
+                "shootdown.strategy", parts[0], "fork.strategy", parts[1]), Map.of("chaos.seconds", "1"));
+        assertTrue(r.passed(), "seed " + seed + "\n" + WorkloadRuns.explain(r));
+        assertTrue(r.stats().value("chaos.ops.fork", 0) > 0 && r.stats().value("chaos.ops.munmap", 0) > 0,
+                "the soak forked and unmapped: " + r.stats().values().keySet());
+        assertTrue(r.stats().value("chaos.content_checks", 0) > 1000, "the soak checked reads");
+        assertTrue(r.stats().value("shootdown.initiated", 0) > 0, "the soak caused shootdowns");
+    }
+}
