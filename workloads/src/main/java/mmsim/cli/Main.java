@@ -7,6 +7,7 @@ import java.util.concurrent.Callable;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
@@ -33,6 +34,15 @@ public final class Main implements Callable<Integer> {
     @Parameters(paramLabel = "key=value", arity = "0..*",
             description = "Machine settings for the default experiment (see 'mmsim list').")
     List<String> machineSettings = new ArrayList<>();
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Where the default experiment writes its run directory (default: runs).")
+    String out;
+
+    @Option(names = "--quiet", description = "No progress bar.")
+    boolean quiet;
+
+    @Option(names = "--check", description = "Run the default experiment in checking mode (both oracles).")
+    boolean check;
 
     public static void main(String[] args) {
         System.exit(execute(args));
@@ -78,6 +88,16 @@ public final class Main implements Callable<Integer> {
             }
             args.add("--set");
             args.add(kv);
+        }
+        if (out != null) {
+            args.add("--out");
+            args.add(out);
+        }
+        if (quiet) {
+            args.add("--quiet");
+        }
+        if (check) {
+            args.add("--check");
         }
         return execute(args.toArray(new String[0]));
     }
