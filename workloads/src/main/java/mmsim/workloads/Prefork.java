@@ -1,0 +1,240 @@
+package mmsim.workloads;
+
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+import mmsim.config.Setting;
+import mmsim.kernel.ExitStatus;
+import mmsim.kernel.ProcessBody;
+import mmsim.kernel.Sys;
+import mmsim.paging.Vma;
+import mmsim.stats.StatsRegistry.Counter;
+import mmsim.stats.StatsRegistry.Kind;
+import mmsim.stats.StatsRegistry.LatencyRecorder;
+import mmsim.workload.Workload;
+import mmsim.workload.WorkloadContext;
+
+/**
+ * A prefork server, as Apache's prefork MPM or nginx's master and workers: a master loads a read-mostly table
+ * and a heap, forks {@code prefork.workers} long-lived workers that share both copy-on-write, and hands them
+ * requests. Most requests only read the shared table; a fraction also write into the inherited heap, each such
+ * write to a page the worker has not copied yet costing a copy-on-write fault (and, where other CPUs cached the
+ * page, a shootdown).
+ *
+ * <p>The master fills a table of {@code prefork.data} bytes of longs (each a hash of the seed and its index)
+ * and a heap as large (one mark per page), then forks the workers; each has its own request pipe and reply pipe,
+ * created before the forks, every process closing the ends it does not use so that end of file reaches the
+ * workers. The master sends {@code prefork.requests} requests, an 8-byte key drawn uniformly from the table,
+ * round-robin: one to each worker, then the replies of all, so that one request per worker is in flight. A
+ * worker looks the key up, with probability {@code prefork.write_fraction} also writes a record for it into the
+ * heap, and replies with the value. Closing the request pipes ends the workers.
+ *
+ * <p>Correctness: every reply equals the table's value for its key; a worker that wrote a heap record reads it
+ * back, and the rest of the copied page (the master's mark) intact, or exits non-zero; every worker exits 0.
+ *
+ * <p>Reports {@code prefork.request_ns} (host time of each request, from its send until its reply was read)
+ * and {@code prefork.requests} (replies received).
+ */
+public final class Prefork implements Workload {
+    private static final long PAGE = 4096;
+    /** Bytes per heap record: the key and the value it was written for. */
+    private static final int HEAP_RECORD = 64;
+    /** Where in each heap page the master's mark lies: the last long, which no record covers. */
+    private static final long MARK_OFFSET = PAGE - Long.BYTES;
+
+    static final Setting<Integer> WORKERS = Setting.intRange("prefork.workers", 4, 1, 1024,
+            "Worker processes the master forks; also how many requests are in flight at once.");
+    static final Setting<Long> DATA = Setting.bytes("prefork.data", 16L << 20, 4096, 64L << 30, 4096,
+            "The read-mostly table, in bytes of 8-byte values; the master's writable heap is as large.");
+    static final Setting<Integer> REQUESTS = Setting.intRange("prefork.requests", 2000, 1, 100_000_000,
+            "Requests the master sends in all, round-robin over the workers.");
+    static final Setting<Double> WRITE_FRACTION = Setting.decimal("prefork.write_fraction", 0.1, 0, 1,
+            "Fraction of requests whose worker also writes a record into the inherited heap "
+                    + "(a copy-on-write fault on the worker's first write to a page).");
+
+    @Override
+    public String name() {
+        return "prefork";
+    }
+
+    @Override
+    public String description() {
+        return "Apache/nginx prefork: a master serves requests through forked workers sharing a table; request latency, COW faults";
+    }
+
+    @Override
+    public List<Setting<?>> settings() {
+        return List.of(WORKERS, DATA, REQUESTS, WRITE_FRACTION);
+    }
+
+    @Override
+    public Map<String, String> machineDefaults() {
+        return Map.of("memory", "512MiB");
+    }
+
+    @Override
+    public List<String> headline() {
+        return List.of("prefork.request_ns", "faults.cow_copy", "faults.cow_reuse", "shootdown.initiated");
+    }
+
+    @Override
+    public ProcessBody prepare(WorkloadContext ctx) {
+        Server server = new Server(ctx);
+        return server::master;
+    }
+
+    /** One run's server: its sizes, its metrics, and the code of the master and of the workers. */
+    private static final class Server {
+        private final WorkloadContext ctx;
+        private final long seed;
+        private final int workers;
+        private final long entries;
+        private final long dataBytes;
+        private final int requests;
+        private final double writeFraction;
+        private final LatencyRecorder requestNs;
+        private final Counter served;
+
+        Server(WorkloadContext ctx) {
+            this.ctx = ctx;
+            this.seed = ctx.seed();
+            this.workers = ctx.get(WORKERS);
+            this.dataBytes = ctx.get(DATA);
+            this.entries = dataBytes / Long.BYTES;
+            this.requests = ctx.get(REQUESTS);
+            this.writeFraction = ctx.get(WRITE_FRACTION);
+            this.requestNs = ctx.latency("request_ns", Kind.HOST, "ns",
+                    "Host time of each request, from the master's send until it read the reply.");
+            this.served = ctx.counter("requests", Kind.MODELED, "requests", "Replies the master received.");
+        }
+
+        int master(Sys sys) {
+            long table = sys.mmap(dataBytes, Vma.READ_WRITE);
+            for (long k = 0; k < entries; k++) {
+                sys.storeLong(table + k * Long.BYTES, tableValue(seed, k));
+            }
+            long heap = sys.mmap(dataBytes, Vma.READ_WRITE);
+            for (long p = 0; p < dataBytes / PAGE; p++) {
+                sys.storeLong(heap + p * PAGE + MARK_OFFSET, heapMark(seed, p));
+            }
+            int[][] request = new int[workers][];
+            int[][] reply = new int[workers][];
+            for (int w = 0; w < workers; w++) {
+                request[w] = sys.pipe();
+                reply[w] = sys.pipe();
+            }
+            int[] pids = new int[workers];
+            for (int w = 0; w < workers; w++) {
+                int index = w;
+                SplittableRandom random = ctx.random(1 + w);
+                pids[w] = sys.fork(worker -> work(worker, index, request, reply, table, heap, random));
+            }
+            for (int w = 0; w < workers; w++) {
+                sys.close(request[w][0]);
+                sys.close(reply[w][1]);
+            }
+            long buffer = sys.mmap(PAGE, Vma.READ_WRITE);  // mapped after the forks: not shared, never copied
+            boolean answered = serve(sys, request, reply, buffer);
+            for (int w = 0; w < workers; w++) {
+                sys.close(request[w][1]);
+            }
+            boolean workersClean = true;
+            for (int w = 0; w < workers; w++) {
+                ExitStatus status = sys.waitpid(pids[w]);
+                sys.close(reply[w][0]);
+                if (!status.exitedNormally() || status.code() != 0) {
+                    workersClean = false;
+                    ctx.fail("worker " + w + " (pid " + pids[w] + ") ended " + status + " (seed " + seed + ")");
+                }
+            }
+            return answered && workersClean ? 0 : 1;
+        }
+
+        /** Sends every request, one per worker at a time, and checks each reply; false on a wrong or missing reply. */
+        private boolean serve(Sys sys, int[][] request, int[][] reply, long buffer) {
+            SplittableRandom random = ctx.random(0);
+            long[] keys = new long[workers];
+            long[] sentAt = new long[workers];
+            long wrong = 0;
+            String firstWrong = null;
+            int done = 0;
+            while (done < requests) {
+                int inFlight = Math.min(workers, requests - done);
+                for (int w = 0; w < inFlight; w++) {
+                    keys[w] = random.nextLong(entries);
+                    sys.storeLong(buffer, keys[w]);
+                    sentAt[w] = System.nanoTime();
+                    Pipes.writeFully(sys, request[w][1], buffer, Long.BYTES);
+                }
+                for (int w = 0; w < inFlight; w++) {
+                    if (!Pipes.readFully(sys, reply[w][0], buffer, Long.BYTES)) {
+                        ctx.fail("worker " + w + " closed its reply pipe with request " + (done + w) + " unanswered");
+                        return false;
+                    }
+                    requestNs.record(System.nanoTime() - sentAt[w]);
+                    served.increment();
+                    long value = sys.loadLong(buffer);
+                    long expected = tableValue(seed, keys[w]);
+                    if (value != expected && wrong++ == 0) {
+                        firstWrong = "request " + (done + w) + " for key " + keys[w] + " to worker " + w + ": replied 0x"
+                                + Long.toHexString(value) + ", the table holds 0x" + Long.toHexString(expected);
+                    }
+                }
+                done += inFlight;
+                ctx.progress((double) done / requests);
+            }
+            if (wrong > 0) {
+                ctx.fail(wrong + " of " + requests + " replies disagree with the table; first: " + firstWrong
+                        + " (seed " + seed + ")");
+            }
+            return wrong == 0;
+        }
+
+        /** A worker: answers requests until end of file; exits 1 when a heap record or mark read back wrong. */
+        private int work(Sys sys, int index, int[][] request, int[][] reply, long table, long heap, SplittableRandom random) {
+            for (int w = 0; w < workers; w++) {
+                sys.close(request[w][1]);
+                sys.close(reply[w][0]);
+                if (w != index) {
+                    sys.close(request[w][0]);
+                    sys.close(reply[w][1]);
+                }
+            }
+            int in = request[index][0];
+            int out = reply[index][1];
+            long buffer = sys.mmap(PAGE, Vma.READ_WRITE);
+            long heapRecords = dataBytes / HEAP_RECORD;
+            int errors = 0;
+            while (Pipes.readFully(sys, in, buffer, Long.BYTES)) {
+                long key = sys.loadLong(buffer);
+                long value = sys.loadLong(table + key * Long.BYTES);
+                if (random.nextDouble() < writeFraction) {
+                    long record = heap + (key % heapRecords) * HEAP_RECORD;
+                    sys.storeLong(record, key);
+                    sys.storeLong(record + Long.BYTES, value);
+                    long page = (record - heap) / PAGE;
+                    boolean intact = sys.loadLong(record) == key && sys.loadLong(record + Long.BYTES) == value
+                            && sys.loadLong(heap + page * PAGE + MARK_OFFSET) == heapMark(seed, page);
+                    if (!intact && errors++ == 0) {
+                        ctx.fail("worker " + index + " (pid " + sys.getpid() + ") read back a wrong record or mark on heap page "
+                                + page + " after writing key " + key + "'s record (seed " + seed + ")");
+                    }
+                }
+                sys.storeLong(buffer, value);
+                Pipes.writeFully(sys, out, buffer, Long.BYTES);
+            }
+            sys.close(in);
+            sys.close(out);
+            return errors == 0 ? 0 : 1;
+        }
+    }
+
+    private static long tableValue(long seed, long key) {
+        return Mix.mix64(Mix.mix64(seed) + key);
+    }
+
+    private static long heapMark(long seed, long page) {
+        return Mix.mix64(Mix.mix64(~seed) + page);
+    }
+}

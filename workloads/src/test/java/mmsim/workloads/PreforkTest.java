@@ -1,0 +1,45 @@
+package mmsim.workloads;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import mmsim.run.RunResult;
+
+class PreforkTest {
+
+    private static RunResult run(String fork, String writeFraction) throws Exception {
+        return WorkloadRuns.checked("prefork", Map.of("cpus", "3", "memory", "48MiB", "fork.strategy", fork),
+                Map.of("prefork.workers", "3", "prefork.data", "1MiB", "prefork.requests", "300",
+                        "prefork.write_fraction", writeFraction));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"eager", "cow", "odf"})
+    void everyReplyMatchesTheTableAndEveryWorkerExitsCleanly(String fork) throws Exception {
+        RunResult r = run(fork, "0.2");
+        assertTrue(r.passed(), WorkloadRuns.explain(r));
+        assertEquals(300, r.stats().value("prefork.requests", -1));
+        assertEquals(300, r.stats().distribution("prefork.request_ns").count());
+        assertEquals(3, r.stats().value("forks", -1), "one fork per worker");
+        long cowCopies = r.stats().value("faults.cow_copy", -1);
+        if (fork.equals("eager")) {
+            assertEquals(0, cowCopies, "eagerly forked workers own their copies");
+        } else {
+            assertTrue(cowCopies > 0, "workers writing into the inherited heap copy its pages");
+        }
+    }
+
+    @Test
+    void readOnlyRequestsCopyNoPage() throws Exception {
+        RunResult r = run("cow", "0");
+        assertTrue(r.passed(), WorkloadRuns.explain(r));
+        assertEquals(300, r.stats().value("prefork.requests", -1));
+        assertEquals(0, r.stats().value("faults.cow_copy", -1), "workers that only read share every page with the master");
+    }
+}
