@@ -32,8 +32,10 @@ class SnapshotTest {
             assertTrue(r.stats().value("fork.pages_copied", 0) >= 2 * DATA_PAGES, "eager fork copies the dataset each round");
             assertEquals(0, copied, "after an eager fork the parent's pages stay where they are");
         } else {
-            assertTrue(cowCopies > 0 && copied > 0, "the parent's writes during the snapshot copy pages: " + cowCopies
-                    + " COW copies, " + copied + " bytes moved");
+            long cowFaults = cowCopies + r.stats().value("faults.cow_reuse", 0);
+            // copy or reuse depends on whether the child still holds the page when the parent writes it; a COW fault of
+            // one kind or the other is certain, since fork write-protected every page the parent then writes
+            assertTrue(cowFaults > 0, "the parent's writes after the fork take COW faults: " + cowCopies + " copies");
             assertEquals(cowCopies * PAGE, copied, "every COW copy is one the parent's writes made, and the parent saw each");
         }
     }
