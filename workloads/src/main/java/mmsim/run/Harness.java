@@ -63,7 +63,7 @@ public final class Harness {
             machine.stats().gauge("run.wall_ns", Kind.HOST, "ns", "Host time of the whole run: boot, workload, teardown, checks.",
                     () -> wallNanos[0]);
             IntervalLogs logs = null;
-            Kernel kernel = Kernel.boot(machine);
+            Kernel kernel = spec.shootdown() == null ? Kernel.boot(machine) : Kernel.boot(machine, spec.shootdown());
             try {
                 machine.stats().histogramSource("shootdown.initiator_cycles", Kind.MODELED, "cycles",
                         "Modeled latency of each shootdown on its initiating CPU, from the request to the last acknowledgement.",

@@ -8,6 +8,7 @@ import java.util.Objects;
 
 import mmsim.config.ConfigException;
 import mmsim.config.MachineConfig;
+import mmsim.kernel.Kernel;
 import mmsim.workload.Workload;
 import mmsim.workload.WorkloadSettings;
 
@@ -15,9 +16,13 @@ import mmsim.workload.WorkloadSettings;
  * Everything one run is made of: the workload, the machine and workload settings (defaults resolved),
  * whether both oracles check it, how long it may take (host time, a watchdog) and the command line that
  * asked for it.
+ *
+ * <p>{@code shootdown} is null for the strategy the machine settings name; a test may set a factory of its
+ * own ({@link #withShootdown}), such as a deliberately broken twin that proves a workload's check can fail.
+ * The run's config still records the configured {@code shootdown.strategy}.
  */
 public record RunSpec(Workload workload, MachineConfig machine, WorkloadSettings settings, boolean check,
-                      Duration timeout, List<String> commandLine) {
+                      Duration timeout, List<String> commandLine, Kernel.ShootdownFactory shootdown) {
 
     /** Default watchdog: a run still going after this long is reported as hung. */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(30);
@@ -28,6 +33,17 @@ public record RunSpec(Workload workload, MachineConfig machine, WorkloadSettings
         Objects.requireNonNull(settings, "settings");
         Objects.requireNonNull(timeout, "timeout");
         commandLine = List.copyOf(commandLine);
+    }
+
+    /** A run under the shootdown strategy its machine settings name. */
+    public RunSpec(Workload workload, MachineConfig machine, WorkloadSettings settings, boolean check,
+                   Duration timeout, List<String> commandLine) {
+        this(workload, machine, settings, check, timeout, commandLine, null);
+    }
+
+    /** This run with the kernel's shootdown strategy built by {@code factory} instead of the configured one. */
+    public RunSpec withShootdown(Kernel.ShootdownFactory factory) {
+        return new RunSpec(workload, machine, settings, check, timeout, commandLine, Objects.requireNonNull(factory, "factory"));
     }
 
     /**

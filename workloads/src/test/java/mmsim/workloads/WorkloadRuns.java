@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
+import mmsim.kernel.Kernel;
 import mmsim.run.Harness;
 import mmsim.run.RunResult;
 import mmsim.run.RunSpec;
@@ -19,6 +20,16 @@ final class WorkloadRuns {
     /** Runs {@code workload} with {@code --check} on the given machine and workload settings. */
     static RunResult checked(String workload, Map<String, String> machine, Map<String, String> settings) throws Exception {
         return run(Workloads.named(workload), machine, settings, null);
+    }
+
+    /**
+     * Runs {@code workload} with {@code --check}, its kernel's shootdown strategy built by {@code shootdown}
+     * instead of the configured one (a broken twin, to prove a check can fail).
+     */
+    static RunResult checkedWith(Kernel.ShootdownFactory shootdown, String workload, Map<String, String> machine,
+                                 Map<String, String> settings) throws Exception {
+        RunSpec spec = RunSpec.resolve(Workloads.named(workload), machine, settings, true, Duration.ofMinutes(3), List.of("test"));
+        return Harness.run(spec.withShootdown(shootdown), null, null);
     }
 
     static RunResult run(Workload workload, Map<String, String> machine, Map<String, String> settings, Path hlogDir) throws Exception {
