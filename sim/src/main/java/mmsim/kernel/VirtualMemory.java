@@ -470,7 +470,9 @@ final class VirtualMemory implements PageFaultHandler {
         mm.lock.writeLock(cpu);
         try {
             List<Vma> removed = mm.space.unmap(start, length);
-            clearRanges(cpu, mm, removed, FlushReason.MUNMAP);
+            // the range is not handed out again until every CPU has dropped its translations (lazy strategies defer that)
+            mm.space.quarantine(removed);
+            clearRanges(cpu, mm, removed, FlushReason.MUNMAP, () -> mm.space.releaseQuarantine(removed));
         } finally {
             mm.lock.writeUnlock();
         }
@@ -486,14 +488,17 @@ final class VirtualMemory implements PageFaultHandler {
                     ranges.add(new Vma(Math.max(v.start(), start), Math.min(v.end(), pageCeil(end)), v.protection()));
                 }
             }
-            clearRanges(cpu, mm, ranges, FlushReason.MADVISE);
+            clearRanges(cpu, mm, ranges, FlushReason.MADVISE, null);
         } finally {
             mm.lock.writeUnlock();
         }
     }
 
-    /** Clears every entry in {@code ranges}, shoots them down, then drops the frames' references. */
-    private void clearRanges(Cpu cpu, Mm mm, List<Vma> ranges, FlushReason reason) {
+    /**
+     * Clears every entry in {@code ranges}, shoots them down, then drops the frames' references and runs
+     * {@code afterFlush} (if any) once no TLB can hold the old translations.
+     */
+    private void clearRanges(Cpu cpu, Mm mm, List<Vma> ranges, FlushReason reason, Runnable afterFlush) {
         if (ranges.isEmpty()) {
             return;
         }
@@ -520,6 +525,9 @@ final class VirtualMemory implements PageFaultHandler {
         shootdown(cpu, request, on -> {
             for (int i = 0; i < released.size(); i++) {
                 putFrame(on, released.get(i));
+            }
+            if (afterFlush != null) {
+                afterFlush.run();
             }
         });
     }

@@ -103,6 +103,35 @@ public final class AddressSpace {
         return null;
     }
 
+    /**
+     * Unmapped ranges whose translations may still be cached by some CPU (a lazy shootdown strategy has
+     * not yet reached every CPU): {@link #map} does not hand them out until {@link #releaseQuarantine},
+     * so a new mapping never shares an address with a stale translation (LATR, ASPLOS'18, §4: the virtual
+     * range is reused only after every CPU has invalidated it). Guarded by this object's monitor.
+     */
+    private final List<Vma> quarantined = new ArrayList<>();
+
+    /** Keeps {@code ranges} (just unmapped) from being mapped again until {@link #releaseQuarantine}. */
+    public synchronized void quarantine(List<Vma> ranges) {
+        quarantined.addAll(ranges);
+    }
+
+    /** Makes {@code ranges}, quarantined earlier, available to {@link #map} again. */
+    public synchronized void releaseQuarantine(List<Vma> ranges) {
+        for (Vma r : ranges) {
+            quarantined.remove(r);
+        }
+    }
+
+    /** Bytes of virtual address space waiting in quarantine. */
+    public synchronized long quarantinedBytes() {
+        long sum = 0;
+        for (Vma r : quarantined) {
+            sum += r.end() - r.start();
+        }
+        return sum;
+    }
+
     /** A snapshot of every VMA, in address order. */
     public List<Vma> vmas() {
         return List.of(vmas);
@@ -115,7 +144,12 @@ public final class AddressSpace {
     public synchronized long map(long length, int protection) {
         long bytes = pageRound(length);
         long candidate = MMAP_BASE;
-        for (Vma v : vmas) {
+        List<Vma> taken = new ArrayList<>(List.of(vmas));
+        if (!quarantined.isEmpty()) {
+            taken.addAll(quarantined);
+            taken.sort(java.util.Comparator.comparingLong(Vma::start));
+        }
+        for (Vma v : taken) {
             if (v.end() <= candidate) {
                 continue;
             }
@@ -131,11 +165,13 @@ public final class AddressSpace {
         return candidate;
     }
 
-    /** Maps {@code [start, start + length)}, which must not overlap an existing VMA. */
+    /** Maps {@code [start, start + length)}, which must not overlap an existing VMA or a quarantined range. */
     public synchronized void mapFixed(long start, long length, int protection) {
         long end = start + pageRound(length);
         checkUserRange(start, end);
-        for (Vma v : vmas) {
+        List<Vma> taken = new ArrayList<>(List.of(vmas));
+        taken.addAll(quarantined);
+        for (Vma v : taken) {
             if (v.start() < end && start < v.end()) {
                 throw new IllegalArgumentException("[0x" + Long.toHexString(start) + ", 0x" + Long.toHexString(end)
                         + ") overlaps " + v);

@@ -10,12 +10,20 @@ import mmsim.stats.CostModel;
 import mmsim.stats.CpuCounter;
 
 /**
- * {@code latr}: lazy translation coherence (Kumar et al., ASPLOS'18). For munmap and madvise no
- * interrupt is sent: the initiator flushes locally and posts the range to a lazy queue of every other
- * CPU in the cpumask; each CPU applies its queue at its next tick, context switch or idle iteration.
- * The frames are released only when the last of those CPUs has applied it, so a stale translation
- * may be used during that window but never reaches a reused frame. Permission downgrades (fork,
- * mprotect, COW) cannot wait and use synchronous IPIs, as does any request meeting a full queue.
+ * {@code latr}: lazy translation coherence (Kumar et al., ASPLOS'18). For munmap no interrupt is sent:
+ * the initiator flushes locally and posts the range to a lazy queue of every other CPU in the cpumask;
+ * each CPU applies its queue at its next tick, context switch or idle iteration. The frames are
+ * released, and the virtual range may be mapped again (the kernel quarantines it), only when the last
+ * of those CPUs has applied it, as the paper does: a stale translation may be used during that window
+ * but never reaches a reused frame or a new mapping at the same address.
+ *
+ * <p>What this relaxes relative to Linux: until every CPU has reconciled, a thread that still accesses
+ * a range another thread unmapped (a program bug Linux answers with SIGSEGV) may read or write the old
+ * frame. Everything a returned system call promised a correctly synchronised program holds.
+ *
+ * <p>Synchronous (IPIs, waiting for every acknowledgement): permission downgrades (fork, mprotect,
+ * COW), which cannot wait, and madvise(DONTNEED), whose range stays mapped and must read zero at the
+ * next touch from any thread, so no deferral can keep its promise; also any request meeting a full queue.
  */
 public final class LatrShootdown extends AbstractShootdown {
     /** Lazy invalidations a CPU's queue holds; a full queue falls back to an IPI. */
@@ -41,7 +49,7 @@ public final class LatrShootdown extends AbstractShootdown {
     @Override
     protected long doFlush(Cpu initiator, FlushRequest request, ReleaseAction release) {
         FlushReason reason = request.reason();
-        if (reason != FlushReason.MUNMAP && reason != FlushReason.MADVISE) {
+        if (reason != FlushReason.MUNMAP) {
             long local = flushLocal(initiator, request, FULL_FLUSH_CEILING);
             startRound(initiator, request, target -> request.space().cpuMask().contains(target.id()));
             long cycles = local + awaitRound(initiator);
