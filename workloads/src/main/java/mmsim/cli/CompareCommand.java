@@ -152,15 +152,30 @@ final class CompareCommand implements Callable<Integer> {
             return;
         }
         var sample = mine.get(0).stats();
-        Table table = new Table().column(w.name(), "").column("shootdown", "").column("fork", "").column("outcome", "");
+        boolean shootdowns = mine.stream().map(r -> r.spec().machine().shootdownStrategy()).distinct().count() > 1;
+        boolean forks = mine.stream().map(r -> r.spec().machine().forkStrategy()).distinct().count() > 1;
+        Table table = new Table().column(w.name(), "");
+        if (shootdowns || !forks) {
+            table.column("shootdown", "");
+        }
+        if (forks) {
+            table.column("fork", "");
+        }
+        table.column("outcome", "");
         List<String> metrics = Report.columns(w);
         for (String name : metrics) {
             Report.addColumns(table, w.name(), name, sample);
         }
         table.column("wall", "host s");
         for (RunResult r : mine) {
-            List<String> cells = new ArrayList<>(List.of("", r.spec().machine().shootdownStrategy().toString(),
-                    r.spec().machine().forkStrategy().toString(), r.passed() ? "ok" : "FAILED"));
+            List<String> cells = new ArrayList<>(List.of(""));
+            if (shootdowns || !forks) {
+                cells.add(r.spec().machine().shootdownStrategy().toString());
+            }
+            if (forks) {
+                cells.add(r.spec().machine().forkStrategy().toString());
+            }
+            cells.add(r.passed() ? "ok" : "FAILED");
             for (String name : metrics) {
                 Report.addCells(cells, name, r.stats(), sample);
             }

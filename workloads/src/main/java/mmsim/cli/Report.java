@@ -33,6 +33,8 @@ final class Report {
         String shortName = name.startsWith(workload + ".") ? name.substring(workload.length() + 1) : name;
         Distribution d = sample.distribution(name);
         if (d != null) {
+            // the unit line says µs: drop the recorded unit from the name
+            shortName = shortName.replaceAll("_(ns|cycles)$", "");
             String how = Format.kind(d.descriptor().kind()) + " " + Format.displayUnit(d.descriptor());
             table.column(shortName, "p50 " + how);
             table.column("", "p99 " + how);

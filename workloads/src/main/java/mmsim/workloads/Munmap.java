@@ -22,7 +22,8 @@ import mmsim.workload.WorkloadContext;
  * <p>One round, the threads meeting at a {@link PipeBarrier} between steps: the main thread maps
  * {@code munmap.pages} pages and publishes the address in a control page; every thread writes a word of its
  * own in each page and reads it back; the main thread unmaps the region (timed); it maps as many fresh pages
- * (the lowest-fit allocator puts them at the address just freed) and every thread reads its word of each;
+ * (the lowest-fit allocator puts them at the address just freed, unless a lazy strategy such as latr still
+ * holds that range in quarantine) and every thread reads its word of each;
  * the main thread unmaps the fresh pages.
  *
  * <p>Settings: {@code munmap.threads} (threads of the process, the main thread included; 0 means one per

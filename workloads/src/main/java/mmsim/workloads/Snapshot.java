@@ -58,7 +58,7 @@ public final class Snapshot implements Workload {
             "Records the server overwrites during each snapshot, after its fork returned.");
     static final Setting<Double> ZIPF = Setting.decimal("snapshot.zipf", 0.99, 0, 10,
             "Skew of the written records' popularity: the exponent of a Zipf law (0 is uniform).");
-    static final Setting<Integer> ROUNDS = Setting.intRange("snapshot.rounds", 1, 1, 1_000_000,
+    static final Setting<Integer> ROUNDS = Setting.intRange("snapshot.rounds", 5, 1, 1_000_000,
             "Snapshots taken one after another.");
 
     /** The server's write (counted from 0 over all rounds) that the checksum model leaves out, or -1. */
