@@ -179,7 +179,7 @@ class CommandLineTest {
         for (Map<String, String> r : rows) {
             assertTrue(Files.isDirectory(dir.resolve(r.get("run"))), "each run has its own directory");
         }
-        assertTrue(o.stdout().contains("round_trip_ns") && o.stdout().contains("p50 host us") && o.stdout().contains("model"),
+        assertTrue(o.stdout().contains("round_trip") && o.stdout().contains("p50 host us") && o.stdout().contains("model"),
                 o.stdout());
     }
 
