@@ -129,10 +129,12 @@ final class VirtualMemory implements PageFaultHandler {
     }
 
     /**
-     * Flushes {@code request} and then runs {@code release} and ends the downgrade that the caller began
-     * with {@link AddressSpace#beginDowngrade()} before changing entries (the oracle's in-flight mark).
+     * Flushes {@code request} and then runs {@code release} and ends {@code downgrade}, which the caller
+     * began with {@link AddressSpace#beginDowngrade} before changing entries (the oracle's in-flight mark
+     * for exactly those pages). A downgrade still in flight when the flush returns was deferred past the
+     * system call's return by a lazy strategy: it is marked so, for the oracle to count what that relaxes.
      */
-    private void shootdown(Cpu cpu, FlushRequest request, ReleaseAction release) {
+    private void shootdown(Cpu cpu, FlushRequest request, AddressSpace.Downgrade downgrade, ReleaseAction release) {
         AddressSpace space = request.space();
         shootdown.flush(cpu, request, on -> {
             try {
@@ -140,9 +142,12 @@ final class VirtualMemory implements PageFaultHandler {
                     release.release(on);
                 }
             } finally {
-                space.endDowngrade();
+                space.endDowngrade(downgrade);
             }
         });
+        if (space.inFlight(downgrade)) {
+            downgrade.markDeferredPastReturn();
+        }
     }
 
     // ---- page faults ----
@@ -251,16 +256,16 @@ final class VirtualMemory implements PageFaultHandler {
         memory.copyFrame(old, copy);
         cpu.counters().add(CpuCounter.MODELED_CYCLES, CostModel.PAGE_COPY + CostModel.PTE_UPDATE);
         long fresh = Pte.make(copy, Pte.flags(Pte.without(pte, Pte.COW)) | Pte.WRITABLE | Pte.ACCESSED | Pte.DIRTY);
-        space.beginDowngrade();
+        AddressSpace.Downgrade downgrade = space.beginDowngrade(page, page + PAGE);
         // CAS (release): the copied bytes are visible before the entry that maps them
         if (!PhysicalMemory.casLong(slot, pte, fresh)) {
-            space.endDowngrade();
+            space.endDowngrade(downgrade);
             putFrame(cpu, copy);
             return false;
         }
         // Other CPUs may still translate to the old frame: flush before dropping our reference (invariant 4).
         cpu.counters().increment(CpuCounter.FAULTS_COW_COPY);
-        shootdown(cpu, request(cpu, space, FlushReason.COW_REPLACE).addRange(page, 1), on -> putFrame(on, old));
+        shootdown(cpu, request(cpu, space, FlushReason.COW_REPLACE).addRange(page, 1), downgrade, on -> putFrame(on, old));
         return true;
     }
 
@@ -319,8 +324,8 @@ final class VirtualMemory implements PageFaultHandler {
                 // We held the last link: no walker may still be inside the old table before it is reused.
                 long tableBase = va & ~(PageTable.LEAF_TABLE_SPAN - 1);
                 final int old = shared;
-                space.beginDowngrade();
-                shootdown(cpu, request(cpu, space, FlushReason.TABLE_COPY).addRange(tableBase, PageTable.ENTRIES), on -> {
+                AddressSpace.Downgrade downgrade = space.beginDowngrade(tableBase, tableBase + PageTable.LEAF_TABLE_SPAN);
+                shootdown(cpu, request(cpu, space, FlushReason.TABLE_COPY).addRange(tableBase, PageTable.ENTRIES), downgrade, on -> {
                     releaseLeafTableEntries(on, old);
                     pool.free(on.id(), old);
                 });
@@ -356,7 +361,7 @@ final class VirtualMemory implements PageFaultHandler {
         if (forkStrategy == ForkStrategy.EAGER) {
             forkEager(cpu, from, to);
         } else {
-            from.beginDowngrade();
+            AddressSpace.Downgrade downgrade = from.beginDowngrade(0, PageTable.USER_VA_LIMIT);
             try {
                 if (forkStrategy == ForkStrategy.COW) {
                     forkCow(cpu, from, to);
@@ -365,7 +370,7 @@ final class VirtualMemory implements PageFaultHandler {
                 }
             } finally {
                 // also after a failure part-way: entries already write-protected must not stay writable in any TLB
-                shootdown(cpu, request(cpu, from, FlushReason.FORK).addAll(), null);
+                shootdown(cpu, request(cpu, from, FlushReason.FORK).addAll(), downgrade, null);
             }
         }
         cpu.counters().increment(CpuCounter.FORKS);
@@ -508,7 +513,7 @@ final class VirtualMemory implements PageFaultHandler {
         }
         IntList released = new IntList();
         FlushRequest request = request(cpu, space, reason);
-        space.beginDowngrade();
+        AddressSpace.Downgrade downgrade = space.beginDowngrade(hullStart(ranges), hullEnd(ranges));
         for (Vma r : ranges) {
             pageTable.forEachLeaf(space.root(), r.start(), r.end(), (va, slot, table) -> {
                 long e;
@@ -522,7 +527,7 @@ final class VirtualMemory implements PageFaultHandler {
             request.addRange(r.start(), (r.end() - r.start()) / PAGE);
         }
         cpu.counters().add(CpuCounter.MODELED_CYCLES, released.size() * CostModel.PTE_UPDATE);
-        shootdown(cpu, request, on -> {
+        shootdown(cpu, request, downgrade, on -> {
             for (int i = 0; i < released.size(); i++) {
                 putFrame(on, released.get(i));
             }
@@ -540,7 +545,7 @@ final class VirtualMemory implements PageFaultHandler {
                 makeTablesPrivate(cpu, mm, r.start(), r.end());
             }
             FlushRequest request = request(cpu, mm.space, FlushReason.MPROTECT);
-            mm.space.beginDowngrade();
+            AddressSpace.Downgrade downgrade = changed.isEmpty() ? null : mm.space.beginDowngrade(hullStart(changed), hullEnd(changed));
             for (Vma r : changed) {
                 boolean[] downgraded = {false};
                 pageTable.forEachLeaf(mm.space.root(), r.start(), r.end(), (va, slot, table) -> {
@@ -559,9 +564,11 @@ final class VirtualMemory implements PageFaultHandler {
                 }
             }
             if (request.isEmpty()) {
-                mm.space.endDowngrade();
+                if (downgrade != null) {
+                    mm.space.endDowngrade(downgrade);
+                }
             } else {
-                shootdown(cpu, request, null);
+                shootdown(cpu, request, downgrade, null);
             }
         } finally {
             mm.lock.writeUnlock();
@@ -603,8 +610,8 @@ final class VirtualMemory implements PageFaultHandler {
      */
     void teardown(Cpu cpu, Mm mm) {
         AddressSpace space = mm.space;
-        space.beginDowngrade();
-        shootdown(cpu, request(cpu, space, FlushReason.TEARDOWN).addAll(),
+        AddressSpace.Downgrade downgrade = space.beginDowngrade(0, PageTable.USER_VA_LIMIT);
+        shootdown(cpu, request(cpu, space, FlushReason.TEARDOWN).addAll(), downgrade,
                 on -> pageTable.releaseTables(on.id(), space.root(), table -> releaseLeafTableEntries(on, table)));
     }
 
@@ -617,6 +624,23 @@ final class VirtualMemory implements PageFaultHandler {
     int frameAt(AddressSpace space, long va) {
         long pte = pageTable.walk(space.root(), va);
         return Pte.isPresent(pte) ? Pte.frame(pte) : -1;
+    }
+
+    /** The lowest start of {@code ranges} (non-empty): a downgrade covers the hull of the ranges one call changes. */
+    private static long hullStart(List<Vma> ranges) {
+        long s = Long.MAX_VALUE;
+        for (Vma r : ranges) {
+            s = Math.min(s, r.start());
+        }
+        return s;
+    }
+
+    private static long hullEnd(List<Vma> ranges) {
+        long e = Long.MIN_VALUE;
+        for (Vma r : ranges) {
+            e = Math.max(e, r.end());
+        }
+        return e;
     }
 
     private static long pageCeil(long v) {

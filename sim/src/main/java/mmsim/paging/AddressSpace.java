@@ -23,7 +23,7 @@ public final class AddressSpace {
     private final int root;
     private final CpuMask cpuMask;
     private final AtomicLong tlbGeneration = new AtomicLong();
-    private final java.util.concurrent.atomic.AtomicInteger downgradesInFlight = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.Set<Downgrade> downgrades = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private volatile int asid;
     private volatile Vma[] vmas = new Vma[0];
 
@@ -57,22 +57,89 @@ public final class AddressSpace {
     }
 
     /**
-     * Marks the start of a downgrade or removal of translations: from now until the matching
-     * {@link #endDowngrade()} (after its shootdown completed and its frames were released), TLBs may
-     * legitimately disagree with the page table. Volatile increment: ordered before the entry changes.
+     * A downgrade or removal of the translations of {@code [start, end)} in flight: from
+     * {@link #beginDowngrade} (before the first entry changes) to {@link #endDowngrade} (after its
+     * shootdown completed and its frames were released), TLBs may legitimately disagree with the page
+     * table on those pages, and only on those. Identity matters: two equal ranges may be in flight at once.
      */
-    public void beginDowngrade() {
-        downgradesInFlight.incrementAndGet();
+    public static final class Downgrade {
+        private final long start;
+        private final long end;
+        /** Set once the system call that asked for it returned while its flush was still deferred (lazy strategies). */
+        private volatile boolean deferredPastReturn;
+
+        private Downgrade(long start, long end) {
+            this.start = start;
+            this.end = end;
+        }
+
+        /** Whether {@code va} lies in this downgrade's range. */
+        public boolean covers(long va) {
+            return va >= start && va < end;
+        }
+
+        public long start() {
+            return start;
+        }
+
+        public long end() {
+            return end;
+        }
+
+        /** Records that the initiator's call returned before every CPU had flushed (a lazy strategy deferred it). */
+        public void markDeferredPastReturn() {
+            deferredPastReturn = true;
+        }
+
+        /** Whether the initiator's call returned while this flush was still deferred. */
+        public boolean deferredPastReturn() {
+            return deferredPastReturn;
+        }
+
+        @Override
+        public String toString() {
+            return "downgrade [0x" + Long.toHexString(start) + ", 0x" + Long.toHexString(end) + ")";
+        }
     }
 
-    /** Marks the end of a downgrade begun by {@link #beginDowngrade()}. */
-    public void endDowngrade() {
-        downgradesInFlight.decrementAndGet();
+    /**
+     * Marks the start of a downgrade or removal of the translations of {@code [start, end)} (virtual
+     * addresses, page aligned; {@code [0, PageTable.USER_VA_LIMIT)} for the whole space). Call before
+     * changing the first entry; pass the result to {@link #endDowngrade} once the shootdown completed and
+     * the frames were released. Thread-safe; the registration (a concurrent set's insert, a volatile
+     * write) is ordered before the entry changes, so a CPU that sees a new entry sees the mark too.
+     */
+    public Downgrade beginDowngrade(long start, long end) {
+        Downgrade d = new Downgrade(start, end);
+        downgrades.add(d);
+        return d;
     }
 
-    /** Downgrades begun and not yet ended (volatile read). */
+    /** Marks the end of a downgrade begun by {@link #beginDowngrade}. Thread-safe. */
+    public void endDowngrade(Downgrade downgrade) {
+        if (!downgrades.remove(downgrade)) {
+            throw new IllegalStateException(downgrade + " of space " + id + " ended twice or was never begun");
+        }
+    }
+
+    /** The in-flight downgrade covering {@code va}, or null (one of them, when several do). Thread-safe. */
+    public Downgrade downgradeCovering(long va) {
+        for (Downgrade d : downgrades) {
+            if (d.covers(va)) {
+                return d;
+            }
+        }
+        return null;
+    }
+
+    /** Whether {@code downgrade} has begun and not yet ended. Thread-safe. */
+    public boolean inFlight(Downgrade downgrade) {
+        return downgrades.contains(downgrade);
+    }
+
+    /** Downgrades begun and not yet ended. Thread-safe. */
     public int downgradesInFlight() {
-        return downgradesInFlight.get();
+        return downgrades.size();
     }
 
     /** The address-space identifier its TLB entries are tagged with (0 when ASIDs are off). */

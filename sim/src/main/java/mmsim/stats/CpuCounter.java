@@ -151,7 +151,10 @@ public enum CpuCounter {
             "Modeled cycles this CPU lost handling other CPUs' shootdown interrupts."),
     /** Stale-translation oracle: TLB hits through an entry that a completed shootdown should have removed. */
     ORACLE_STALE_HITS("oracle.stale_hits", "events",
-            "Stale-translation oracle: TLB hits through an entry that a completed shootdown should have removed.");
+            "Stale-translation oracle: TLB hits through an entry that a completed shootdown should have removed."),
+    /** Stale-translation oracle: TLB hits through an entry whose removal a returned munmap deferred (latr's relaxation of Linux). */
+    ORACLE_LAZY_HITS("oracle.lazy_hits", "events",
+            "Stale-translation oracle: TLB hits through an entry whose removal a returned munmap deferred (latr's relaxation of Linux).");
 
     private final String key;
     private final String unit;
