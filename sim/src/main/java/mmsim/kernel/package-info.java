@@ -1,0 +1,20 @@
+/**
+ * The simulated kernel: processes and threads on the machine's CPUs, the scheduler, system calls
+ * ({@link mmsim.kernel.Sys}, the one API a workload sees), the page-fault handler, fork strategies, pipes.
+ *
+ * <p>Execution model: every task (a thread of a process) is a Java thread that runs only while it holds a
+ * CPU; blocking, yielding and the preemption tick hand the CPU to the next runnable task or to the CPU's
+ * idle thread, which services interrupts and enters lazy-TLB mode as Linux does. So an interrupt always
+ * reaches someone who answers, and a blocked task never blocks a CPU.
+ *
+ * <p>Guarantees: a system call that fails changes nothing and a failed copy to or from user memory
+ * consumes nothing (Linux is the reference); a segfault or an out-of-memory kills only its own process;
+ * every frame comes back to the pool when the last process exits (invariant 8).
+ *
+ * <p>Locking: an address space's {@code mm.lock} (a CPU-aware reader-writer lock) is held for reading by
+ * faults and for writing by fork, munmap, mprotect and madvise; a task waiting for it keeps servicing its
+ * CPU's interrupts. Page-table entries follow {@link mmsim.paging}'s ordering (acquire loads, CAS).
+ * Every downgrade is bracketed: {@code beginDowngrade} before the first entry changes, a shootdown, then
+ * the frames' release and {@code endDowngrade}.
+ */
+package mmsim.kernel;
