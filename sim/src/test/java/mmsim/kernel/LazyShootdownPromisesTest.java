@@ -2,22 +2,26 @@ package mmsim.kernel;
 
 import static mmsim.kernel.KernelHarness.assertExited;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import mmsim.paging.Vma;
 import mmsim.shootdown.Shootdowns;
+import mmsim.stats.CpuCounter;
 
 /**
  * What a returned munmap or madvise(DONTNEED) promised holds under every shootdown strategy, the lazy one
  * (latr) included: a strategy may defer work, never a promise. Each scenario is the input of an issue:
- * madvise's zero page and a fresh mapping after munmap are what both threads see at once (defect 2).
- * Runs in checking mode; each run ends with every frame back in the pool (KernelHarness).
+ * madvise's zero page and a fresh mapping after munmap are what both threads see at once (defect 2), and
+ * the memory munmap gave back is there for the next allocation (defect 3). Runs in checking mode; each
+ * run ends with every frame back in the pool (KernelHarness).
  */
 class LazyShootdownPromisesTest {
     private static final long PAGE = 4096;
@@ -39,6 +43,10 @@ class LazyShootdownPromisesTest {
 
     static Stream<Arguments> strategiesAndHandoffs() {
         return Shootdowns.NAMES.stream().flatMap(s -> Stream.of(Handoff.values()).map(how -> Arguments.of(s, how)));
+    }
+
+    static Stream<String> strategies() {
+        return Shootdowns.NAMES.stream();
     }
 
     /**
@@ -196,5 +204,71 @@ class LazyShootdownPromisesTest {
         });
         assertExited(0, s);
         assertEquals(3 * ROUNDS, reads.get(), "every round's three loads ran (a wrong one is a failure above)");
+    }
+
+    /** Bytes each round touches: 7 MiB of an 8 MiB machine, so a round fits only once the previous round's frames are free. */
+    private static final long REGION = 7L << 20;
+    private static final int REGION_ROUNDS = 5;
+
+    /**
+     * Defect 3's input: while a sibling thread runs on the other CPU (looping on yield until a word in
+     * simulated memory tells it to stop), init touches 7 MiB of an 8 MiB machine, unmaps it and at once
+     * touches 7 MiB of a new region, round after round. Each round fits only in the frames the previous
+     * munmap gave back.
+     */
+    private ProcessBody touchUnmapAndTouchAgain(String strategy) {
+        return sys -> {
+            long control = sys.mmap(PAGE, Vma.READ_WRITE);   // word 0: the sibling runs; word 1: it should stop
+            int sibling = sys.spawnThread(th -> {
+                th.storeLong(control, 1);
+                while (th.loadLong(control + 8) == 0) {
+                    th.yield();   // keeps its CPU (and its lazy queue, under latr) without a switch or an idle point
+                }
+            });
+            long polls = 0;
+            while (sys.loadLong(control) == 0) {
+                if (++polls > MAX_POLLS) {
+                    h.check(false, strategy + ": the sibling thread never started");
+                    return 2;
+                }
+                sys.yield();
+            }
+            for (int round = 1; round <= REGION_ROUNDS; round++) {
+                long a = sys.mmap(REGION, Vma.READ_WRITE);
+                for (long off = 0; off < REGION; off += PAGE) {
+                    sys.storeLong(a + off, round);
+                }
+                h.checkEquals(round, sys.loadLong(a + REGION - PAGE), strategy + " round " + round + ": the region's last page");
+                sys.munmap(a, REGION);
+            }
+            sys.storeLong(control + 8, 1);
+            sys.joinThread(sibling);
+            return 0;
+        };
+    }
+
+    @ParameterizedTest
+    @MethodSource("strategies")
+    void memoryFreedByMunmapIsThereForTheNextAllocation(String strategy) throws Exception {
+        ExitStatus s = h.run(2, "8MiB", "cow/" + strategy, touchUnmapAndTouchAgain(strategy));
+        assertExited(0, s);
+        assertTrue(h.counters.get(CpuCounter.FAULTS_DEMAND_ZERO) >= REGION_ROUNDS * REGION / PAGE, "every round touched every page");
+        if (!strategy.equals("latr")) {
+            assertEquals(0L, h.counters.get(CpuCounter.SHOOTDOWN_LAZY_RECLAIMS), strategy + " defers nothing to reclaim");
+        }
+    }
+
+    /**
+     * The reclaim path itself: with a one-second tick no tick reconciles the sibling's lazy queue within
+     * the run, and the sibling never switches or idles, so each round's frames are still held when the next
+     * round runs out (before the fix, init was killed out of memory in round 2 in 10 of 10 runs). The
+     * allocation must have every CPU apply its queue and retry.
+     */
+    @Test
+    void underLatrAnAllocationOutOfFramesHasEveryCpuApplyItsLazyQueueAndRetries() throws Exception {
+        ExitStatus s = h.run(2, "8MiB", "cow/latr", touchUnmapAndTouchAgain("latr"), "sched.quantum.us", "1000000");
+        assertExited(0, s);
+        assertTrue(h.counters.get(CpuCounter.SHOOTDOWN_LAZY_RECLAIMS) > 0, "an allocation reclaimed lazily held frames");
+        assertTrue(h.counters.get(CpuCounter.SHOOTDOWN_LAZY_APPLIED) > 0, "the sibling's CPU applied its queue");
     }
 }
