@@ -42,6 +42,7 @@ final class VirtualMemory implements PageFaultHandler {
     private final ForkStrategy forkStrategy;
     private final FlushRequest[] flushScratch;
     private final CrossCall drainFrameCaches;
+    private final CrossCall applyDeferredAndDrain;
 
     VirtualMemory(Kernel kernel, Machine machine, ShootdownStrategy shootdown) {
         this.kernel = kernel;
@@ -57,6 +58,10 @@ final class VirtualMemory implements PageFaultHandler {
             flushScratch[i] = new FlushRequest();
         }
         this.drainFrameCaches = new CrossCall(cpus, cpu -> pool.drainCache(cpu.id()));
+        this.applyDeferredAndDrain = new CrossCall(cpus, cpu -> {
+            shootdown.applyDeferred(cpu);   // first: the frees it runs here land in this CPU's cache
+            pool.drainCache(cpu.id());
+        });
     }
 
     ShootdownStrategy shootdownStrategy() {
@@ -65,7 +70,7 @@ final class VirtualMemory implements PageFaultHandler {
 
     // ---- frames ----
 
-    /** A claimed frame (one reference), contents undefined. Drains every CPU's cache before giving up. */
+    /** A claimed frame (one reference), contents undefined. {@link #reclaim}s before giving up. */
     int allocFrame(Cpu cpu, String what) {
         int f = pool.allocate(cpu.id());
         if (f == FramePool.NO_FRAME) {
@@ -76,13 +81,51 @@ final class VirtualMemory implements PageFaultHandler {
     }
 
     private int allocFrameSlowPath(Cpu cpu, String what) {
-        pool.drainCache(cpu.id());
-        drainFrameCaches.runOnOthers(cpu);
-        int f = pool.allocate(cpu.id());
-        if (f == FramePool.NO_FRAME) {
-            throw new OutOfFrames(what);
+        int f = FramePool.NO_FRAME;
+        for (int stage = 0; f == FramePool.NO_FRAME; stage++) {
+            if (!reclaim(cpu, stage)) {
+                throw new OutOfFrames(what);
+            }
+            f = pool.allocate(cpu.id());
         }
         return f;
+    }
+
+    /**
+     * One stage of making free frames reachable for an allocation on {@code cpu} that found none; the
+     * caller retries after each and is out of memory when this returns false (no stage left).
+     * <ol>
+     * <li>Stage 0 moves every CPU's cached frames to the global pool (Linux retries after
+     * {@code drain_all_pages} before it declares out-of-memory, mm/page_alloc.c).
+     * <li>Stage 1, only while the shootdown strategy defers invalidations, has every CPU apply what it
+     * owes now ({@link ShootdownStrategy#applyDeferred}) and drain its cache again: the frames a returned
+     * munmap freed but a lazy strategy (LATR) still holds until the last CPU has applied its queue are
+     * freed, so the memory munmap gave back is there for this allocation. Counted as
+     * {@link CpuCounter#SHOOTDOWN_LAZY_RECLAIMS}.
+     * </ol>
+     *
+     * <p>Locking: the caller may hold its mm's lock for reading (a fault) or writing (fork, munmap,
+     * mprotect); this takes no lock. What runs on the other CPUs is an interrupt handler that applies their
+     * own lazy queue (TLB invalidations, reference drops, an instant in the quarantine's monitor) and drains
+     * their own cache: it neither allocates nor waits, so a target answers even while it holds that mm's
+     * lock or spins for it (CpuRwLock services interrupts while it spins), or waits for a shootdown. The
+     * caller services its own inbox while it waits (CrossCall), so two CPUs reclaiming at once run each
+     * other's requests and both finish: the wait lasts until every other CPU reaches its next interrupt
+     * point, as a shootdown's does.
+     */
+    private boolean reclaim(Cpu cpu, int stage) {
+        if (stage == 0) {
+            pool.drainCache(cpu.id());
+            drainFrameCaches.runOnOthers(cpu);
+            return true;
+        }
+        if (stage == 1 && shootdown.hasDeferredWork()) {
+            cpu.counters().increment(CpuCounter.SHOOTDOWN_LAZY_RECLAIMS);
+            shootdown.applyDeferred(cpu);
+            applyDeferredAndDrain.runOnOthers(cpu);
+            return true;
+        }
+        return false;
     }
 
     /** Drops one reference to {@code frame}, freeing it on the last. */
@@ -98,13 +141,11 @@ final class VirtualMemory implements PageFaultHandler {
 
     private long slotMut(Cpu cpu, AddressSpace space, long va, int level) {
         long slot = pageTable.slotMut(cpu.id(), space.root(), va, level);
-        if (slot == PageTable.NO_SLOT) {
-            pool.drainCache(cpu.id());
-            drainFrameCaches.runOnOthers(cpu);
-            slot = pageTable.slotMut(cpu.id(), space.root(), va, level);
-            if (slot == PageTable.NO_SLOT) {
+        for (int stage = 0; slot == PageTable.NO_SLOT; stage++) {
+            if (!reclaim(cpu, stage)) {
                 throw new OutOfFrames("a page table");
             }
+            slot = pageTable.slotMut(cpu.id(), space.root(), va, level);
         }
         return slot;
     }
@@ -112,13 +153,11 @@ final class VirtualMemory implements PageFaultHandler {
     /** A new, empty address space with its root table; throws OutOfFrames. */
     AddressSpace newSpace(Cpu cpu, int id) {
         int root = pageTable.allocateTable(cpu.id());
-        if (root == FramePool.NO_FRAME) {
-            pool.drainCache(cpu.id());
-            drainFrameCaches.runOnOthers(cpu);
-            root = pageTable.allocateTable(cpu.id());
-            if (root == FramePool.NO_FRAME) {
+        for (int stage = 0; root == FramePool.NO_FRAME; stage++) {
+            if (!reclaim(cpu, stage)) {
                 throw new OutOfFrames("a page-table root");
             }
+            root = pageTable.allocateTable(cpu.id());
         }
         return new AddressSpace(id, root, kernel.cpuCount());
     }

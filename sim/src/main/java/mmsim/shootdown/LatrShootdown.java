@@ -17,6 +17,10 @@ import mmsim.stats.CpuCounter;
  * of those CPUs has applied it, as the paper does: a stale translation may be used during that window
  * but never reaches a reused frame or a new mapping at the same address.
  *
+ * <p>Under memory pressure the lazy window closes early: an allocation that finds no free frame has
+ * every CPU apply its queue at once ({@link #applyDeferred}, the kernel's reclaim) and retries, so the
+ * frames a returned munmap freed are there for it rather than behind queues the next ticks would apply.
+ *
  * <p>What this relaxes relative to Linux: until every CPU has reconciled, a thread that still accesses
  * a range another thread unmapped (a program bug Linux answers with SIGSEGV) may read or write the old
  * frame. Everything a returned system call promised a correctly synchronised program holds.
@@ -106,7 +110,12 @@ public final class LatrShootdown extends AbstractShootdown {
         return outstanding.get() != 0;
     }
 
-    /** Applies every lazy invalidation queued for {@code cpu}. Runs on {@code cpu}. */
+    @Override
+    public void applyDeferred(Cpu cpu) {
+        applyQueue(cpu);
+    }
+
+    /** Applies every lazy invalidation queued for {@code cpu}. Runs on {@code cpu}, its queue's one consumer. */
     private void applyQueue(Cpu cpu) {
         MpscArrayQueue<LazyInvalidation> q = queues[cpu.id()];
         LazyInvalidation lazy;

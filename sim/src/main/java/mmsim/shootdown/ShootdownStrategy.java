@@ -43,4 +43,15 @@ public interface ShootdownStrategy {
     default boolean hasDeferredWork() {
         return false;
     }
+
+    /**
+     * Applies now every invalidation deferred to {@code cpu}, as its next tick would; an invalidation that
+     * {@code cpu} is the last to apply runs its release here, so its frames go to {@code cpu}'s cache. The
+     * kernel calls it on every CPU when an allocation finds no free frame while {@link #hasDeferredWork()}:
+     * a strategy may defer invalidations, but the memory a returned munmap freed must be there for the next
+     * allocation. Runs on {@code cpu}, from kernel code or an interrupt handler, with any kernel lock held
+     * by the code it interrupted: it must neither allocate nor wait. Default: nothing is deferred.
+     */
+    default void applyDeferred(Cpu cpu) {
+    }
 }

@@ -134,9 +134,12 @@ public enum CpuCounter {
     /** Invalidations posted to other CPUs' lazy queues (LATR). */
     SHOOTDOWN_LAZY_POSTED("shootdown.lazy_posted", "events",
             "Invalidations posted to other CPUs' lazy queues (LATR)."),
-    /** Lazy invalidations this CPU applied at a tick, switch or idle point (LATR). */
+    /** Lazy invalidations this CPU applied at a tick, switch or idle point, or when an allocation reclaimed them (LATR). */
     SHOOTDOWN_LAZY_APPLIED("shootdown.lazy_applied", "events",
-            "Lazy invalidations this CPU applied at a tick, switch or idle point (LATR)."),
+            "Lazy invalidations this CPU applied at a tick, switch or idle point, or when an allocation reclaimed them (LATR)."),
+    /** Allocations on this CPU that found no free frame while invalidations were deferred, and had every CPU apply them at once (freeing the frames behind them) before retrying (LATR). */
+    SHOOTDOWN_LAZY_RECLAIMS("shootdown.lazy_reclaims", "events",
+            "Allocations on this CPU that found no free frame while invalidations were deferred, and had every CPU apply them at once (freeing the frames behind them) before retrying (LATR)."),
     /** Flush requests this CPU found already covered by a newer flush (Linux's tlb_gen catch-up). */
     SHOOTDOWN_COALESCED("shootdown.coalesced", "events",
             "Flush requests this CPU found already covered by a newer flush (Linux's tlb_gen catch-up)."),
