@@ -266,9 +266,10 @@ final class VirtualMemory implements PageFaultHandler {
 
     /**
      * On-demand fork: before this space changes or adds an entry in the leaf table covering {@code va},
-     * make that table its own. A table shared with other spaces is copied (its entries write-protected
-     * and their frames referenced once more); a write-protected link to a table no one else holds any
-     * more is simply made writable again.
+     * make that table its own. A table shared with other spaces is copied (its writable entries
+     * write-protected and marked COW, as a COW fork would have; every entry's frame referenced once more);
+     * a write-protected link to a table no one else holds any more is simply made writable again.
+     * Throws OutOfFrames when there is no frame for the copy, having changed nothing.
      */
     private void ensurePrivateLeafTable(Cpu cpu, Mm mm, long va) {
         AddressSpace space = mm.space;
@@ -300,7 +301,7 @@ final class VirtualMemory implements PageFaultHandler {
                 long protectedEntry;
                 do {
                     e = PhysicalMemory.laLong(sharedSlot);
-                    protectedEntry = Pte.isPresent(e) ? Pte.writeProtectCow(e) : e;
+                    protectedEntry = Pte.isWritable(e) ? Pte.writeProtectCow(e) : e;
                 } while (protectedEntry != e && !PhysicalMemory.casLong(sharedSlot, e, protectedEntry));
                 if (Pte.holdsFrame(protectedEntry)) {
                     frames.retain(Pte.frame(protectedEntry));
@@ -382,7 +383,8 @@ final class VirtualMemory implements PageFaultHandler {
                 long childSlot = child.slot(va, table);
                 int copy = allocFrame(cpu, "an eager fork copy");
                 memory.copyFrame(Pte.frame(e), copy);
-                PhysicalMemory.soLong(childSlot, Pte.make(copy, Pte.flags(Pte.without(e, Pte.ACCESSED | Pte.COW))));
+                // a write-protected entry stays COW: the child's first write then finds its copy sole-owned and reuses it
+                PhysicalMemory.soLong(childSlot, Pte.make(copy, Pte.flags(Pte.without(e, Pte.ACCESSED))));
                 cpu.counters().increment(CpuCounter.FORK_PAGES_COPIED);
                 cpu.counters().add(CpuCounter.MODELED_CYCLES, CostModel.PAGE_COPY + CostModel.PTE_UPDATE);
                 cpu.pollInterrupts();
@@ -403,12 +405,15 @@ final class VirtualMemory implements PageFaultHandler {
                 long shared;
                 do {
                     e = PhysicalMemory.laLong(slot);
-                    shared = Pte.writeProtectCow(e);
+                    // only a writable entry becomes COW: a read-only one is shared as it is (invariant 3)
+                    shared = Pte.isWritable(e) ? Pte.writeProtectCow(e) : e;
                     // CAS: a concurrent walker's accessed/dirty update must not be lost, nor the write-protect
                 } while (shared != e && !PhysicalMemory.casLong(slot, e, shared));
                 frames.retain(Pte.frame(shared));
                 PhysicalMemory.soLong(childSlot, Pte.without(shared, Pte.ACCESSED));
-                cpu.counters().increment(CpuCounter.FORK_PTES_PROTECTED);
+                if (shared != e) {
+                    cpu.counters().increment(CpuCounter.FORK_PTES_PROTECTED);
+                }
                 cpu.counters().add(CpuCounter.MODELED_CYCLES, 2 * CostModel.PTE_UPDATE);
                 cpu.pollInterrupts();
             });
@@ -568,7 +573,13 @@ final class VirtualMemory implements PageFaultHandler {
         }
     }
 
-    /** The entry {@code e} under a new protection: parked for PROT_NONE, unparked read-only otherwise, write-protected without WRITE. */
+    /**
+     * The entry {@code e} under a new protection: parked for PROT_NONE; otherwise present (unparked), and
+     * never made writable here. Without WRITE it is write-protected. With WRITE, an entry that stays
+     * write-protected gets the COW bit: its frame may be shared (fork shares read-only pages as they are),
+     * so the next write takes the COW fault, which copies a shared frame and reuses one no one else maps,
+     * as Linux's write fault does after mprotect.
+     */
     private static long reprotect(long e, int protection) {
         if (!Pte.holdsFrame(e)) {
             return e;
@@ -576,14 +587,11 @@ final class VirtualMemory implements PageFaultHandler {
         if (protection == Vma.NONE) {
             return Pte.isPresent(e) ? Pte.without(e, Pte.PRESENT | Pte.WRITABLE) | Pte.PROT_NONE : e;
         }
-        if (!Pte.isPresent(e)) {
-            // back from PROT_NONE: read-only; a write fault makes it writable (or copies a shared frame)
-            return Pte.without(e, Pte.PROT_NONE) | Pte.PRESENT;
+        long present = Pte.isPresent(e) ? e : Pte.without(e, Pte.PROT_NONE) | Pte.PRESENT;
+        if ((protection & Vma.WRITE) == 0) {
+            return Pte.without(present, Pte.WRITABLE);
         }
-        if ((protection & Vma.WRITE) == 0 && Pte.isWritable(e)) {
-            return Pte.without(e, Pte.WRITABLE);
-        }
-        return e;
+        return Pte.isWritable(present) ? present : Pte.with(present, Pte.COW);
     }
 
     private void makeTablesPrivate(Cpu cpu, Mm mm, long start, long end) {
