@@ -514,11 +514,19 @@ public final class Kernel implements AutoCloseable {
         }
     }
 
+    /**
+     * mmap of anonymous memory: maps {@code length} bytes (rounded up to pages) at the lowest free address
+     * at or above {@link AddressSpace#MMAP_BASE}. EINVAL for a length that is not positive or an unknown
+     * protection; ENOMEM when user space has no room for it. A failed call maps nothing.
+     */
     long mmap(Task t, long length, int protection) {
         if (length <= 0) {
             throw new SyscallException(Errno.EINVAL, "mmap length must be positive: " + length);
         }
         checkProtection(protection);
+        if (length > PageTable.USER_VA_LIMIT) {
+            throw new SyscallException(Errno.ENOMEM, "mmap of " + length + " bytes: more than user space");
+        }
         Mm mm = t.process.mm;
         Cpu cpu = t.cpu.cpu;
         mm.lock.writeLock(cpu);
@@ -574,12 +582,33 @@ public final class Kernel implements AutoCloseable {
         }
     }
 
+    /**
+     * execve: replaces the process's image with {@code segments} mapped from {@link #EXEC_BASE}, one
+     * guard page apart, and throws {@link ExecRequest} to run {@code body}. Fails before the old image is
+     * touched, leaving the process as it was: EBUSY while other threads are alive, EINVAL for a segment
+     * that is empty or has an unknown protection, ENOMEM when the segments do not fit in user space or no
+     * frame is left for the new page table, EAGAIN when no ASID is free.
+     */
     void exec(Task t, ProcessBody body, Segment[] segments) {
         SimProcess proc = t.process;
         synchronized (proc) {
             if (proc.liveThreads > 1) {
                 throw new SyscallException(Errno.EBUSY, "exec with " + (proc.liveThreads - 1) + " other threads alive");
             }
+        }
+        long[] addresses = new long[segments.length];
+        long next = EXEC_BASE;
+        for (int i = 0; i < segments.length; i++) {
+            checkProtection(segments[i].protection());
+            long length = segments[i].length();
+            if (length <= 0) {
+                throw new SyscallException(Errno.EINVAL, "exec: segment " + i + " has length " + length);
+            }
+            if (length > PageTable.USER_VA_LIMIT - next) {
+                throw new SyscallException(Errno.ENOMEM, "exec: segment " + i + " (" + length + " bytes) does not fit in user space");
+            }
+            addresses[i] = next;
+            next += ((length + 0xFFF) & ~0xFFFL) + 4096;  // a guard page between segments
         }
         Cpu cpu = t.cpu.cpu;
         Mm fresh;
@@ -588,15 +617,16 @@ public final class Kernel implements AutoCloseable {
         } catch (OutOfFrames e) {
             throw new SyscallException(Errno.ENOMEM, "exec: " + e.getMessage());
         }
-        assignAsid(fresh.space);
-        long[] addresses = new long[segments.length];
-        long next = EXEC_BASE;
-        for (int i = 0; i < segments.length; i++) {
-            checkProtection(segments[i].protection());
-            fresh.space.mapFixed(next, segments[i].length(), segments[i].protection());
-            addresses[i] = next;
-            next += ((segments[i].length() + 0xFFF) & ~0xFFFL) + 4096;  // a guard page between segments
+        try {
+            assignAsid(fresh.space);
+        } catch (SyscallException e) {
+            vm.teardown(cpu, fresh);
+            throw e;
         }
+        for (int i = 0; i < segments.length; i++) {
+            fresh.space.mapFixed(addresses[i], segments[i].length(), segments[i].protection());
+        }
+        // the point of no return: nothing below fails
         Mm old = proc.mm;
         proc.mm = fresh;
         proc.segments = addresses;

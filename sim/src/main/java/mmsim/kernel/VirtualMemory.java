@@ -1,5 +1,6 @@
 package mmsim.kernel;
 
+import java.util.ArrayList;
 import java.util.List;
 
 import mmsim.Machine;
@@ -471,9 +472,17 @@ final class VirtualMemory implements PageFaultHandler {
 
     // ---- munmap, mprotect, madvise ----
 
+    /**
+     * munmap: removes the pages {@code [start, start + length)} from the VMAs and the page tables; the
+     * frames are released once no TLB can translate to them. Throws OutOfFrames (on-demand fork found no
+     * frame for the private copy of a shared leaf table) before anything visible has changed: the VMAs,
+     * the entries and the contents are as they were.
+     */
     void munmap(Cpu cpu, Mm mm, long start, long length) {
         mm.lock.writeLock(cpu);
         try {
+            // the only step that can fail comes first
+            makeTablesPrivate(cpu, mm, mappedParts(mm.space, start, length));
             List<Vma> removed = mm.space.unmap(start, length);
             // the range is not handed out again until every CPU has dropped its translations (lazy strategies defer that)
             mm.space.quarantine(removed);
@@ -483,16 +492,16 @@ final class VirtualMemory implements PageFaultHandler {
         }
     }
 
+    /**
+     * madvise(DONTNEED): drops the pages of the mapped parts of {@code [start, start + length)}; the next
+     * touch reads zeros. Throws OutOfFrames (no frame for on-demand fork's private table copy) before any
+     * page was dropped.
+     */
     void madviseDontNeed(Cpu cpu, Mm mm, long start, long length) {
         mm.lock.writeLock(cpu);
         try {
-            long end = start + length;
-            List<Vma> ranges = new java.util.ArrayList<>();
-            for (Vma v : mm.space.vmas()) {
-                if (v.end() > start && v.start() < end) {
-                    ranges.add(new Vma(Math.max(v.start(), start), Math.min(v.end(), pageCeil(end)), v.protection()));
-                }
-            }
+            List<Vma> ranges = mappedParts(mm.space, start, length);
+            makeTablesPrivate(cpu, mm, ranges);
             clearRanges(cpu, mm, ranges, FlushReason.MADVISE, null);
         } finally {
             mm.lock.writeUnlock();
@@ -500,17 +509,15 @@ final class VirtualMemory implements PageFaultHandler {
     }
 
     /**
-     * Clears every entry in {@code ranges}, shoots them down, then drops the frames' references and runs
-     * {@code afterFlush} (if any) once no TLB can hold the old translations.
+     * Clears every entry in {@code ranges} (whose leaf tables the caller made private), shoots them down,
+     * then drops the frames' references and runs {@code afterFlush} (if any) once no TLB can hold the old
+     * translations. Cannot fail.
      */
     private void clearRanges(Cpu cpu, Mm mm, List<Vma> ranges, FlushReason reason, Runnable afterFlush) {
         if (ranges.isEmpty()) {
             return;
         }
         AddressSpace space = mm.space;
-        for (Vma r : ranges) {
-            makeTablesPrivate(cpu, mm, r.start(), r.end());
-        }
         IntList released = new IntList();
         FlushRequest request = request(cpu, space, reason);
         space.beginDowngrade();
@@ -537,13 +544,23 @@ final class VirtualMemory implements PageFaultHandler {
         });
     }
 
+    /**
+     * mprotect: sets the protection of the mapped parts of {@code [start, start + length)} and of their
+     * entries (see {@link #reprotect}), shooting down every translation it downgraded. Throws OutOfFrames
+     * (no frame for on-demand fork's private table copy) before anything visible has changed.
+     */
     void mprotect(Cpu cpu, Mm mm, long start, long length, int protection) {
         mm.lock.writeLock(cpu);
         try {
-            List<Vma> changed = mm.space.protect(start, length, protection);
-            for (Vma r : changed) {
-                makeTablesPrivate(cpu, mm, r.start(), r.end());
+            // the only step that can fail comes first
+            List<Vma> changing = new ArrayList<>();
+            for (Vma r : mappedParts(mm.space, start, length)) {
+                if (r.protection() != protection) {
+                    changing.add(r);
+                }
             }
+            makeTablesPrivate(cpu, mm, changing);
+            List<Vma> changed = mm.space.protect(start, length, protection);
             FlushRequest request = request(cpu, mm.space, FlushReason.MPROTECT);
             mm.space.beginDowngrade();
             for (Vma r : changed) {
@@ -594,13 +611,31 @@ final class VirtualMemory implements PageFaultHandler {
         return Pte.isWritable(present) ? present : Pte.with(present, Pte.COW);
     }
 
-    private void makeTablesPrivate(Cpu cpu, Mm mm, long start, long end) {
+    /**
+     * On-demand fork: makes every leaf table under {@code ranges} this space's own. Throws OutOfFrames when
+     * a copy finds no frame; the tables already copied stay private, which changes nothing visible.
+     */
+    private void makeTablesPrivate(Cpu cpu, Mm mm, List<Vma> ranges) {
         if (forkStrategy != ForkStrategy.ODF) {
             return;
         }
-        for (long va = start & ~(PageTable.LEAF_TABLE_SPAN - 1); va < end; va += PageTable.LEAF_TABLE_SPAN) {
-            ensurePrivateLeafTable(cpu, mm, va);
+        for (Vma r : ranges) {
+            for (long va = r.start() & ~(PageTable.LEAF_TABLE_SPAN - 1); va < r.end(); va += PageTable.LEAF_TABLE_SPAN) {
+                ensurePrivateLeafTable(cpu, mm, va);
+            }
         }
+    }
+
+    /** The mapped parts of the pages {@code [start, start + length)}, each with its VMA's protection, in address order. */
+    private static List<Vma> mappedParts(AddressSpace space, long start, long length) {
+        long end = pageCeil(start + length);
+        List<Vma> parts = new ArrayList<>();
+        for (Vma v : space.vmas()) {
+            if (v.end() > start && v.start() < end) {
+                parts.add(new Vma(Math.max(v.start(), start), Math.min(v.end(), end), v.protection()));
+            }
+        }
+        return parts;
     }
 
     // ---- teardown ----
