@@ -277,14 +277,24 @@ public final class Sys {
         return fds;
     }
 
-    /** Reads up to {@code length} bytes from {@code fd} into memory at {@code va}; 0 at end of file. Blocks while the pipe is empty. */
+    /**
+     * Reads up to {@code length} bytes from {@code fd} into memory at {@code va}; 0 at end of file. Blocks
+     * while the pipe is empty. Returns fewer bytes than asked when fewer are there, or when the buffer turns
+     * inaccessible part-way (the bytes copied so far; the rest stay in the pipe). EFAULT when not one byte
+     * could be copied: the pipe then keeps everything.
+     */
     public int read(int fd, long va, int length) {
         int n = kernel.read(task, fd, va, length);
         userReturn();
         return n;
     }
 
-    /** Writes {@code length} bytes at {@code va} to {@code fd}, blocking while the pipe is full. EPIPE without readers. */
+    /**
+     * Writes {@code length} bytes at {@code va} to {@code fd}, blocking while the pipe is full; returns the
+     * bytes written. That is fewer than {@code length} when the buffer turns inaccessible part-way or the
+     * last reader closes part-way. EFAULT when not one byte could be copied, EPIPE when no reader is left
+     * before one byte was written: the pipe then holds nothing of this call.
+     */
     public int write(int fd, long va, int length) {
         int n = kernel.write(task, fd, va, length);
         userReturn();
