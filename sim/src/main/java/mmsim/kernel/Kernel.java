@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import mmsim.Machine;
 import mmsim.cpu.Cpu;
 import mmsim.cpu.Interrupt;
+import mmsim.mem.PhysicalMemory;
 import mmsim.paging.AddressSpace;
 import mmsim.paging.PageTable;
 import mmsim.paging.Vma;
@@ -514,11 +515,19 @@ public final class Kernel implements AutoCloseable {
         }
     }
 
+    /**
+     * mmap of anonymous memory: maps {@code length} bytes (rounded up to pages) at the lowest free address
+     * at or above {@link AddressSpace#MMAP_BASE}. EINVAL for a length that is not positive or an unknown
+     * protection; ENOMEM when user space has no room for it. A failed call maps nothing.
+     */
     long mmap(Task t, long length, int protection) {
         if (length <= 0) {
             throw new SyscallException(Errno.EINVAL, "mmap length must be positive: " + length);
         }
         checkProtection(protection);
+        if (length > PageTable.USER_VA_LIMIT) {
+            throw new SyscallException(Errno.ENOMEM, "mmap of " + length + " bytes: more than user space");
+        }
         Mm mm = t.process.mm;
         Cpu cpu = t.cpu.cpu;
         mm.lock.writeLock(cpu);
@@ -574,12 +583,33 @@ public final class Kernel implements AutoCloseable {
         }
     }
 
+    /**
+     * execve: replaces the process's image with {@code segments} mapped from {@link #EXEC_BASE}, one
+     * guard page apart, and throws {@link ExecRequest} to run {@code body}. Fails before the old image is
+     * touched, leaving the process as it was: EBUSY while other threads are alive, EINVAL for a segment
+     * that is empty or has an unknown protection, ENOMEM when the segments do not fit in user space or no
+     * frame is left for the new page table, EAGAIN when no ASID is free.
+     */
     void exec(Task t, ProcessBody body, Segment[] segments) {
         SimProcess proc = t.process;
         synchronized (proc) {
             if (proc.liveThreads > 1) {
                 throw new SyscallException(Errno.EBUSY, "exec with " + (proc.liveThreads - 1) + " other threads alive");
             }
+        }
+        long[] addresses = new long[segments.length];
+        long next = EXEC_BASE;
+        for (int i = 0; i < segments.length; i++) {
+            checkProtection(segments[i].protection());
+            long length = segments[i].length();
+            if (length <= 0) {
+                throw new SyscallException(Errno.EINVAL, "exec: segment " + i + " has length " + length);
+            }
+            if (length > PageTable.USER_VA_LIMIT - next) {
+                throw new SyscallException(Errno.ENOMEM, "exec: segment " + i + " (" + length + " bytes) does not fit in user space");
+            }
+            addresses[i] = next;
+            next += ((length + 0xFFF) & ~0xFFFL) + 4096;  // a guard page between segments
         }
         Cpu cpu = t.cpu.cpu;
         Mm fresh;
@@ -588,15 +618,16 @@ public final class Kernel implements AutoCloseable {
         } catch (OutOfFrames e) {
             throw new SyscallException(Errno.ENOMEM, "exec: " + e.getMessage());
         }
-        assignAsid(fresh.space);
-        long[] addresses = new long[segments.length];
-        long next = EXEC_BASE;
-        for (int i = 0; i < segments.length; i++) {
-            checkProtection(segments[i].protection());
-            fresh.space.mapFixed(next, segments[i].length(), segments[i].protection());
-            addresses[i] = next;
-            next += ((segments[i].length() + 0xFFF) & ~0xFFFL) + 4096;  // a guard page between segments
+        try {
+            assignAsid(fresh.space);
+        } catch (SyscallException e) {
+            vm.teardown(cpu, fresh);
+            throw e;
         }
+        for (int i = 0; i < segments.length; i++) {
+            fresh.space.mapFixed(addresses[i], segments[i].length(), segments[i].protection());
+        }
+        // the point of no return: nothing below fails
         Mm old = proc.mm;
         proc.mm = fresh;
         proc.segments = addresses;
@@ -645,7 +676,14 @@ public final class Kernel implements AutoCloseable {
         }
     }
 
-    /** read(2) from a pipe into user memory at {@code va}: blocks while empty; 0 at end of file. */
+    /**
+     * read(2) from a pipe into user memory at {@code va}: blocks while the pipe is empty and a writer
+     * remains; returns 0 at end of file. Otherwise returns the bytes read, at most {@code length}: fewer
+     * when fewer are in the pipe, or when the buffer turns inaccessible part-way (as Linux returns the
+     * bytes copied so far). Bytes leave the pipe only once copied, so those not copied stay for the next
+     * read. EFAULT when not one byte could be copied; the pipe then keeps all of them. Readers of one pipe
+     * copy one at a time (Linux's pipe mutex): the bytes one is copying are not handed to another.
+     */
     int read(Task t, int fd, long va, int length) {
         OpenFile f = t.process.files.get(fd);
         if (!f.readEnd) {
@@ -660,24 +698,45 @@ public final class Kernel implements AutoCloseable {
         int got;
         while (true) {
             synchronized (p) {
-                if (p.count > 0) {
-                    got = p.take(staging, n);
-                    wakeAll(p.writeWaiters);
-                    break;
-                }
-                if (p.writers == 0) {
-                    return 0;
+                if (!p.reading) {
+                    if (p.count > 0) {
+                        got = p.peek(staging, n);
+                        p.reading = true;
+                        break;
+                    }
+                    if (p.writers == 0) {
+                        return 0;
+                    }
                 }
                 t.state.set(Task.BLOCKED);
                 p.readWaiters.addLast(t);
             }
             blockCurrent(t);
         }
-        copyToUser(t, va, staging, got);
-        return got;
+        int copied = 0;
+        try {
+            copied = copyToUser(t, va, staging, got);
+            return copied;
+        } finally {
+            synchronized (p) {
+                p.skip(copied);
+                p.reading = false;
+                wakeAll(p.readWaiters);
+                if (copied > 0) {
+                    wakeAll(p.writeWaiters);
+                }
+            }
+        }
     }
 
-    /** write(2) of user memory at {@code va} into a pipe: blocks while full; EPIPE without readers. */
+    /**
+     * write(2) of user memory at {@code va} into a pipe: blocks while the pipe is full and a reader
+     * remains. Returns the bytes written: {@code length}, or fewer when the buffer turns inaccessible
+     * part-way or the last reader closes part-way (as Linux returns the bytes written so far rather than
+     * an error). Bytes enter the pipe only once copied from user memory, so a failed copy adds nothing.
+     * EFAULT when not one byte could be copied, EPIPE when no reader is left before one byte was written;
+     * the pipe is then unchanged.
+     */
     int write(Task t, int fd, long va, int length) {
         OpenFile f = t.process.files.get(fd);
         if (f.readEnd) {
@@ -688,14 +747,25 @@ public final class Kernel implements AutoCloseable {
         int written = 0;
         while (written < length) {
             int chunk = Math.min(length - written, staging.length);
-            copyFromUser(t, va + written, staging, chunk);
+            int copied;
+            try {
+                copied = copyFromUser(t, va + written, staging, chunk);
+            } catch (SyscallException efault) {
+                if (written > 0) {
+                    return written;
+                }
+                throw efault;
+            }
             int off = 0;
-            while (off < chunk) {
+            while (off < copied) {
                 synchronized (p) {
                     if (p.readers == 0) {
+                        if (written + off > 0) {
+                            return written + off;
+                        }
                         throw new SyscallException(Errno.EPIPE, "fd " + fd + ": no reader is left");
                     }
-                    int k = p.put(staging, off, chunk - off);
+                    int k = p.put(staging, off, copied - off);
                     if (k > 0) {
                         off += k;
                         wakeAll(p.readWaiters);
@@ -706,25 +776,57 @@ public final class Kernel implements AutoCloseable {
                 }
                 blockCurrent(t);
             }
-            written += chunk;
+            written += copied;
+            if (copied < chunk) {
+                return written;
+            }
         }
         return written;
     }
 
-    /** Copies into user memory as the kernel: faults break COW; an unmapped buffer is EFAULT. */
-    private void copyToUser(Task t, long va, byte[] data, int length) {
-        t.inUserCopy = true;
-        try {
-            t.cpu.cpu.mmu().write(va, data, 0, length);
-        } finally {
-            t.inUserCopy = false;
-        }
+    /**
+     * Copies {@code data[0, length)} into user memory at {@code va} as the kernel, a page at a time:
+     * faults break COW as user stores do. Returns the bytes copied: {@code length}, or fewer when a page
+     * part-way is inaccessible (nothing reaches that page or any after it).
+     *
+     * @throws SyscallException EFAULT when the first page is inaccessible (nothing was copied)
+     */
+    private int copyToUser(Task t, long va, byte[] data, int length) {
+        return copyUser(t, va, data, length, true);
     }
 
-    private void copyFromUser(Task t, long va, byte[] data, int length) {
+    /**
+     * Copies {@code length} bytes of user memory at {@code va} into {@code data} as the kernel, a page at
+     * a time. Returns the bytes copied: {@code length}, or fewer when a page part-way is inaccessible.
+     *
+     * @throws SyscallException EFAULT when the first page is inaccessible (nothing was copied)
+     */
+    private int copyFromUser(Task t, long va, byte[] data, int length) {
+        return copyUser(t, va, data, length, false);
+    }
+
+    private int copyUser(Task t, long va, byte[] data, int length, boolean toUser) {
+        int done = 0;
         t.inUserCopy = true;
         try {
-            t.cpu.cpu.mmu().read(va, data, 0, length);
+            while (done < length) {
+                long at = va + done;
+                int chunk = (int) Math.min(length - done, PhysicalMemory.PAGE_SIZE - (at & PhysicalMemory.PAGE_OFFSET_MASK));
+                try {
+                    if (toUser) {
+                        t.cpu.cpu.mmu().write(at, data, done, chunk);
+                    } else {
+                        t.cpu.cpu.mmu().read(at, data, done, chunk);
+                    }
+                } catch (SyscallException e) {
+                    if (e.errno() != Errno.EFAULT || done == 0) {
+                        throw e;
+                    }
+                    return done;
+                }
+                done += chunk;
+            }
+            return done;
         } finally {
             t.inUserCopy = false;
         }

@@ -96,7 +96,8 @@ public final class Sys {
      * strategy) and file table; the child runs {@code child} (in which {@link #forkValue()} is 0 and
      * {@link #getpid()} is its own pid). Returns the child's pid.
      *
-     * @throws SyscallException ENOMEM when memory for the copy ran out (nothing of the child remains)
+     * @throws SyscallException ENOMEM when memory for the copy ran out (nothing of the child remains, and
+     *                          this process's memory is as it was)
      */
     public int fork(ProcessBody child) {
         int pid = kernel.fork(task, child);
@@ -134,7 +135,10 @@ public final class Sys {
     /**
      * Replaces this process's image: a fresh address space with {@code segments} mapped from
      * {@link Kernel#EXEC_BASE} (find them with {@link #segmentAddress}), the same files; then runs
-     * {@code body} in place of the current one. Does not return. EBUSY while other threads are alive.
+     * {@code body} in place of the current one. Does not return, unless it fails, and then the process
+     * keeps its image unchanged: EBUSY while other threads are alive, EINVAL for an empty segment or an
+     * unknown protection, ENOMEM when the segments do not fit in user space or memory ran out, EAGAIN
+     * when no address-space id is free.
      */
     public void exec(ProcessBody body, Segment... segments) {
         kernel.exec(task, body, segments);
@@ -170,25 +174,42 @@ public final class Sys {
 
     // ---- memory ----
 
-    /** Maps {@code length} bytes (rounded up to pages) of zero-filled memory; returns the address. */
+    /**
+     * Maps {@code length} bytes (rounded up to pages) of zero-filled memory; returns the address. EINVAL
+     * for a length that is not positive or an unknown protection, ENOMEM when user space has no room;
+     * a failed call maps nothing.
+     */
     public long mmap(long length, int protection) {
         long a = kernel.mmap(task, length, protection);
         userReturn();
         return a;
     }
 
+    /**
+     * Unmaps the pages {@code [address, address + length)} (parts not mapped are ignored). EINVAL for a
+     * range that is not page-aligned user space; ENOMEM when memory ran out (on-demand fork copies a shared
+     * page table first). A failed call changes nothing.
+     */
     public void munmap(long address, long length) {
         kernel.munmap(task, address, length);
         userReturn();
     }
 
-    /** Changes the protection of {@code [address, address + length)}: NONE (0), READ (1) or READ_WRITE (3). */
+    /**
+     * Changes the protection of the mapped pages of {@code [address, address + length)}: NONE (0), READ (1)
+     * or READ_WRITE (3). EINVAL for a bad range or protection; ENOMEM when memory ran out (on-demand fork
+     * copies a shared page table first). A failed call changes nothing.
+     */
     public void mprotect(long address, long length, int protection) {
         kernel.mprotect(task, address, length, protection);
         userReturn();
     }
 
-    /** Only {@link #MADV_DONTNEED} is supported. */
+    /**
+     * Only {@link #MADV_DONTNEED} is supported: the mapped pages of the range are dropped and read zeros
+     * when touched next. EINVAL for other advice or a bad range; ENOMEM when memory ran out (on-demand fork
+     * copies a shared page table first). A failed call changes nothing.
+     */
     public void madvise(long address, long length, int advice) {
         if (advice != MADV_DONTNEED) {
             throw new SyscallException(Errno.EINVAL, "madvise advice " + advice + " is not supported; only MADV_DONTNEED (4)");
@@ -256,14 +277,24 @@ public final class Sys {
         return fds;
     }
 
-    /** Reads up to {@code length} bytes from {@code fd} into memory at {@code va}; 0 at end of file. Blocks while the pipe is empty. */
+    /**
+     * Reads up to {@code length} bytes from {@code fd} into memory at {@code va}; 0 at end of file. Blocks
+     * while the pipe is empty. Returns fewer bytes than asked when fewer are there, or when the buffer turns
+     * inaccessible part-way (the bytes copied so far; the rest stay in the pipe). EFAULT when not one byte
+     * could be copied: the pipe then keeps everything.
+     */
     public int read(int fd, long va, int length) {
         int n = kernel.read(task, fd, va, length);
         userReturn();
         return n;
     }
 
-    /** Writes {@code length} bytes at {@code va} to {@code fd}, blocking while the pipe is full. EPIPE without readers. */
+    /**
+     * Writes {@code length} bytes at {@code va} to {@code fd}, blocking while the pipe is full; returns the
+     * bytes written. That is fewer than {@code length} when the buffer turns inaccessible part-way or the
+     * last reader closes part-way. EFAULT when not one byte could be copied, EPIPE when no reader is left
+     * before one byte was written: the pipe then holds nothing of this call.
+     */
     public int write(int fd, long va, int length) {
         int n = kernel.write(task, fd, va, length);
         userReturn();

@@ -1,5 +1,6 @@
 package mmsim.kernel;
 
+import java.util.ArrayList;
 import java.util.List;
 
 import mmsim.Machine;
@@ -310,9 +311,10 @@ final class VirtualMemory implements PageFaultHandler {
 
     /**
      * On-demand fork: before this space changes or adds an entry in the leaf table covering {@code va},
-     * make that table its own. A table shared with other spaces is copied (its entries write-protected
-     * and their frames referenced once more); a write-protected link to a table no one else holds any
-     * more is simply made writable again.
+     * make that table its own. A table shared with other spaces is copied (its writable entries
+     * write-protected and marked COW, as a COW fork would have; every entry's frame referenced once more);
+     * a write-protected link to a table no one else holds any more is simply made writable again.
+     * Throws OutOfFrames when there is no frame for the copy, having changed nothing.
      */
     private void ensurePrivateLeafTable(Cpu cpu, Mm mm, long va) {
         AddressSpace space = mm.space;
@@ -344,7 +346,7 @@ final class VirtualMemory implements PageFaultHandler {
                 long protectedEntry;
                 do {
                     e = PhysicalMemory.laLong(sharedSlot);
-                    protectedEntry = Pte.isPresent(e) ? Pte.writeProtectCow(e) : e;
+                    protectedEntry = Pte.isWritable(e) ? Pte.writeProtectCow(e) : e;
                 } while (protectedEntry != e && !PhysicalMemory.casLong(sharedSlot, e, protectedEntry));
                 if (Pte.holdsFrame(protectedEntry)) {
                     frames.retain(Pte.frame(protectedEntry));
@@ -426,7 +428,8 @@ final class VirtualMemory implements PageFaultHandler {
                 long childSlot = child.slot(va, table);
                 int copy = allocFrame(cpu, "an eager fork copy");
                 memory.copyFrame(Pte.frame(e), copy);
-                PhysicalMemory.soLong(childSlot, Pte.make(copy, Pte.flags(Pte.without(e, Pte.ACCESSED | Pte.COW))));
+                // a write-protected entry stays COW: the child's first write then finds its copy sole-owned and reuses it
+                PhysicalMemory.soLong(childSlot, Pte.make(copy, Pte.flags(Pte.without(e, Pte.ACCESSED))));
                 cpu.counters().increment(CpuCounter.FORK_PAGES_COPIED);
                 cpu.counters().add(CpuCounter.MODELED_CYCLES, CostModel.PAGE_COPY + CostModel.PTE_UPDATE);
                 cpu.pollInterrupts();
@@ -447,12 +450,15 @@ final class VirtualMemory implements PageFaultHandler {
                 long shared;
                 do {
                     e = PhysicalMemory.laLong(slot);
-                    shared = Pte.writeProtectCow(e);
+                    // only a writable entry becomes COW: a read-only one is shared as it is (invariant 3)
+                    shared = Pte.isWritable(e) ? Pte.writeProtectCow(e) : e;
                     // CAS: a concurrent walker's accessed/dirty update must not be lost, nor the write-protect
                 } while (shared != e && !PhysicalMemory.casLong(slot, e, shared));
                 frames.retain(Pte.frame(shared));
                 PhysicalMemory.soLong(childSlot, Pte.without(shared, Pte.ACCESSED));
-                cpu.counters().increment(CpuCounter.FORK_PTES_PROTECTED);
+                if (shared != e) {
+                    cpu.counters().increment(CpuCounter.FORK_PTES_PROTECTED);
+                }
                 cpu.counters().add(CpuCounter.MODELED_CYCLES, 2 * CostModel.PTE_UPDATE);
                 cpu.pollInterrupts();
             });
@@ -510,9 +516,17 @@ final class VirtualMemory implements PageFaultHandler {
 
     // ---- munmap, mprotect, madvise ----
 
+    /**
+     * munmap: removes the pages {@code [start, start + length)} from the VMAs and the page tables; the
+     * frames are released once no TLB can translate to them. Throws OutOfFrames (on-demand fork found no
+     * frame for the private copy of a shared leaf table) before anything visible has changed: the VMAs,
+     * the entries and the contents are as they were.
+     */
     void munmap(Cpu cpu, Mm mm, long start, long length) {
         mm.lock.writeLock(cpu);
         try {
+            // the only step that can fail comes first
+            makeTablesPrivate(cpu, mm, mappedParts(mm.space, start, length));
             List<Vma> removed = mm.space.unmap(start, length);
             // the range is not handed out again until every CPU has dropped its translations (lazy strategies defer that)
             mm.space.quarantine(removed);
@@ -522,16 +536,16 @@ final class VirtualMemory implements PageFaultHandler {
         }
     }
 
+    /**
+     * madvise(DONTNEED): drops the pages of the mapped parts of {@code [start, start + length)}; the next
+     * touch reads zeros. Throws OutOfFrames (no frame for on-demand fork's private table copy) before any
+     * page was dropped.
+     */
     void madviseDontNeed(Cpu cpu, Mm mm, long start, long length) {
         mm.lock.writeLock(cpu);
         try {
-            long end = start + length;
-            List<Vma> ranges = new java.util.ArrayList<>();
-            for (Vma v : mm.space.vmas()) {
-                if (v.end() > start && v.start() < end) {
-                    ranges.add(new Vma(Math.max(v.start(), start), Math.min(v.end(), pageCeil(end)), v.protection()));
-                }
-            }
+            List<Vma> ranges = mappedParts(mm.space, start, length);
+            makeTablesPrivate(cpu, mm, ranges);
             clearRanges(cpu, mm, ranges, FlushReason.MADVISE, null);
         } finally {
             mm.lock.writeUnlock();
@@ -539,17 +553,15 @@ final class VirtualMemory implements PageFaultHandler {
     }
 
     /**
-     * Clears every entry in {@code ranges}, shoots them down, then drops the frames' references and runs
-     * {@code afterFlush} (if any) once no TLB can hold the old translations.
+     * Clears every entry in {@code ranges} (whose leaf tables the caller made private), shoots them down,
+     * then drops the frames' references and runs {@code afterFlush} (if any) once no TLB can hold the old
+     * translations. Cannot fail.
      */
     private void clearRanges(Cpu cpu, Mm mm, List<Vma> ranges, FlushReason reason, Runnable afterFlush) {
         if (ranges.isEmpty()) {
             return;
         }
         AddressSpace space = mm.space;
-        for (Vma r : ranges) {
-            makeTablesPrivate(cpu, mm, r.start(), r.end());
-        }
         IntList released = new IntList();
         FlushRequest request = request(cpu, space, reason);
         AddressSpace.Downgrade downgrade = space.beginDowngrade(hullStart(ranges), hullEnd(ranges));
@@ -576,13 +588,23 @@ final class VirtualMemory implements PageFaultHandler {
         });
     }
 
+    /**
+     * mprotect: sets the protection of the mapped parts of {@code [start, start + length)} and of their
+     * entries (see {@link #reprotect}), shooting down every translation it downgraded. Throws OutOfFrames
+     * (no frame for on-demand fork's private table copy) before anything visible has changed.
+     */
     void mprotect(Cpu cpu, Mm mm, long start, long length, int protection) {
         mm.lock.writeLock(cpu);
         try {
-            List<Vma> changed = mm.space.protect(start, length, protection);
-            for (Vma r : changed) {
-                makeTablesPrivate(cpu, mm, r.start(), r.end());
+            // the only step that can fail comes first
+            List<Vma> changing = new ArrayList<>();
+            for (Vma r : mappedParts(mm.space, start, length)) {
+                if (r.protection() != protection) {
+                    changing.add(r);
+                }
             }
+            makeTablesPrivate(cpu, mm, changing);
+            List<Vma> changed = mm.space.protect(start, length, protection);
             FlushRequest request = request(cpu, mm.space, FlushReason.MPROTECT);
             AddressSpace.Downgrade downgrade = changed.isEmpty() ? null : mm.space.beginDowngrade(hullStart(changed), hullEnd(changed));
             for (Vma r : changed) {
@@ -614,7 +636,13 @@ final class VirtualMemory implements PageFaultHandler {
         }
     }
 
-    /** The entry {@code e} under a new protection: parked for PROT_NONE, unparked read-only otherwise, write-protected without WRITE. */
+    /**
+     * The entry {@code e} under a new protection: parked for PROT_NONE; otherwise present (unparked), and
+     * never made writable here. Without WRITE it is write-protected. With WRITE, an entry that stays
+     * write-protected gets the COW bit: its frame may be shared (fork shares read-only pages as they are),
+     * so the next write takes the COW fault, which copies a shared frame and reuses one no one else maps,
+     * as Linux's write fault does after mprotect.
+     */
     private static long reprotect(long e, int protection) {
         if (!Pte.holdsFrame(e)) {
             return e;
@@ -622,23 +650,38 @@ final class VirtualMemory implements PageFaultHandler {
         if (protection == Vma.NONE) {
             return Pte.isPresent(e) ? Pte.without(e, Pte.PRESENT | Pte.WRITABLE) | Pte.PROT_NONE : e;
         }
-        if (!Pte.isPresent(e)) {
-            // back from PROT_NONE: read-only; a write fault makes it writable (or copies a shared frame)
-            return Pte.without(e, Pte.PROT_NONE) | Pte.PRESENT;
+        long present = Pte.isPresent(e) ? e : Pte.without(e, Pte.PROT_NONE) | Pte.PRESENT;
+        if ((protection & Vma.WRITE) == 0) {
+            return Pte.without(present, Pte.WRITABLE);
         }
-        if ((protection & Vma.WRITE) == 0 && Pte.isWritable(e)) {
-            return Pte.without(e, Pte.WRITABLE);
-        }
-        return e;
+        return Pte.isWritable(present) ? present : Pte.with(present, Pte.COW);
     }
 
-    private void makeTablesPrivate(Cpu cpu, Mm mm, long start, long end) {
+    /**
+     * On-demand fork: makes every leaf table under {@code ranges} this space's own. Throws OutOfFrames when
+     * a copy finds no frame; the tables already copied stay private, which changes nothing visible.
+     */
+    private void makeTablesPrivate(Cpu cpu, Mm mm, List<Vma> ranges) {
         if (forkStrategy != ForkStrategy.ODF) {
             return;
         }
-        for (long va = start & ~(PageTable.LEAF_TABLE_SPAN - 1); va < end; va += PageTable.LEAF_TABLE_SPAN) {
-            ensurePrivateLeafTable(cpu, mm, va);
+        for (Vma r : ranges) {
+            for (long va = r.start() & ~(PageTable.LEAF_TABLE_SPAN - 1); va < r.end(); va += PageTable.LEAF_TABLE_SPAN) {
+                ensurePrivateLeafTable(cpu, mm, va);
+            }
         }
+    }
+
+    /** The mapped parts of the pages {@code [start, start + length)}, each with its VMA's protection, in address order. */
+    private static List<Vma> mappedParts(AddressSpace space, long start, long length) {
+        long end = pageCeil(start + length);
+        List<Vma> parts = new ArrayList<>();
+        for (Vma v : space.vmas()) {
+            if (v.end() > start && v.start() < end) {
+                parts.add(new Vma(Math.max(v.start(), start), Math.min(v.end(), end), v.protection()));
+            }
+        }
+        return parts;
     }
 
     // ---- teardown ----

@@ -10,7 +10,9 @@ package mmsim.paging;
  *  bit  2     U    user-accessible
  *  bit  5     A    accessed (set by the walker)
  *  bit  6     D    dirty (set by the walker on a write; leaf entries only)
- *  bit  9     COW  software: write-protected because the frame is shared copy-on-write
+ *  bit  9     COW  software: write-protected in a writable area: the next write copies the frame if
+ *                  it is shared, else reuses it (set by fork on the entries that were writable, and by
+ *                  mprotect on the entries it leaves write-protected in an area it makes writable)
  *  bit 10     NONE software: not present because the area is PROT_NONE; the frame is still held
  *  bits 12-50      frame number
  * </pre>

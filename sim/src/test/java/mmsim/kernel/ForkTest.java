@@ -246,6 +246,39 @@ class ForkTest {
         assertExited(0, s);
     }
 
+    /** A page shared read-only across fork stays shared until written: making it writable in one process does not let that process write the other's frame. */
+    @ParameterizedTest
+    @MethodSource("mmsim.kernel.KernelHarness#machines")
+    void aReadOnlyPageTheChildMakesWritableIsCopiedOnItsFirstWrite(String fork) throws Exception {
+        ExitStatus s = h.run(2, "16MiB", fork, sys -> {
+            long page = sys.mmap(PAGE, Vma.READ_WRITE);
+            sys.storeLong(page, 0x1234);
+            sys.mprotect(page, PAGE, Vma.READ);
+            int[] written = sys.pipe();
+            int[] checked = sys.pipe();
+            long msg = sys.mmap(PAGE, Vma.READ_WRITE);
+            sys.storeLong(msg, 0);
+            int pid = sys.fork(c -> {
+                c.mprotect(page, PAGE, Vma.READ_WRITE);
+                c.storeLong(page, 0x5678);
+                h.checkEquals(0x5678, c.loadLong(page), "the child reads its write");
+                c.write(written[1], msg, 1);
+                c.read(checked[0], msg, 1);      // stay alive (and sharing) while the parent looks
+                h.checkEquals(0x5678, c.loadLong(page), "the parent's page never reaches the child");
+                return 0;
+            });
+            sys.read(written[0], msg, 1);
+            h.checkEquals(0x1234, sys.loadLong(page), "the child's write did not reach the parent's frame");
+            sys.mprotect(page, PAGE, Vma.READ_WRITE);
+            sys.storeLong(page, 0x9abc);
+            sys.write(checked[1], msg, 1);
+            assertChildOk(sys, pid);
+            h.checkEquals(0x9abc, sys.loadLong(page), "the parent writes its own page");
+            return 0;
+        });
+        assertExited(0, s);
+    }
+
     @ParameterizedTest
     @MethodSource("mmsim.kernel.KernelHarness#machines")
     void hundredsOfProcessesRunOnTwoCpus(String fork) throws Exception {

@@ -57,6 +57,105 @@ class InvariantTest {
         assertExited(0, s);
     }
 
+    /**
+     * Invariants 1 and 3: a COW fork write-protects and marks COW only the entries that were writable; a
+     * page of a read-only area is shared as it is (a write to it stays a segfault, not a COW fault).
+     */
+    @Test
+    void cowForkMarksOnlyWritablePagesCopyOnWrite() throws Exception {
+        ExitStatus s = h.run(2, "16MiB", "cow", sys -> {
+            long rw = sys.mmap(PAGE, Vma.READ_WRITE);
+            long ro = sys.mmap(PAGE, Vma.READ);
+            sys.storeLong(rw, 1);
+            h.checkEquals(0, sys.loadLong(ro), "a fresh read-only page reads zeros");
+            Mm parentMm = sys.mm();
+            int pid = sys.fork(c -> {
+                Mm childMm = c.mm();
+                assertFlags(Pte.PRESENT | Pte.USER | Pte.ACCESSED | Pte.DIRTY | Pte.COW, parentMm, rw, "parent's writable page");
+                assertFlags(Pte.PRESENT | Pte.USER | Pte.DIRTY | Pte.COW, childMm, rw, "child's writable page");
+                assertFlags(Pte.PRESENT | Pte.USER | Pte.ACCESSED, parentMm, ro, "parent's read-only page");
+                assertFlags(Pte.PRESENT | Pte.USER, childMm, ro, "child's read-only page");
+                h.checkEquals(2, h.machine.frames().refCount(Pte.frame(leaf(childMm, ro))), "the read-only frame is shared");
+                return 0;
+            });
+            h.check(sys.waitpid(pid).exitedNormally(), "child");
+            return 0;
+        });
+        assertExited(0, s);
+    }
+
+    /**
+     * Invariants 1 and 3 under on-demand fork: the first write into a shared leaf table copies it,
+     * write-protecting and marking COW only the writable entries; a read-only page stays shared as it is.
+     */
+    @Test
+    void onDemandForkTableCopyMarksOnlyWritablePagesCopyOnWrite() throws Exception {
+        ExitStatus s = h.run(2, "16MiB", "odf", sys -> {
+            long rw = sys.mmap(PAGE, Vma.READ_WRITE);
+            long ro = sys.mmap(PAGE, Vma.READ);
+            sys.storeLong(rw, 1);
+            h.checkEquals(0, sys.loadLong(ro), "a fresh read-only page reads zeros");
+            Mm parentMm = sys.mm();
+            int pid = sys.fork(c -> {
+                Mm childMm = c.mm();
+                c.storeLong(rw + 8, 2);  // copies the shared leaf table, then the page
+                assertFlags(Pte.PRESENT | Pte.USER | Pte.ACCESSED | Pte.DIRTY | Pte.COW, parentMm, rw, "parent's writable page");
+                h.check(Pte.isWritable(leaf(childMm, rw)) && !Pte.isCow(leaf(childMm, rw)),
+                        "the child's copy of its writable page: " + Pte.toString(leaf(childMm, rw)));
+                assertFlags(Pte.PRESENT | Pte.USER | Pte.ACCESSED, parentMm, ro, "parent's read-only page");
+                assertFlags(Pte.PRESENT | Pte.USER, childMm, ro, "child's read-only page");
+                h.checkEquals(Pte.frame(leaf(parentMm, ro)), Pte.frame(leaf(childMm, ro)), "the read-only page shares one frame");
+                h.checkEquals(2, h.machine.frames().refCount(Pte.frame(leaf(childMm, ro))), "one reference per mapping");
+                return 0;
+            });
+            h.check(sys.waitpid(pid).exitedNormally(), "child");
+            return 0;
+        });
+        assertExited(0, s);
+    }
+
+    /**
+     * Invariant 3 across mprotect: making a private area writable leaves every entry whose frame fork
+     * shared write-protected, with the COW bit, so the next write copies; the sharer's entry stays as it was.
+     */
+    @ParameterizedTest
+    @MethodSource("mmsim.kernel.KernelHarness#sharingMachines")
+    void mprotectMakingASharedPageWritableLeavesItWriteProtectedAndCopyOnWrite(String fork) throws Exception {
+        ExitStatus s = h.run(2, "16MiB", fork, sys -> {
+            long ro = sys.mmap(PAGE, Vma.READ_WRITE);
+            sys.storeLong(ro, 5);
+            sys.mprotect(ro, PAGE, Vma.READ);
+            Mm parentMm = sys.mm();
+            int pid = sys.fork(c -> {
+                Mm childMm = c.mm();
+                c.mprotect(ro, PAGE, Vma.READ_WRITE);
+                long e = leaf(childMm, ro);
+                h.check(Pte.isPresent(e) && !Pte.isWritable(e) && Pte.isCow(e), "the child's entry after mprotect: " + Pte.toString(e));
+                h.checkEquals(Pte.frame(leaf(parentMm, ro)), Pte.frame(e), "still one shared frame");
+                c.storeLong(ro, 6);
+                h.check(Pte.frame(leaf(childMm, ro)) != Pte.frame(leaf(parentMm, ro)), "the child's write copied the frame");
+                long p = leaf(parentMm, ro);
+                h.check(Pte.isPresent(p) && !Pte.isWritable(p), "the parent's entry is still read-only: " + Pte.toString(p));
+                return 0;
+            });
+            h.check(sys.waitpid(pid).exitedNormally(), "child");
+            h.checkEquals(5, sys.loadLong(ro), "the parent reads its own value");
+            return 0;
+        });
+        assertExited(0, s);
+    }
+
+    /** The leaf entry for {@code va} as the MMU sees it (W cleared under a write-protected table link). */
+    private long leaf(Mm mm, long va) {
+        return h.machine.pageTable().walk(mm.space.root(), va);
+    }
+
+    private void assertFlags(long expected, Mm mm, long va, String what) {
+        long e = leaf(mm, va);
+        h.check(Pte.flags(e) == expected, what + ": expected " + Pte.toString(Pte.make(Pte.frame(e), expected))
+                + " but was " + Pte.toString(e));
+    }
+
     /** Invariant 4's race: several CPUs write one COW page at once; exactly one copy is installed per page. */
     @ParameterizedTest
     @MethodSource("mmsim.kernel.KernelHarness#sharingMachines")
