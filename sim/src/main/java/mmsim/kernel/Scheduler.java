@@ -118,6 +118,22 @@ final class Scheduler {
      * waits for): its CPU goes to the next runnable task or the idle task until someone {@link #wake}s it.
      * If the wake-up already happened, the task simply carries on.
      */
+    /** Blocks the calling task (already queued as a waiter); stops it at once if its process was killed meanwhile. */
+    void blockCurrent(Task t) {
+        block(t);
+        if (t.process.killed) {
+            throw ProcessExit.INSTANCE;
+        }
+    }
+
+    /** Wakes every task in {@code waiters}, emptying it. Call with the lock that guards {@code waiters} held. */
+    void wakeAll(java.util.ArrayDeque<Task> waiters) {
+        Task w;
+        while ((w = waiters.pollFirst()) != null) {
+            wake(w);
+        }
+    }
+
     void block(Task current) {
         synchronized (this) {
             if (current.state.get() == Task.RUNNABLE && runQueue.remove(current)) {

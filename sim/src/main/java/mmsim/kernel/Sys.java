@@ -35,14 +35,14 @@ public final class Sys {
         PerCpu pc = task.cpu;
         pc.cpu.pollInterrupts();
         if (pc.attention) {
-            kernel.userReturnSlowPath(task);
+            kernel.processes.userReturnSlowPath(task);
         }
     }
 
     /** After a memory access, which already polled interrupts in the MMU: only the kill/preemption check. */
     private void accessReturn() {
         if (task.cpu.attention) {
-            kernel.userReturnSlowPath(task);
+            kernel.processes.userReturnSlowPath(task);
         }
     }
 
@@ -56,6 +56,11 @@ public final class Sys {
             staging = new byte[Pipe.CAPACITY];
         }
         return staging;
+    }
+
+    /** The CPU this thread holds right now. */
+    private mmsim.cpu.Cpu cpu() {
+        return task.cpu.cpu;
     }
 
     private Mmu mmu() {
@@ -100,14 +105,14 @@ public final class Sys {
      *                          this process's memory is as it was)
      */
     public int fork(ProcessBody child) {
-        int pid = kernel.fork(task, child);
+        int pid = kernel.processes.fork(task, child);
         userReturn();
         return pid;
     }
 
     /** Ends the process with {@code status}; other threads of the process stop too. Does not return. */
     public void exit(int status) {
-        kernel.exitGroup(task, ExitStatus.exited(status));
+        kernel.processes.exitGroup(task, ExitStatus.exited(status));
         throw ProcessExit.INSTANCE;
     }
 
@@ -116,14 +121,14 @@ public final class Sys {
         if (pid <= 0) {
             throw new SyscallException(Errno.EINVAL, "waitpid takes a child pid; use waitAny() for any child");
         }
-        ExitStatus s = kernel.waitpid(task, pid).status();
+        ExitStatus s = kernel.processes.waitpid(task, pid).status();
         userReturn();
         return s;
     }
 
     /** Waits for any child to exit and reaps it; returns its pid and status. ECHILD without children. */
     public Waited waitAny() {
-        Kernel.Waited w = kernel.waitpid(task, -1);
+        Processes.Waited w = kernel.processes.waitpid(task, -1);
         userReturn();
         return new Waited(w.pid(), w.status());
     }
@@ -141,7 +146,7 @@ public final class Sys {
      * when no address-space id is free.
      */
     public void exec(ProcessBody body, Segment... segments) {
-        kernel.exec(task, body, segments);
+        kernel.processes.exec(task, body, segments);
     }
 
     /** Where exec placed segment {@code i}. */
@@ -155,20 +160,20 @@ public final class Sys {
 
     /** Starts a thread running {@code body} in this process (same memory, same files); returns its tid. */
     public int spawnThread(ThreadBody body) {
-        int tid = kernel.spawnThread(task, body);
+        int tid = kernel.processes.spawnThread(task, body);
         userReturn();
         return tid;
     }
 
     /** Waits until thread {@code tid} of this process has finished. */
     public void joinThread(int tid) {
-        kernel.joinThread(task, tid);
+        kernel.processes.joinThread(task, tid);
         userReturn();
     }
 
     /** Gives the CPU to another runnable task, if any. */
     public void yield() {
-        kernel.yield(task);
+        kernel.scheduler.yield(task);
         userReturn();
     }
 
@@ -180,7 +185,7 @@ public final class Sys {
      * a failed call maps nothing.
      */
     public long mmap(long length, int protection) {
-        long a = kernel.mmap(task, length, protection);
+        long a = kernel.mappings.mmap(cpu(), mm(), length, protection);
         userReturn();
         return a;
     }
@@ -191,7 +196,7 @@ public final class Sys {
      * page table first). A failed call changes nothing.
      */
     public void munmap(long address, long length) {
-        kernel.munmap(task, address, length);
+        kernel.mappings.munmap(cpu(), mm(), address, length);
         userReturn();
     }
 
@@ -201,7 +206,7 @@ public final class Sys {
      * copies a shared page table first). A failed call changes nothing.
      */
     public void mprotect(long address, long length, int protection) {
-        kernel.mprotect(task, address, length, protection);
+        kernel.mappings.mprotect(cpu(), mm(), address, length, protection);
         userReturn();
     }
 
@@ -214,7 +219,7 @@ public final class Sys {
         if (advice != MADV_DONTNEED) {
             throw new SyscallException(Errno.EINVAL, "madvise advice " + advice + " is not supported; only MADV_DONTNEED (4)");
         }
-        kernel.madviseDontNeed(task, address, length);
+        kernel.mappings.madviseDontNeed(cpu(), mm(), address, length);
         userReturn();
     }
 
@@ -265,14 +270,14 @@ public final class Sys {
 
     /** The physical frame mapped at {@code va} right now, or -1 (an inspection aid: no fault, no side effect). */
     public int frameOf(long va) {
-        return kernel.frameAt(task, va);
+        return kernel.mappings.frameAt(mm().space, va);
     }
 
     // ---- files ----
 
     /** A new pipe: {@code [readFd, writeFd]}. */
     public int[] pipe() {
-        int[] fds = kernel.pipe(task);
+        int[] fds = kernel.files.pipe(task);
         userReturn();
         return fds;
     }
@@ -284,7 +289,7 @@ public final class Sys {
      * could be copied: the pipe then keeps everything.
      */
     public int read(int fd, long va, int length) {
-        int n = kernel.read(task, fd, va, length);
+        int n = kernel.files.read(task, fd, va, length);
         userReturn();
         return n;
     }
@@ -296,19 +301,19 @@ public final class Sys {
      * before one byte was written: the pipe then holds nothing of this call.
      */
     public int write(int fd, long va, int length) {
-        int n = kernel.write(task, fd, va, length);
+        int n = kernel.files.write(task, fd, va, length);
         userReturn();
         return n;
     }
 
     public void close(int fd) {
-        kernel.close(task, fd);
+        kernel.files.close(task, fd);
         userReturn();
     }
 
     /** A new descriptor for the same open file. */
     public int dup(int fd) {
-        int n = kernel.dup(task, fd);
+        int n = kernel.files.dup(task, fd);
         userReturn();
         return n;
     }

@@ -6,33 +6,31 @@ import mmsim.paging.AddressSpace;
 import mmsim.shootdown.ShootdownStrategy;
 
 /**
- * A door into the kernel's fork for the jcstress tests (it lives in {@code mmsim.kernel} to reach the
- * package-private {@link VirtualMemory} and {@link Mm}; there are no Java modules, so the split package is
- * fine on the class path). It runs the real {@link VirtualMemory#fork} under the parent's lock taken for
- * writing, exactly as {@code Kernel.fork} does, on a machine with no {@link Kernel}: booting one per
- * jcstress sample would start three host threads (two idle loops and the tick), and fork's copy never
- * reaches the kernel object (only the fault handler does, for the current task, and {@code newSpace}).
- * The {@code VirtualMemory} built here is therefore not a fault handler: a write fault on the tests' CPUs
- * goes to their own handler.
+ * A door into the kernel's fork for the jcstress tests. It lives in {@code mmsim.kernel} (there are no Java
+ * modules, so the split package is fine on the class path) and builds the real memory half of the kernel
+ * from its parts, each whole: {@link KernelFrames}, {@link TlbFlusher}, a {@link ForkStrategy} by name and
+ * {@link Mappings}, whose {@code fork} takes the parent's lock for writing and runs the strategy exactly as
+ * a fork system call does. No {@link Kernel} is booted: one per jcstress sample would start three host
+ * threads (two idle loops and the tick), and the memory half of fork never reaches the process layer.
  */
 public final class ForkProbe {
-    private final VirtualMemory vm;
+    private final Mappings mappings;
     private final Mm parent;
 
-    /** {@code parentSpace} must have its VMAs and pages in place; {@code strategy} is the machine's shootdown. */
-    public ForkProbe(Machine machine, ShootdownStrategy strategy, AddressSpace parentSpace) {
-        this.vm = new VirtualMemory(null, machine, strategy);
+    /**
+     * @param strategy    the machine's shootdown strategy
+     * @param fork        the fork strategy's name (eager, cow or odf)
+     * @param parentSpace the parent, its VMAs and pages in place
+     */
+    public ForkProbe(Machine machine, ShootdownStrategy strategy, String fork, AddressSpace parentSpace) {
+        KernelFrames frames = new KernelFrames(machine, strategy);
+        TlbFlusher flusher = new TlbFlusher(strategy, machine.cpus().size());
+        this.mappings = new Mappings(frames, flusher, ForkStrategies.create(fork, frames, flusher));
         this.parent = new Mm(parentSpace);
     }
 
     /** The memory half of fork(2) on {@code cpu}, into the empty {@code childSpace}. */
     public void fork(Cpu cpu, AddressSpace childSpace) {
-        Mm child = new Mm(childSpace);
-        parent.lock.writeLock(cpu);
-        try {
-            vm.fork(cpu, parent, child);
-        } finally {
-            parent.lock.writeUnlock();
-        }
+        mappings.fork(cpu, parent, new Mm(childSpace));
     }
 }

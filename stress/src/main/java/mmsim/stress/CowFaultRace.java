@@ -27,7 +27,7 @@ import mmsim.stats.CpuCounter;
 
 /**
  * DESIGN §3 invariant 4: two CPUs write the same copy-on-write page at once. Both take a protection
- * fault into the real handler ({@code VirtualMemory.resolveFault} through {@link CowProbe}): each may
+ * fault into the real handler ({@code FaultHandler.resolveFault} through {@link CowProbe}): each may
  * allocate and copy, but one CAS installs its copy, the loser frees its own and retries, finding the page
  * writable. Exactly one new frame is installed, both writes (to different words) land in it, the shared
  * frame keeps only its other holder's reference, and no frame leaks.

@@ -31,7 +31,7 @@ import mmsim.shootdown.Shootdowns;
  * down before it returns, so a sibling thread's write racing fork reaches the child whole or not at all,
  * and no write after fork returned reaches it.
  *
- * <p>CPU 1 runs the real copy-on-write fork ({@code VirtualMemory.fork} through {@link ForkProbe}: the
+ * <p>CPU 1 runs the real copy-on-write fork ({@code Mappings.fork} and {@code CowFork} through {@link ForkProbe}: the
  * parent's lock for writing, {@code forkCow}, one shootdown of the machine's configured strategy) of a
  * process with one written page. CPU 0, a sibling thread of the parent with the page cached writable in
  * its TLB, keeps writing 16 bytes (the value k twice, one access) through the real {@link
@@ -79,7 +79,7 @@ public class ForkVsSiblingWrite {
         parent.mapFixed(TinyMachine.VA, PhysicalMemory.PAGE_SIZE, Vma.READ_WRITE);
         ShootdownStrategy strategy = Shootdowns.create(TinyMachine.CONFIG.shootdownStrategy().toString(),
                 m.machine.cpus().toArray(new Cpu[0]), STATS);
-        probe = new ForkProbe(m.machine, strategy, parent);
+        probe = new ForkProbe(m.machine, strategy, "cow", parent);
         forker.switchAddressSpace(parent);
         strategy.onSwitch(sibling, parent);
         strategy.onSwitch(forker, parent);

@@ -1,0 +1,57 @@
+package mmsim.kernel;
+
+import mmsim.cpu.Cpu;
+import mmsim.mem.PhysicalMemory;
+import mmsim.paging.AddressSpace;
+import mmsim.paging.PageTable;
+import mmsim.paging.Pte;
+import mmsim.paging.Vma;
+import mmsim.stats.CostModel;
+import mmsim.stats.CpuCounter;
+
+/**
+ * {@code eager}: copy every present page at fork (JOS's dumbfork, gem5's SE mode). The parent's entries
+ * are not touched, so nothing is shot down; the cost is all in the copy.
+ *
+ * <p>The copy races the parent's other threads, which may keep writing through their TLBs while fork
+ * runs: each page of the child holds what the page held at some moment during its copy (a store that
+ * lands during that page's copy may be seen in part). After fork returns, nothing the parent writes
+ * reaches the child.
+ */
+final class EagerFork implements ForkStrategy {
+    private final KernelFrames frames;
+    private final PageTable pageTable;
+    private final PhysicalMemory memory;
+
+    EagerFork(KernelFrames frames) {
+        this.frames = frames;
+        this.pageTable = frames.pageTable();
+        this.memory = frames.memory();
+    }
+
+    @Override
+    public String name() {
+        return "eager";
+    }
+
+    @Override
+    public void copy(Cpu cpu, AddressSpace parent, AddressSpace child) {
+        ChildLeafSlots slots = new ChildLeafSlots(frames, cpu, child);
+        for (Vma vma : parent.vmas()) {
+            pageTable.forEachLeaf(parent.root(), vma.start(), vma.end(), (va, slot, table) -> {
+                long e = PhysicalMemory.laLong(slot);
+                if (!Pte.holdsFrame(e)) {
+                    return;
+                }
+                long childSlot = slots.slot(va, table);
+                int copy = frames.allocFrame(cpu, "an eager fork copy");
+                memory.copyFrame(Pte.frame(e), copy);
+                // a write-protected entry stays COW: the child's first write then finds its copy sole-owned and reuses it
+                PhysicalMemory.soLong(childSlot, Pte.make(copy, Pte.flags(Pte.without(e, Pte.ACCESSED))));
+                cpu.counters().increment(CpuCounter.FORK_PAGES_COPIED);
+                cpu.counters().add(CpuCounter.MODELED_CYCLES, CostModel.PAGE_COPY + CostModel.PTE_UPDATE);
+                cpu.pollInterrupts();
+            });
+        }
+    }
+}

@@ -1,0 +1,169 @@
+package mmsim.kernel;
+
+import mmsim.cpu.Cpu;
+import mmsim.cpu.FaultKind;
+import mmsim.cpu.PageFaultHandler;
+import mmsim.mem.FrameMetadata;
+import mmsim.mem.PhysicalMemory;
+import mmsim.paging.AddressSpace;
+import mmsim.paging.PageTable;
+import mmsim.paging.Pte;
+import mmsim.paging.Vma;
+import mmsim.shootdown.FlushReason;
+import mmsim.stats.CostModel;
+import mmsim.stats.CpuCounter;
+
+/**
+ * The page-fault handler: demand-zero, copy-on-write copy or reuse, segmentation faults, and the fork
+ * strategy's hook before a leaf table changes. Entries change by CAS with retry, so concurrent faults on
+ * one page from several CPUs produce one outcome (one copy, one zero page) and the losers undo their work.
+ *
+ * <p>It finds the faulting task through {@link Tasks} (the kernel gives the task each CPU runs; a test
+ * seam can give a fixed one) and needs nothing else of the process layer but a way to kill a process.
+ * Locking: the faulting space's mm lock is held for reading while the fault is resolved.
+ */
+final class FaultHandler implements PageFaultHandler {
+    private static final long PAGE = PhysicalMemory.PAGE_SIZE;
+
+    /** What the fault handler needs of the process layer. */
+    interface Tasks {
+        /** The task executing on {@code cpu}, which took the fault. */
+        Task current(Cpu cpu);
+
+        /** Ends {@code process} with {@code status}; {@code caller} is the task doing it. */
+        void kill(Task caller, SimProcess process, ExitStatus status);
+    }
+
+    private final Tasks tasks;
+    private final KernelFrames frames;
+    private final TlbFlusher flusher;
+    private final ForkStrategy fork;
+    private final PageTable pageTable;
+    private final PhysicalMemory memory;
+    private final FrameMetadata metadata;
+
+    FaultHandler(Tasks tasks, KernelFrames frames, TlbFlusher flusher, ForkStrategy fork) {
+        this.tasks = tasks;
+        this.frames = frames;
+        this.flusher = flusher;
+        this.fork = fork;
+        this.pageTable = frames.pageTable();
+        this.memory = frames.memory();
+        this.metadata = frames.metadata();
+    }
+
+    @Override
+    public void handlePageFault(Cpu cpu, long va, boolean write, FaultKind kind) {
+        Task t = tasks.current(cpu);
+        try {
+            resolveFault(cpu, t, va, write);
+        } catch (OutOfFrames e) {
+            cpu.counters().increment(CpuCounter.OOM_KILLS);
+            tasks.kill(t, t.process, ExitStatus.outOfMemory("pid " + t.process.pid + " killed: " + e.getMessage()
+                    + " on a " + (write ? "store to" : "load from") + " 0x" + Long.toHexString(va)));
+            throw ProcessExit.INSTANCE;
+        }
+    }
+
+    /** The fault handler's work for task {@code t} on {@code cpu}. @throws OutOfFrames */
+    void resolveFault(Cpu cpu, Task t, long va, boolean write) {
+        if (!PageTable.isUserAddress(va)) {
+            segfault(cpu, t, va, write, "outside user space");
+        }
+        Mm mm = t.process.mm;
+        AddressSpace space = mm.space;
+        mm.lock.readLock(cpu);
+        try {
+            Vma vma = space.findVma(va);
+            if (vma == null) {
+                segfault(cpu, t, va, write, "not mapped");
+            }
+            if (!vma.readable()) {
+                segfault(cpu, t, va, write, "in a PROT_NONE area " + vma);
+            }
+            if (write && !vma.writable()) {
+                segfault(cpu, t, va, write, "to the read-only area " + vma);
+            }
+            long page = va & ~PhysicalMemory.PAGE_OFFSET_MASK;
+            fork.beforeLeafTableChange(cpu, space, page);
+            long slot = frames.leafSlotMut(cpu, space, page);
+            while (true) {
+                long pte = PhysicalMemory.laLong(slot);
+                if (!Pte.isPresent(pte)) {
+                    if (Pte.holdsFrame(pte)) {
+                        throw new IllegalStateException("PROT_NONE entry left in readable area " + vma + ": " + Pte.toString(pte));
+                    }
+                    if (demandZero(cpu, slot, vma, write)) {
+                        return;
+                    }
+                } else if (write && !Pte.isWritable(pte)) {
+                    if (writeProtectFault(cpu, space, slot, page, pte)) {
+                        return;
+                    }
+                } else {
+                    // another CPU resolved it first; this CPU's TLB may still hold the old entry
+                    cpu.counters().increment(CpuCounter.FAULTS_SPURIOUS);
+                    cpu.invalidatePage(page);
+                    return;
+                }
+            }
+        } finally {
+            mm.lock.readUnlock();
+        }
+    }
+
+    private void segfault(Cpu cpu, Task t, long va, boolean write, String why) {
+        String what = (write ? "store to" : "load from") + " 0x" + Long.toHexString(va) + " " + why;
+        if (t.inUserCopy) {
+            throw new SyscallException(Errno.EFAULT, "the buffer at 0x" + Long.toHexString(va) + " is " + why);
+        }
+        cpu.counters().increment(CpuCounter.SEGFAULTS);
+        tasks.kill(t, t.process, ExitStatus.segfault("pid " + t.process.pid + " segfault: " + what));
+        throw ProcessExit.INSTANCE;
+    }
+
+    private boolean demandZero(Cpu cpu, long slot, Vma vma, boolean write) {
+        int f = frames.allocFrame(cpu, "a demand-zero page");
+        memory.zeroFrame(f);
+        long pte = Pte.make(f, Pte.PRESENT | Pte.USER | Pte.ACCESSED
+                | (vma.writable() ? Pte.WRITABLE : 0) | (write ? Pte.DIRTY : 0));
+        // CAS (release): the zeroed contents are visible before the entry that maps them
+        if (PhysicalMemory.casLong(slot, 0L, pte)) {
+            cpu.counters().increment(CpuCounter.FAULTS_DEMAND_ZERO);
+            cpu.counters().add(CpuCounter.MODELED_CYCLES, CostModel.PAGE_ZERO + CostModel.PTE_UPDATE);
+            return true;
+        }
+        frames.putFrame(cpu, f);
+        return false;
+    }
+
+    /** A write to a present, write-protected page of a writable area: reuse it if sole owner, else copy it. */
+    private boolean writeProtectFault(Cpu cpu, AddressSpace space, long slot, long page, long pte) {
+        int old = Pte.frame(pte);
+        if (metadata.refCount(old) == 1) {
+            // Sole owner: nobody else can gain a reference meanwhile (that takes fork, which holds our lock for writing).
+            long writable = Pte.without(pte, Pte.COW) | Pte.WRITABLE | Pte.ACCESSED | Pte.DIRTY;
+            if (PhysicalMemory.casLong(slot, pte, writable)) {
+                cpu.counters().increment(CpuCounter.FAULTS_COW_REUSE);
+                cpu.counters().add(CpuCounter.MODELED_CYCLES, CostModel.PTE_UPDATE);
+                return true;
+            }
+            return false;
+        }
+        int copy = frames.allocFrame(cpu, "a copy-on-write copy");
+        memory.copyFrame(old, copy);
+        cpu.counters().add(CpuCounter.MODELED_CYCLES, CostModel.PAGE_COPY + CostModel.PTE_UPDATE);
+        long fresh = Pte.make(copy, Pte.flags(Pte.without(pte, Pte.COW)) | Pte.WRITABLE | Pte.ACCESSED | Pte.DIRTY);
+        try (TlbFlusher.Flush flush = flusher.open(cpu, space, FlushReason.COW_REPLACE, page, page + PAGE)) {
+            // CAS (release): the copied bytes are visible before the entry that maps them
+            if (!PhysicalMemory.casLong(slot, pte, fresh)) {
+                frames.putFrame(cpu, copy);
+                return false;   // nothing changed: the flush closes empty
+            }
+            // Other CPUs may still translate to the old frame: flush before dropping our reference (invariant 4).
+            cpu.counters().increment(CpuCounter.FAULTS_COW_COPY);
+            flush.addRange(page, 1).onRelease(on -> frames.putFrame(on, old));
+        }
+        return true;
+    }
+}

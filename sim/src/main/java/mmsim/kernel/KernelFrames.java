@@ -1,0 +1,182 @@
+package mmsim.kernel;
+
+import mmsim.Machine;
+import mmsim.cpu.Cpu;
+import mmsim.mem.FrameMetadata;
+import mmsim.mem.FramePool;
+import mmsim.mem.PhysicalMemory;
+import mmsim.paging.AddressSpace;
+import mmsim.paging.PageTable;
+import mmsim.paging.Pte;
+import mmsim.shootdown.ShootdownStrategy;
+import mmsim.stats.CpuCounter;
+
+/**
+ * The one place the kernel takes frames: user pages, page tables, roots. Every allocation that finds the
+ * frame pool empty runs the same reclaim stages before it gives up with {@link OutOfFrames}.
+ *
+ * <p>Thread-safety: every method runs on the thread executing on {@code cpu} (the frame pool's per-CPU
+ * caches require it); any number of CPUs may allocate at once. Reference counts change by CAS.
+ */
+public final class KernelFrames {
+    private final PhysicalMemory memory;
+    private final FrameMetadata frames;
+    private final FramePool pool;
+    private final PageTable pageTable;
+    private final ShootdownStrategy shootdown;
+    private final int cpuCount;
+    private final CrossCall drainFrameCaches;
+    private final CrossCall applyDeferredAndDrain;
+
+    /** The frames of {@code machine}, reclaiming through {@code shootdown}'s deferred work when short. */
+    public KernelFrames(Machine machine, ShootdownStrategy shootdown) {
+        this.memory = machine.memory();
+        this.frames = machine.frames();
+        this.pool = machine.framePool();
+        this.pageTable = machine.pageTable();
+        this.shootdown = shootdown;
+        Cpu[] cpus = machine.cpus().toArray(new Cpu[0]);
+        this.cpuCount = cpus.length;
+        this.drainFrameCaches = new CrossCall(cpus, cpu -> pool.drainCache(cpu.id()));
+        this.applyDeferredAndDrain = new CrossCall(cpus, cpu -> {
+            shootdown.applyDeferred(cpu);   // first: the frees it runs here land in this CPU's cache
+            pool.drainCache(cpu.id());
+        });
+    }
+
+    public PhysicalMemory memory() {
+        return memory;
+    }
+
+    public FrameMetadata metadata() {
+        return frames;
+    }
+
+    public PageTable pageTable() {
+        return pageTable;
+    }
+
+    /**
+     * A claimed frame (reference count 1), contents undefined, for {@code what} (named in the error).
+     *
+     * @throws OutOfFrames when none is left after every reclaim stage
+     */
+    public int allocFrame(Cpu cpu, String what) {
+        int f = pool.allocate(cpu.id());
+        if (f == FramePool.NO_FRAME) {
+            f = allocFrameSlowPath(cpu, what);
+        }
+        frames.claim(f);
+        return f;
+    }
+
+    private int allocFrameSlowPath(Cpu cpu, String what) {
+        int f = FramePool.NO_FRAME;
+        for (int stage = 0; f == FramePool.NO_FRAME; stage++) {
+            if (!reclaim(cpu, stage)) {
+                throw new OutOfFrames(what);
+            }
+            f = pool.allocate(cpu.id());
+        }
+        return f;
+    }
+
+    /** A zeroed page-table frame, claimed. @throws OutOfFrames when none is left after every reclaim stage */
+    public int allocTable(Cpu cpu, String what) {
+        int t = pageTable.allocateTable(cpu.id());
+        for (int stage = 0; t == FramePool.NO_FRAME; stage++) {
+            if (!reclaim(cpu, stage)) {
+                throw new OutOfFrames(what);
+            }
+            t = pageTable.allocateTable(cpu.id());
+        }
+        return t;
+    }
+
+    /** Drops one reference to {@code frame}, freeing it into {@code cpu}'s cache on the last. */
+    public void putFrame(Cpu cpu, int frame) {
+        if (frames.release(frame)) {
+            pool.free(cpu.id(), frame);
+        }
+    }
+
+    /**
+     * The slot of {@code va} at {@code level} (0: the leaf entry) in {@code space}, building missing
+     * tables. @throws OutOfFrames when a table finds no frame (the tables already built stay: empty tables
+     * change nothing visible)
+     */
+    public long slotMut(Cpu cpu, AddressSpace space, long va, int level) {
+        long slot = pageTable.slotMut(cpu.id(), space.root(), va, level);
+        for (int stage = 0; slot == PageTable.NO_SLOT; stage++) {
+            if (!reclaim(cpu, stage)) {
+                throw new OutOfFrames("a page table");
+            }
+            slot = pageTable.slotMut(cpu.id(), space.root(), va, level);
+        }
+        return slot;
+    }
+
+    /** {@link #slotMut} of the leaf entry. */
+    public long leafSlotMut(Cpu cpu, AddressSpace space, long va) {
+        return slotMut(cpu, space, va, 0);
+    }
+
+    /** A new, empty address space {@code id} with its root table. @throws OutOfFrames */
+    public AddressSpace newSpace(Cpu cpu, int id) {
+        return new AddressSpace(id, allocTable(cpu, "a page-table root"), cpuCount);
+    }
+
+    /** Clears every entry of leaf table {@code table} and drops the reference each held (the table itself stays). */
+    public void releaseLeafTableEntries(Cpu cpu, int table) {
+        for (int i = 0; i < PageTable.ENTRIES; i++) {
+            long slot = pageTable.slotAddress(table, i);
+            long e = PhysicalMemory.laLong(slot);
+            if (Pte.holdsFrame(e)) {
+                PhysicalMemory.soLong(slot, 0L);
+                putFrame(cpu, Pte.frame(e));
+            }
+        }
+    }
+
+    /** Frees a page-table frame whose entries were already released. */
+    public void freeTable(Cpu cpu, int table) {
+        pool.free(cpu.id(), table);
+    }
+
+    /**
+     * One stage of making free frames reachable for an allocation on {@code cpu} that found none; the
+     * caller retries after each and is out of memory when this returns false (no stage left).
+     * <ol>
+     * <li>Stage 0 moves every CPU's cached frames to the global pool (Linux retries after
+     * {@code drain_all_pages} before it declares out-of-memory, mm/page_alloc.c).
+     * <li>Stage 1, only while the shootdown strategy defers invalidations, has every CPU apply what it
+     * owes now ({@link ShootdownStrategy#applyDeferred}) and drain its cache again: the frames a returned
+     * munmap freed but a lazy strategy (LATR) still holds until the last CPU has applied its queue are
+     * freed, so the memory munmap gave back is there for this allocation. Counted as
+     * {@link CpuCounter#SHOOTDOWN_LAZY_RECLAIMS}.
+     * </ol>
+     *
+     * <p>Locking: the caller may hold its mm's lock for reading (a fault) or writing (fork, munmap,
+     * mprotect); this takes no lock. What runs on the other CPUs is an interrupt handler that applies their
+     * own lazy queue (TLB invalidations, reference drops, an instant in the quarantine's monitor) and drains
+     * their own cache: it neither allocates nor waits, so a target answers even while it holds that mm's
+     * lock or spins for it (CpuRwLock services interrupts while it spins), or waits for a shootdown. The
+     * caller services its own inbox while it waits (CrossCall), so two CPUs reclaiming at once run each
+     * other's requests and both finish: the wait lasts until every other CPU reaches its next interrupt
+     * point, as a shootdown's does.
+     */
+    private boolean reclaim(Cpu cpu, int stage) {
+        if (stage == 0) {
+            pool.drainCache(cpu.id());
+            drainFrameCaches.runOnOthers(cpu);
+            return true;
+        }
+        if (stage == 1 && shootdown.hasDeferredWork()) {
+            cpu.counters().increment(CpuCounter.SHOOTDOWN_LAZY_RECLAIMS);
+            shootdown.applyDeferred(cpu);
+            applyDeferredAndDrain.runOnOthers(cpu);
+            return true;
+        }
+        return false;
+    }
+}

@@ -1,0 +1,134 @@
+package mmsim.kernel;
+
+import mmsim.cpu.Cpu;
+import mmsim.mem.FrameMetadata;
+import mmsim.mem.PhysicalMemory;
+import mmsim.paging.AddressSpace;
+import mmsim.paging.PageTable;
+import mmsim.paging.Pte;
+import mmsim.shootdown.FlushReason;
+import mmsim.stats.CostModel;
+import mmsim.stats.CpuCounter;
+
+/**
+ * {@code odf}: On-demand fork (Zhao et al., EuroSys'21). Fork shares the parent's last-level page tables
+ * with the child, write-protecting the links to them (one shootdown of the parent); the first change to
+ * a shared table by either side (a write fault, munmap, mprotect, madvise) copies the table for that side
+ * ({@link #beforeLeafTableChange}), write-protecting and marking COW its writable entries, as a COW fork
+ * would have.
+ */
+final class OnDemandFork implements ForkStrategy {
+    private final KernelFrames frames;
+    private final TlbFlusher flusher;
+    private final PageTable pageTable;
+    private final PhysicalMemory memory;
+    private final FrameMetadata metadata;
+
+    OnDemandFork(KernelFrames frames, TlbFlusher flusher) {
+        this.frames = frames;
+        this.flusher = flusher;
+        this.pageTable = frames.pageTable();
+        this.memory = frames.memory();
+        this.metadata = frames.metadata();
+    }
+
+    @Override
+    public String name() {
+        return "odf";
+    }
+
+    @Override
+    public boolean sharesLeafTables() {
+        return true;
+    }
+
+    @Override
+    public void copy(Cpu cpu, AddressSpace parent, AddressSpace child) {
+        // closed also after a failure part-way: links already write-protected must not stay writable in any TLB
+        try (TlbFlusher.Flush flush = flusher.open(cpu, parent, FlushReason.FORK, 0, PageTable.USER_VA_LIMIT)) {
+            flush.addAll();
+            pageTable.forEachLeafTable(parent.root(), 0, PageTable.USER_VA_LIMIT, (va, linkSlot, table) -> {
+                long link;
+                long shared;
+                do {
+                    link = PhysicalMemory.laLong(linkSlot);
+                    shared = Pte.without(link, Pte.WRITABLE);
+                } while (shared != link && !PhysicalMemory.casLong(linkSlot, link, shared));
+                metadata.retain(table);
+                long childLinkSlot;
+                try {
+                    childLinkSlot = frames.slotMut(cpu, child, va, 1);
+                } catch (OutOfFrames oom) {
+                    frames.putFrame(cpu, table);
+                    throw oom;
+                }
+                PhysicalMemory.soLong(childLinkSlot, shared);
+                cpu.counters().increment(CpuCounter.FORK_TABLES_SHARED);
+                cpu.counters().add(CpuCounter.MODELED_CYCLES, 2 * CostModel.PTE_UPDATE);
+                cpu.pollInterrupts();
+            });
+        }
+    }
+
+    /**
+     * Makes the leaf table covering {@code va} this space's own. A table shared with other spaces is copied
+     * (its writable entries write-protected and marked COW, every entry's frame referenced once more); a
+     * write-protected link to a table no one else holds any more is simply made writable again.
+     */
+    @Override
+    public void beforeLeafTableChange(Cpu cpu, AddressSpace space, long va) {
+        long linkSlot = pageTable.slot(space.root(), va, 1);
+        if (linkSlot == PageTable.NO_SLOT) {
+            return;
+        }
+        while (true) {
+            long link = PhysicalMemory.laLong(linkSlot);
+            if (!Pte.isPresent(link) || Pte.isWritable(link)) {
+                return;
+            }
+            int shared = Pte.frame(link);
+            if (metadata.refCount(shared) == 1) {
+                if (PhysicalMemory.casLong(linkSlot, link, link | Pte.WRITABLE)) {
+                    cpu.counters().increment(CpuCounter.FAULTS_TABLE_REUSE);
+                    return;
+                }
+                continue;
+            }
+            int copy = frames.allocTable(cpu, "a page-table copy");
+            for (int i = 0; i < PageTable.ENTRIES; i++) {
+                long sharedSlot = pageTable.slotAddress(shared, i);
+                long e;
+                long protectedEntry;
+                do {
+                    e = PhysicalMemory.laLong(sharedSlot);
+                    protectedEntry = Pte.isWritable(e) ? Pte.writeProtectCow(e) : e;
+                } while (protectedEntry != e && !PhysicalMemory.casLong(sharedSlot, e, protectedEntry));
+                if (Pte.holdsFrame(protectedEntry)) {
+                    metadata.retain(Pte.frame(protectedEntry));
+                    PhysicalMemory.spLong(pageTable.slotAddress(copy, i), Pte.without(protectedEntry, Pte.ACCESSED));
+                }
+            }
+            // CAS (release): the copy's entries are visible before the link that leads to them
+            if (!PhysicalMemory.casLong(linkSlot, link, Pte.make(copy, PageTable.TABLE_LINK_FLAGS))) {
+                frames.releaseLeafTableEntries(cpu, copy);
+                frames.putFrame(cpu, copy);
+                continue;
+            }
+            cpu.counters().increment(CpuCounter.FAULTS_TABLE_COPY);
+            cpu.counters().add(CpuCounter.MODELED_CYCLES, CostModel.PAGE_COPY + CostModel.PTE_UPDATE);
+            if (metadata.release(shared)) {
+                // We held the last link: no walker may still be inside the old table before it is reused.
+                long tableBase = va & ~(PageTable.LEAF_TABLE_SPAN - 1);
+                final int old = shared;
+                try (TlbFlusher.Flush flush = flusher.open(cpu, space, FlushReason.TABLE_COPY, tableBase,
+                        tableBase + PageTable.LEAF_TABLE_SPAN)) {
+                    flush.addRange(tableBase, PageTable.ENTRIES).onRelease(on -> {
+                        frames.releaseLeafTableEntries(on, old);
+                        frames.freeTable(on, old);
+                    });
+                }
+            }
+            return;
+        }
+    }
+}
