@@ -64,33 +64,32 @@ public final class KernelFrames {
     public int allocFrame(Cpu cpu, String what) {
         int f = pool.allocate(cpu.id());
         if (f == FramePool.NO_FRAME) {
-            f = allocFrameSlowPath(cpu, what);
+            f = (int) withReclaim(cpu, what, FramePool.NO_FRAME, () -> pool.allocate(cpu.id()));
         }
         frames.claim(f);
         return f;
     }
 
-    private int allocFrameSlowPath(Cpu cpu, String what) {
-        int f = FramePool.NO_FRAME;
-        for (int stage = 0; f == FramePool.NO_FRAME; stage++) {
-            if (!reclaim(cpu, stage)) {
-                throw new OutOfFrames(what);
-            }
-            f = pool.allocate(cpu.id());
-        }
-        return f;
-    }
-
     /** A zeroed page-table frame, claimed. @throws OutOfFrames when none is left after every reclaim stage */
     public int allocTable(Cpu cpu, String what) {
-        int t = pageTable.allocateTable(cpu.id());
-        for (int stage = 0; t == FramePool.NO_FRAME; stage++) {
+        return (int) withReclaim(cpu, what, FramePool.NO_FRAME, () -> pageTable.allocateTable(cpu.id()));
+    }
+
+    /**
+     * The allocation path's one retry loop: {@code attempt} until it returns something other than
+     * {@code failed}, running the next {@link #reclaim} stage after each failure.
+     *
+     * @throws OutOfFrames naming {@code what} when every stage ran and the attempt still failed
+     */
+    private long withReclaim(Cpu cpu, String what, long failed, java.util.function.LongSupplier attempt) {
+        long result = attempt.getAsLong();
+        for (int stage = 0; result == failed; stage++) {
             if (!reclaim(cpu, stage)) {
                 throw new OutOfFrames(what);
             }
-            t = pageTable.allocateTable(cpu.id());
+            result = attempt.getAsLong();
         }
-        return t;
+        return result;
     }
 
     /** Drops one reference to {@code frame}, freeing it into {@code cpu}'s cache on the last. */
@@ -107,13 +106,10 @@ public final class KernelFrames {
      */
     public long slotMut(Cpu cpu, AddressSpace space, long va, int level) {
         long slot = pageTable.slotMut(cpu.id(), space.root(), va, level);
-        for (int stage = 0; slot == PageTable.NO_SLOT; stage++) {
-            if (!reclaim(cpu, stage)) {
-                throw new OutOfFrames("a page table");
-            }
-            slot = pageTable.slotMut(cpu.id(), space.root(), va, level);
+        if (slot != PageTable.NO_SLOT) {
+            return slot;   // the fast path allocates nothing (no lambda): faults come here every time
         }
-        return slot;
+        return withReclaim(cpu, "a page table", PageTable.NO_SLOT, () -> pageTable.slotMut(cpu.id(), space.root(), va, level));
     }
 
     /** {@link #slotMut} of the leaf entry. */
