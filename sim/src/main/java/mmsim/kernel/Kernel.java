@@ -46,6 +46,7 @@ public final class Kernel implements AutoCloseable {
     final Mappings mappings;
     final Processes processes;
     final PipeFiles files;
+    final Inspector inspector;
     private volatile boolean running;
 
     private Kernel(Machine machine, ShootdownFactory shootdownFactory, ForkStrategy.Factory forkFactory) {
@@ -63,6 +64,7 @@ public final class Kernel implements AutoCloseable {
         ForkStrategy fork = forkFactory.create(frames, flusher);
         this.mappings = new Mappings(frames, flusher, fork);
         this.files = new PipeFiles(scheduler);
+        this.inspector = new Inspector(machine.pageTable(), machine.frames());
         this.processes = new Processes(this, machine, perCpu, scheduler, frames, mappings, files, panics);
         machine.setFaultHandler(new FaultHandler(processes, frames, flusher, fork));
         for (PerCpu pc : perCpu) {
@@ -170,6 +172,21 @@ public final class Kernel implements AutoCloseable {
         for (Thread t : idleThreads) {
             t.join(10_000);
         }
+    }
+
+    /**
+     * What the page tables say about {@code va} in live process {@code pid} (see {@link PageInfo} for the
+     * consistency it has while CPUs run). Callable from any thread.
+     *
+     * @throws IllegalArgumentException when no live process has that pid
+     * @throws SyscallException EINVAL when {@code va} is not a user address
+     */
+    public PageInfo inspect(int pid, long va) {
+        SimProcess p = processes.live(pid);
+        if (p == null) {
+            throw new IllegalArgumentException("no live process " + pid);
+        }
+        return inspector.inspect(p.mm.space, va);
     }
 
     /** Internal errors the kernel met (none in a correct simulator). */

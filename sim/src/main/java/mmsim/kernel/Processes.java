@@ -80,6 +80,16 @@ final class Processes implements FaultHandler.Tasks {
         }
     }
 
+    /** The live process {@code pid}, or null. */
+    SimProcess live(int pid) {
+        for (SimProcess p : live) {
+            if (p.pid == pid) {
+                return p;
+            }
+        }
+        return null;
+    }
+
     /** Kills every live process and waits (up to 10 s) for them to end. */
     void killAll(String why) throws InterruptedException {
         for (SimProcess p : live) {

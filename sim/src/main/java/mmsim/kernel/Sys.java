@@ -268,6 +268,15 @@ public final class Sys {
         accessReturn();
     }
 
+    /**
+     * What this process's page tables say about {@code va} right now: the leaf entry's bits, the frame, its
+     * reference count, whether the leaf table is shared (an inspection aid: no fault, no side effect; see
+     * {@link PageInfo} for its consistency while other CPUs run). EINVAL for an address outside user space.
+     */
+    public PageInfo inspect(long va) {
+        return kernel.inspector.inspect(mm().space, va);
+    }
+
     /** The physical frame mapped at {@code va} right now, or -1 (an inspection aid: no fault, no side effect). */
     public int frameOf(long va) {
         return kernel.mappings.frameAt(mm().space, va);

@@ -27,19 +27,18 @@ class InvariantTest {
             for (int i = 0; i < 8; i++) {
                 sys.storeLong(a + i * PAGE, i);
             }
-            Mm parentMm = sys.mm();
+            int parentPid = sys.getpid();
             int[] p = sys.pipe();
             long buf = sys.mmap(PAGE, Vma.READ_WRITE);
             int pid = sys.fork(c -> {
-                Mm childMm = c.mm();
                 for (int i = 0; i < 8; i++) {
                     long va = a + i * PAGE;
-                    long pp = h.machine.pageTable().walk(parentMm.space.root(), va);
-                    long cp = h.machine.pageTable().walk(childMm.space.root(), va);
-                    h.check(Pte.isPresent(pp) && !Pte.isWritable(pp) && Pte.isCow(pp), "parent page " + i + ": " + Pte.toString(pp));
-                    h.check(Pte.isPresent(cp) && !Pte.isWritable(cp) && Pte.isCow(cp), "child page " + i + ": " + Pte.toString(cp));
-                    h.checkEquals(Pte.frame(pp), Pte.frame(cp), "page " + i + " shares one frame");
-                    h.checkEquals(2, h.machine.frames().refCount(Pte.frame(pp)), "page " + i + " has one reference per mapping");
+                    PageInfo pp = h.kernel.inspect(parentPid, va);
+                    PageInfo cp = c.inspect(va);
+                    h.check(pp.present() && !pp.writable() && pp.cow(), "parent page " + i + ": " + pp);
+                    h.check(cp.present() && !cp.writable() && cp.cow(), "child page " + i + ": " + cp);
+                    h.checkEquals(pp.frame(), cp.frame(), "page " + i + " shares one frame");
+                    h.checkEquals(2, pp.frameReferences(), "page " + i + " has one reference per mapping");
                 }
                 for (Cpu cpu : h.machine.cpus()) {
                     // invariant 2, read while the parent is blocked: no TLB entry lets anyone write the shared frames

@@ -16,6 +16,8 @@ final class KernelHarness {
     final ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
     /** The machine of the current run, for bodies that inspect page tables and frames. */
     volatile Machine machine;
+    /** The kernel of the run in progress: tests inspect pages with {@link Kernel#inspect}. */
+    volatile Kernel kernel;
     /** Every CPU's counters summed, after the last run. */
     java.util.Map<mmsim.stats.CpuCounter, Long> counters;
 
@@ -60,6 +62,7 @@ final class KernelHarness {
             this.machine = machine;
             ExitStatus status;
             try (Kernel kernel = Kernel.boot(machine)) {
+                this.kernel = kernel;
                 status = kernel.run(init, Duration.ofSeconds(90));
             }
             counters = machine.countersTotal();
