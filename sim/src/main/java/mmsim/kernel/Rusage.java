@@ -23,7 +23,7 @@ public final class Rusage {
         this.counts = counts;
     }
 
-    /** How many {@code counter} events (or cycles) this usage holds. */
+    /** This usage's count of {@code counter}, in the counter's unit ({@link CpuCounter#unit()}: events, or modeled cycles). */
     public long get(CpuCounter counter) {
         return counts[counter.ordinal()];
     }

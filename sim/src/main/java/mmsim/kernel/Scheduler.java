@@ -220,7 +220,7 @@ final class Scheduler {
         awaitCpu(current);
     }
 
-    /** The current task is finished: its CPU goes to the next runnable task or the idle task. */
+    /** The current task is finished: its CPU goes to the next task allowed on it or the idle task. */
     void exit(Task current) {
         current.state.set(Task.DEAD);
         PerCpu pc = current.cpu;
