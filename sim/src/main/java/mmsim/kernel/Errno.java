@@ -9,7 +9,7 @@ public enum Errno {
     ENOMEM("out of memory"),
     EPIPE("broken pipe"),
     EAGAIN("resource temporarily unavailable"),
-    ESRCH("no such thread"),
+    ESRCH("no such process"),
     EBUSY("resource busy");
 
     private final String description;

@@ -2,9 +2,11 @@ package mmsim.kernel;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -15,13 +17,22 @@ import mmsim.paging.AddressSpace;
 import mmsim.paging.PageTable;
 
 /**
- * Processes and their threads: creation (the init process, fork, spawnThread), exec, exit and kill,
- * waitpid and joinThread, the ASIDs of their address spaces, and the count of live processes that
- * {@link Kernel#run} waits on. Every task is a Java thread that runs only while it holds a CPU
- * ({@link Scheduler}).
+ * Processes and their threads: creation (the init process, fork, spawnThread), exec, exit, kill and
+ * signals, waitpid and joinThread, the process tree (orphans go to init), CPU affinity, resource usage,
+ * the ASIDs of their address spaces, and the count of live processes that {@link Kernel#run} waits on.
+ * Every task is a Java thread that runs only while it holds a CPU ({@link Scheduler}).
  *
- * <p>Thread-safety: a process's own lists (threads, children, waiters) are guarded by the process object;
- * the live count by {@code liveLock}. System calls run on the calling task's thread, which holds a CPU.
+ * <p>The process tree: a process is in the pid table from its fork until it is reaped (or, when nobody
+ * can reap it, until it exits). When a process exits, its children (live ones and zombies) are reparented
+ * to init, which can wait for them and sees their real status, as Linux does; once init itself has exited
+ * they have no parent, and each disappears at its exit (a zombie at once). Zombies hold no memory and do
+ * not count as live, so the run ends when every process has exited, reaped or not.
+ *
+ * <p>Thread-safety: a process's threads, status and thread waiters are guarded by the process object; the
+ * tree (every parent, children list, exited flag and child waiters) by {@code tree}, a host lock held
+ * briefly, as Linux's tasklist_lock; the live count by {@code liveLock}. The tree lock and a process's are
+ * never held together; either may be held while the scheduler's is taken (to wake a waiter). System calls
+ * run on the calling task's thread, which holds a CPU.
  */
 final class Processes implements FaultHandler.Tasks {
     private final Machine machine;
@@ -36,7 +47,14 @@ final class Processes implements FaultHandler.Tasks {
     private final AtomicInteger nextTid = new AtomicInteger(1);
     private final Object liveLock = new Object();
     private int liveProcesses;
-    private final java.util.Set<SimProcess> live = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** The process tree's lock. */
+    private final Object tree = new Object();
+    /** Every process not yet reaped (live or zombie), by pid. */
+    private final Map<Integer, SimProcess> pids = new ConcurrentHashMap<>();
+    /** Every thread not yet finished, by tid. */
+    private final Map<Integer, Task> tids = new ConcurrentHashMap<>();
+    /** The process orphans are reparented to: the run's first. */
+    private volatile SimProcess init;
     private final Interrupt attention = this::flagAttention;
 
     Processes(Kernel kernel, Machine machine, PerCpu[] perCpu, Scheduler scheduler, KernelFrames frames, Mappings mappings,
@@ -51,14 +69,20 @@ final class Processes implements FaultHandler.Tasks {
         this.panics = panics;
     }
 
-    /** Starts an init process running {@code body} with an empty address space and no open files. */
+    /**
+     * Starts an init process running {@code body} with an empty address space, no open files and every CPU
+     * allowed; orphans are reparented to it.
+     */
     SimProcess startInit(ProcessBody body) {
         AddressSpace space = machine.newAddressSpace(mmsim.mem.FramePool.NO_CPU);
         SimProcess proc = new SimProcess(nextPid.getAndIncrement(), -1, null, new Mm(space), new FileTable());
+        init = proc;
         synchronized (liveLock) {
             liveProcesses++;
         }
-        startMainTask(proc, body);
+        BitSet everyCpu = new BitSet(perCpu.length);
+        everyCpu.set(0, perCpu.length);
+        startMainTask(proc, body, everyCpu);
         return proc;
     }
 
@@ -92,8 +116,10 @@ final class Processes implements FaultHandler.Tasks {
 
     /** Kills every live process and waits (up to 10 s) for them to end. */
     void killAll(String why) throws InterruptedException {
-        for (SimProcess p : live) {
-            kill(null, p, ExitStatus.killed(why));
+        for (SimProcess p : pids.values()) {
+            if (!p.exited) {
+                kill(null, p, ExitStatus.killed(why));
+            }
         }
         synchronized (liveLock) {
             long deadline = System.nanoTime() + 10_000_000_000L;
@@ -131,22 +157,25 @@ final class Processes implements FaultHandler.Tasks {
         return t;
     }
 
-    private void startMainTask(SimProcess proc, ProcessBody body) {
-        live.add(proc);
-        Task t = newTask(proc);
+    private void startMainTask(SimProcess proc, ProcessBody body, BitSet allowed) {
+        pids.put(proc.pid, proc);
+        Task t = newTask(proc, allowed);
         t.thread = new Thread(() -> taskMain(t, body, null), "mmsim-pid" + proc.pid);
         t.thread.setDaemon(true);
         t.thread.start();
         scheduler.wake(t);
     }
 
-    private Task newTask(SimProcess proc) {
+    /** A task of {@code proc} that may run on the CPUs of {@code allowed} (inherited from its creator, as clone does). */
+    private Task newTask(SimProcess proc, BitSet allowed) {
         Task t = new Task(proc.threads.isEmpty() ? proc.pid : nextTid.getAndIncrement() + 1_000_000, proc, false);
         t.sys = new Sys(kernel, t);
+        t.allowed = allowed;
         synchronized (proc) {
             proc.threads.add(t);
             proc.liveThreads++;
         }
+        tids.put(t.tid, t);
         return t;
     }
 
@@ -221,9 +250,14 @@ final class Processes implements FaultHandler.Tasks {
         return null;
     }
 
-    /** A thread finished; the last one tears the process down (on its own CPU) before giving the CPU away. */
+    /**
+     * A thread finished; the last one tears the process down (on its own CPU) before giving the CPU away.
+     * Each settles its usage before it counts itself out, so the last finds every thread's in the total.
+     */
     private void threadExit(Task t) {
         SimProcess proc = t.process;
+        tids.remove(t.tid);
+        proc.usage.settle(t, t.cpu.cpu);
         boolean last;
         synchronized (proc) {
             t.finished = true;
@@ -260,49 +294,71 @@ final class Processes implements FaultHandler.Tasks {
         Mm mm = proc.mm;
         mappings.teardown(cpu, mm);
         freeAsid(mm.space);
+        proc.usage.settle(t, cpu);  // the teardown's flushes and shootdowns are the process's too
         finishExit(proc);
     }
 
-    /** The bookkeeping of a process's end: orphans, the zombie for the parent, the live count. */
+    /**
+     * The bookkeeping of a process's end: its children go to init (or, when init has gone or is the one
+     * exiting, to nobody: a zombie among them is dropped), it becomes a zombie for its parent (or, without
+     * one, leaves the pid table), and the live count drops. A parent is never an exited process: under the
+     * tree lock, an exiting one hands its children on.
+     */
     private void finishExit(SimProcess proc) {
-        List<SimProcess> orphans;
-        synchronized (proc) {
+        SimProcess reaper = init;
+        synchronized (tree) {
             proc.exited = true;
-            orphans = new ArrayList<>(proc.children);
-            proc.children.clear();
-        }
-        for (SimProcess child : orphans) {
-            child.parent = null;
-        }
-        SimProcess parent = proc.parent;
-        if (parent != null) {
-            synchronized (parent) {
-                if (!parent.exited && proc.parent == parent) {
-                    proc.zombie = true;
-                    scheduler.wakeAll(parent.childWaiters);
+            boolean adoptedZombie = false;
+            for (SimProcess child : proc.children) {
+                if (reaper != proc && !reaper.exited) {
+                    child.parent = reaper;
+                    reaper.children.add(child);
+                    adoptedZombie |= child.exited;
+                } else {
+                    child.parent = null;
+                    if (child.exited) {
+                        pids.remove(child.pid);
+                    }
                 }
             }
+            proc.children.clear();
+            if (adoptedZombie) {
+                scheduler.wakeAll(reaper.childWaiters);
+            }
+            SimProcess parent = proc.parent;
+            if (parent != null) {
+                scheduler.wakeAll(parent.childWaiters);
+            } else {
+                pids.remove(proc.pid);
+            }
         }
-        live.remove(proc);
         synchronized (liveLock) {
             liveProcesses--;
             liveLock.notifyAll();
         }
     }
 
-    /** Stops the calling thread if its process was killed; otherwise a pending reschedule runs. */
+    /**
+     * Stops the calling thread if its process was killed; otherwise moves it off a CPU its affinity no
+     * longer allows, or runs a pending reschedule.
+     */
     void userReturnSlowPath(Task t) {
         PerCpu pc = t.cpu;
         pc.attention = false;
         if (t.process.killed) {
             throw ProcessExit.INSTANCE;
         }
-        if (pc.needResched) {
+        if (!t.mayRunOn(pc)) {
+            pc.needResched = false;
+            scheduler.migrate(t);
+        } else if (pc.needResched) {
             pc.needResched = false;
             scheduler.yield(t);
-            if (t.process.killed) {
-                throw ProcessExit.INSTANCE;
-            }
+        } else {
+            return;
+        }
+        if (t.process.killed) {
+            throw ProcessExit.INSTANCE;
         }
     }
 
@@ -322,8 +378,8 @@ final class Processes implements FaultHandler.Tasks {
 
     /**
      * fork: a child process with a copy of this one's address space (by the fork strategy) and file table,
-     * running {@code body}. ENOMEM when frames run out (nothing of the child remains), EAGAIN when no ASID
-     * is free.
+     * and the calling thread's affinity, running {@code body}. ENOMEM when frames run out (nothing of the
+     * child remains), EAGAIN when no ASID is free.
      */
     int fork(Task t, ProcessBody body) {
         SimProcess parent = t.process;
@@ -348,19 +404,20 @@ final class Processes implements FaultHandler.Tasks {
             throw new SyscallException(Errno.ENOMEM, "fork: " + e.getMessage());
         }
         SimProcess child = new SimProcess(nextPid.getAndIncrement(), 0, parent, childMm, parent.files.copyForFork());
-        synchronized (parent) {
+        synchronized (tree) {
             parent.children.add(child);
         }
         synchronized (liveLock) {
             liveProcesses++;
         }
-        startMainTask(child, body);
+        startMainTask(child, body, t.allowed);
         return child.pid;
     }
 
+    /** A new thread of the caller's process, with the caller's affinity, running {@code body}. */
     int spawnThread(Task t, ThreadBody body) {
         SimProcess proc = t.process;
-        Task thread = newTask(proc);
+        Task thread = newTask(proc, t.allowed);
         thread.thread = new Thread(() -> taskMain(thread, null, body), "mmsim-pid" + proc.pid + "-tid" + thread.tid);
         thread.thread.setDaemon(true);
         thread.thread.start();
@@ -394,16 +451,21 @@ final class Processes implements FaultHandler.Tasks {
     record Waited(int pid, ExitStatus status) {
     }
 
+    /**
+     * waitpid: waits until child {@code pid} (or any child, for -1) is a zombie, reaps it and returns its
+     * status; its usage joins this process's children's. ECHILD when there is no such child (orphans init
+     * adopted count as init's).
+     */
     Waited waitpid(Task t, int pid) {
         SimProcess proc = t.process;
         while (true) {
-            synchronized (proc) {
+            synchronized (tree) {
                 SimProcess found = null;
                 boolean any = false;
                 for (SimProcess c : proc.children) {
                     if (pid == -1 || c.pid == pid) {
                         any = true;
-                        if (c.zombie) {
+                        if (c.exited) {
                             found = c;
                             break;
                         }
@@ -415,6 +477,8 @@ final class Processes implements FaultHandler.Tasks {
                 }
                 if (found != null) {
                     proc.children.remove(found);
+                    pids.remove(found.pid);
+                    proc.usage.addReapedChild(found.usage);
                     return new Waited(found.pid, found.status());
                 }
                 t.state.set(Task.BLOCKED);
@@ -422,6 +486,129 @@ final class Processes implements FaultHandler.Tasks {
             }
             scheduler.blockCurrent(t);
         }
+    }
+
+    /**
+     * kill(2) of process {@code pid} with {@code sig} (a {@link Signals} number, or 0 to probe). Every
+     * signal takes its default action: SIGCHLD is ignored; the others end the process, whose status then
+     * says "killed by signal {@code sig}" ({@link ExitStatus.Kind#SIGNALED}) unless it was already ending,
+     * its threads stopping as for exit_group (a blocked one is woken, a running one interrupted). A zombie
+     * takes any signal and stays as it was. Init takes none (Linux delivers to init only signals it has a
+     * handler for, and mmsim has no handlers). Any process may signal any other: there are no users.
+     * When the signal ends the caller's own process, the call does not return.
+     *
+     * @throws SyscallException EINVAL for a signal mmsim does not model or a pid that is not positive (no
+     *                          process groups), ESRCH when no process has that pid (or it was reaped)
+     */
+    void kill(Task t, int pid, int sig) {
+        if (sig != 0 && !Signals.isModeled(sig)) {
+            throw new SyscallException(Errno.EINVAL, "signal " + sig + " is not modelled; mmsim knows SIGABRT (6), "
+                    + "SIGKILL (9), SIGSEGV (11), SIGTERM (15) and SIGCHLD (17)");
+        }
+        if (pid <= 0) {
+            throw new SyscallException(Errno.EINVAL, "kill takes a process id; mmsim has no process groups (pid " + pid + ")");
+        }
+        SimProcess target = find(pid);
+        if (target == null) {
+            throw new SyscallException(Errno.ESRCH, "no process has pid " + pid);
+        }
+        if (!Signals.terminates(sig) || target == init || target.exited) {
+            return;
+        }
+        kill(t, target, ExitStatus.bySignal(sig, "pid " + pid + " killed by signal " + sig + " (" + Signals.name(sig)
+                + ") from pid " + t.process.pid));
+        if (target == t.process) {
+            throw ProcessExit.INSTANCE;
+        }
+    }
+
+    /**
+     * sched_setaffinity(2): thread {@code tid} (0: the caller) may run only on the CPUs of {@code cpus} from
+     * now on; bits past the machine's CPUs are ignored, as Linux ignores CPUs that do not exist. A thread on
+     * a CPU it may no longer use leaves it before the call returns: the caller at once, another thread at its
+     * next interrupt boundary (its next memory access or system call), which the caller waits for while
+     * answering its own CPU's interrupts, as Linux waits for the migration to complete. Any thread may set
+     * any thread's affinity: there are no users. fork and spawnThread pass the caller's on; exec keeps it.
+     *
+     * @throws SyscallException EFAULT for a null set, EINVAL when it holds no CPU of the machine (the thread
+     *                          keeps its affinity), ESRCH when no live thread has {@code tid}
+     */
+    void setAffinity(Task t, int tid, BitSet cpus) {
+        if (cpus == null) {
+            throw new SyscallException(Errno.EFAULT, "the CPU set is null");
+        }
+        BitSet allowed = (BitSet) cpus.clone();
+        if (allowed.length() > perCpu.length) {
+            allowed.clear(perCpu.length, allowed.length());
+        }
+        if (allowed.isEmpty()) {
+            throw new SyscallException(Errno.EINVAL, "the set " + cpus + " holds none of the machine's CPUs 0-" + (perCpu.length - 1));
+        }
+        Task target = threadById(t, tid);
+        scheduler.setAllowed(target, allowed);
+        if (target == t) {
+            if (!t.mayRunOn(t.cpu)) {
+                scheduler.migrate(t);
+            }
+            return;
+        }
+        PerCpu where = findCpuOf(target);
+        if (where != null && !target.mayRunOn(where)) {
+            where.cpu.post(attention, t.cpu.cpu.interruptServicer());
+            awaitMigrated(t, target, where);
+        }
+    }
+
+    /**
+     * Waits until {@code target} no longer holds {@code where} (or may run there again). The target leaves at
+     * its next interrupt boundary; meanwhile the caller answers its own CPU's interrupts, moves off its own
+     * CPU if its affinity was changed too, and stops waiting if its process was killed.
+     */
+    private void awaitMigrated(Task t, Task target, PerCpu where) {
+        int spins = 0;
+        while (where.holder == target && !target.mayRunOn(where) && !t.process.killed) {
+            t.cpu.cpu.serviceInterrupts();
+            if (!t.mayRunOn(t.cpu)) {
+                scheduler.migrate(t);
+            }
+            if (++spins < 100) {
+                Thread.onSpinWait();
+            } else {
+                Thread.yield();
+            }
+        }
+    }
+
+    /** sched_getaffinity(2): the CPUs thread {@code tid} (0: the caller) may run on, as a new set. ESRCH when no live thread has {@code tid}. */
+    BitSet getAffinity(Task t, int tid) {
+        return (BitSet) threadById(t, tid).allowed.clone();
+    }
+
+    /** The process with {@code pid}, live or zombie; null when there is none or it was reaped. */
+    SimProcess find(int pid) {
+        return pids.get(pid);
+    }
+
+    private Task threadById(Task t, int tid) {
+        if (tid == 0) {
+            return t;
+        }
+        Task target = tids.get(tid);
+        if (target == null) {
+            throw new SyscallException(Errno.ESRCH, "no live thread has tid " + tid);
+        }
+        return target;
+    }
+
+    /** getrusage(2) RUSAGE_SELF: this process's usage, the caller's own up to now, its other threads' up to their last context switch. */
+    Rusage usageOfSelf(Task t) {
+        t.process.usage.settle(t, t.cpu.cpu);
+        return t.process.usage.self();
+    }
+
+    /** getrusage(2) RUSAGE_CHILDREN: the usage of the children this process reaped, and of the children they reaped. */
+    Rusage usageOfChildren(Task t) {
+        return t.process.usage.children();
     }
 
     /**

@@ -1,6 +1,8 @@
 package mmsim.kernel;
 
 import java.util.ArrayDeque;
+import java.util.BitSet;
+import java.util.Iterator;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
@@ -11,13 +13,23 @@ import mmsim.stats.CostModel;
 import mmsim.stats.CpuCounter;
 
 /**
- * Hands CPUs to tasks. One FIFO run queue; a CPU with nothing to run is held by its idle task, which
- * services the CPU's interrupts and stays in lazy-TLB mode (it keeps the last address space loaded).
+ * Hands CPUs to tasks. One FIFO run queue shared by every CPU; a CPU takes the first queued task allowed
+ * on it (its affinity, {@link Task#allowed}), so among the tasks a CPU may run the order is first come,
+ * first served and nobody waits behind a task that cannot run there. A CPU with nothing to run is held by
+ * its idle task, which services the CPU's interrupts and stays in lazy-TLB mode (it keeps the last address
+ * space loaded).
  *
  * <p>Invariant: every CPU is held by exactly one task at a time, and a task holds at most one CPU. A
- * task gives its CPU away only from its own thread ({@link #yield}, {@link #block}, {@link #exit}); the
- * next task takes it in {@link #awaitCpu}. A preemption tick posted to a busy CPU sets a flag that the
- * task acts on at its next return to user code (never inside the kernel).
+ * task gives its CPU away only from its own thread ({@link #yield}, {@link #block}, {@link #exit},
+ * {@link #migrate}); the next task takes it in {@link #awaitCpu}. A preemption tick posted to a busy CPU
+ * sets a flag that the task acts on at its next return to user code (never inside the kernel), when
+ * another task allowed on that CPU waits.
+ *
+ * <p>Affinity: a task is handed only a CPU in its allowed set, at every grant (a wake-up's idle CPU, a
+ * yield, a block's or an exit's hand-off, the tick's reschedule, an idle CPU's pick-up), judged under the
+ * run-queue lock by the set in force then. A task whose set no longer holds its CPU leaves it through
+ * {@link #migrate}. Context switches also attribute the CPU's counters to the task's process
+ * ({@link ProcessUsage}).
  *
  * <p>The run-queue lock is a host lock held for a few instructions; nothing waits on a CPU while
  * holding it.
@@ -48,7 +60,7 @@ final class Scheduler {
         PerCpu pc = cpus[cpu.id()];
         pc.tickPosted.set(false);
         shootdown.onTick(cpu);
-        if (hasRunnable()) {
+        if (hasRunnableFor(pc)) {
             pc.needResched = true;
             pc.attention = true;
         }
@@ -64,7 +76,7 @@ final class Scheduler {
         }
     }
 
-    /** Makes a new or blocked task runnable; an idle CPU, if any, picks it up. */
+    /** Makes a new or blocked task runnable; an idle CPU it may run on, if any, picks it up. */
     void wake(Task t) {
         int s = t.state.get();
         while (s == Task.NEW || s == Task.BLOCKED) {
@@ -72,16 +84,18 @@ final class Scheduler {
                 synchronized (this) {
                     runQueue.addLast(t);
                 }
-                kickIdleCpu();
+                kickIdleCpu(t);
                 return;
             }
             s = t.state.get();
         }
     }
 
-    private void kickIdleCpu() {
-        for (PerCpu pc : cpus) {
-            Task h = pc.holder;
+    /** Unparks one idle CPU that {@code t} may run on (otherwise the tick of a busy one will make room). */
+    private void kickIdleCpu(Task t) {
+        BitSet allowed = t.allowed;
+        for (int i = allowed.nextSetBit(0); i >= 0; i = allowed.nextSetBit(i + 1)) {
+            Task h = cpus[i].holder;
             if (h != null && h.idle) {
                 LockSupport.unpark(h.thread);
                 return;
@@ -89,19 +103,51 @@ final class Scheduler {
         }
     }
 
-    private synchronized Task pollRunnable() {
-        return runQueue.pollFirst();
+    /** Takes the first queued task allowed on {@code pc}, or null. */
+    private synchronized Task pollRunnable(PerCpu pc) {
+        return pollRunnableLocked(pc);
     }
 
-    synchronized boolean hasRunnable() {
-        return !runQueue.isEmpty();
+    private Task pollRunnableLocked(PerCpu pc) {
+        for (Iterator<Task> it = runQueue.iterator(); it.hasNext(); ) {
+            Task t = it.next();
+            if (t.mayRunOn(pc)) {
+                it.remove();
+                return t;
+            }
+        }
+        return null;
     }
 
-    /** Gives the current task's CPU to the next runnable task, if there is one; the task runs again later. */
+    /** Whether a queued task may run on {@code pc}. */
+    synchronized boolean hasRunnableFor(PerCpu pc) {
+        for (Task t : runQueue) {
+            if (t.mayRunOn(pc)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Makes {@code allowed} the CPUs {@code t} may run on. Grants from now on honour it; a task that waits
+     * in the queue gets an idle CPU of the new set woken for it. Moving a task off a CPU it holds is the
+     * caller's part ({@link #migrate} on its own thread).
+     */
+    void setAllowed(Task t, BitSet allowed) {
+        synchronized (this) {
+            t.allowed = allowed;
+        }
+        if (t.state.get() == Task.RUNNABLE) {
+            kickIdleCpu(t);
+        }
+    }
+
+    /** Gives the current task's CPU to the next task allowed on it, if there is one; the task runs again later. */
     void yield(Task current) {
         Task next;
         synchronized (this) {
-            next = runQueue.pollFirst();
+            next = pollRunnableLocked(current.cpu);
             if (next == null) {
                 return;
             }
@@ -114,12 +160,34 @@ final class Scheduler {
     }
 
     /**
-     * Blocks the current task (its state already set to BLOCKED by the caller, under the lock of what it
-     * waits for): its CPU goes to the next runnable task or the idle task until someone {@link #wake}s it.
-     * If the wake-up already happened, the task simply carries on.
+     * Moves the current task off its CPU, which its allowed set no longer holds: the CPU goes to the next
+     * task allowed on it (or the idle task), and this task waits in the queue for a CPU of its set, an idle
+     * one of which is woken for it.
      */
-    /** Blocks the calling task (already queued as a waiter); stops it at once if its process was killed meanwhile. */
+    void migrate(Task current) {
+        PerCpu pc = current.cpu;
+        Task next;
+        synchronized (this) {
+            next = pollRunnableLocked(pc);
+            current.state.set(Task.RUNNABLE);
+            runQueue.addLast(current);
+        }
+        handTo(pc, current, next == null ? pc.idle : next);
+        kickIdleCpu(current);
+        awaitCpu(current);
+    }
+
+    /**
+     * Blocks the calling task (already queued as a waiter, its state set to BLOCKED); stops it instead if
+     * its process was killed meanwhile. The kill flag is read after the state was set, and a killer sets the
+     * flag before it reads the state (to wake a BLOCKED task): one of the two always sees the other, so a
+     * killed task never sleeps on. A task that stops here stays in its wait queue as a stale entry, which a
+     * later wake-up skips (it only wakes BLOCKED tasks).
+     */
     void blockCurrent(Task t) {
+        if (t.process.killed && t.state.compareAndSet(Task.BLOCKED, Task.RUNNING)) {
+            throw ProcessExit.INSTANCE;
+        }
         block(t);
         if (t.process.killed) {
             throw ProcessExit.INSTANCE;
@@ -134,6 +202,11 @@ final class Scheduler {
         }
     }
 
+    /**
+     * Blocks the current task (its state already set to BLOCKED by the caller, under the lock of what it
+     * waits for): its CPU goes to the next task allowed on it or the idle task until someone {@link #wake}s
+     * it. If the wake-up already happened, the task simply carries on.
+     */
     void block(Task current) {
         synchronized (this) {
             if (current.state.get() == Task.RUNNABLE && runQueue.remove(current)) {
@@ -142,21 +215,25 @@ final class Scheduler {
             }
         }
         PerCpu pc = current.cpu;
-        Task next = pollRunnable();
+        Task next = pollRunnable(pc);
         handTo(pc, current, next == null ? pc.idle : next);
         awaitCpu(current);
     }
 
-    /** The current task is finished: its CPU goes to the next runnable task or the idle task. */
+    /** The current task is finished: its CPU goes to the next task allowed on it or the idle task. */
     void exit(Task current) {
         current.state.set(Task.DEAD);
         PerCpu pc = current.cpu;
         current.cpu = null;
-        Task next = pollRunnable();
+        Task next = pollRunnable(pc);
         handTo(pc, current, next == null ? pc.idle : next);
     }
 
+    /** Gives {@code pc} from {@code from} (its holder, on its own thread) to {@code next}, settling {@code from}'s usage first. */
     private void handTo(PerCpu pc, Task from, Task next) {
+        if (!from.idle) {
+            from.process.usage.settle(from, pc.cpu);
+        }
         from.cpu = null;
         pc.holder = next;
         next.grant(pc);
@@ -180,6 +257,7 @@ final class Scheduler {
             // lazy TLB: keep the last space loaded; a strategy may skip this CPU until it leaves lazy mode
             cpu.setLazy(true);
         } else {
+            ProcessUsage.begin(t, cpu);
             t.state.set(Task.RUNNING);
             cpu.counters().increment(CpuCounter.CONTEXT_SWITCHES);
             cpu.counters().add(CpuCounter.MODELED_CYCLES, CostModel.CONTEXT_SWITCH);
@@ -202,7 +280,7 @@ final class Scheduler {
         while (!shutdown) {
             int work = cpu.serviceInterrupts();
             shootdown.onIdle(cpu);
-            Task next = pollRunnable();
+            Task next = pollRunnable(idle.cpu);
             if (next != null) {
                 handTo(idle.cpu, idle, next);
                 awaitCpu(idle);
@@ -215,7 +293,7 @@ final class Scheduler {
             }
             // the sleeper is published before the re-check, and post() sets the flag before reading it: no lost wake-up
             cpu.setSleeper(Thread.currentThread());
-            if (!cpu.interruptPending() && !hasRunnable() && !shutdown) {
+            if (!cpu.interruptPending() && !hasRunnableFor(idle.cpu) && !shutdown) {
                 LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(10));
             }
             cpu.setSleeper(null);

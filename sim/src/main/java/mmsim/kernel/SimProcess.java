@@ -5,31 +5,41 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A simulated process: its memory, open files, threads, children and exit status. Fields marked
- * "guarded by this" change under the process's monitor; the monitor is a host lock held briefly,
+ * A simulated process: its memory, open files, threads, place in the process tree, exit status and
+ * resource usage. Fields marked "guarded by this" change under the process's monitor; those marked
+ * "guarded by the tree lock" under {@link Processes}' process-tree lock. Both are host locks held briefly,
  * never while waiting on a CPU.
  */
 final class SimProcess {
     final int pid;
     /** 0 in a child of fork, -1 in a process the kernel started. */
     final int forkValue;
-    /** Null once the parent exited (the process is then reaped by nobody: it disappears at exit). */
+    /**
+     * Who reaps it: the process that forked it, or init once that one exited, or null when nobody will
+     * (init, or an orphan once init exited). Guarded by the tree lock; volatile for getppid.
+     */
     volatile SimProcess parent;
     volatile Mm mm;
     final FileTable files;
     /** Where exec placed each segment. */
     volatile long[] segments = new long[0];
     volatile boolean killed;
+    /** Its resource usage and that of its reaped children. */
+    final ProcessUsage usage = new ProcessUsage();
 
     // guarded by this
     final List<Task> threads = new ArrayList<>();
     int liveThreads;
     ExitStatus status;
-    boolean exited;
-    boolean zombie;
-    final List<SimProcess> children = new ArrayList<>();
-    final ArrayDeque<Task> childWaiters = new ArrayDeque<>();
     final ArrayDeque<Task> joinWaiters = new ArrayDeque<>();
+
+    // guarded by the tree lock
+    /** Its memory and files are gone; while it is in a parent's {@link #children} it is a zombie. Volatile for kill's look. */
+    volatile boolean exited;
+    /** Children not yet reaped, live ones and zombies, its own and orphans init took over. */
+    final List<SimProcess> children = new ArrayList<>();
+    /** Its threads blocked in waitpid. */
+    final ArrayDeque<Task> childWaiters = new ArrayDeque<>();
 
     SimProcess(int pid, int forkValue, SimProcess parent, Mm mm, FileTable files) {
         this.pid = pid;

@@ -1,5 +1,7 @@
 package mmsim.kernel;
 
+import java.util.BitSet;
+
 import mmsim.cpu.Mmu;
 
 /**
@@ -73,7 +75,10 @@ public final class Sys {
         return task.process.pid;
     }
 
-    /** The parent's pid, or 0 when the parent has exited (or for init). */
+    /**
+     * The parent's pid: the process that forked this one, or init's (1 in a fresh kernel) once that one
+     * exited and init adopted this one; 0 for init, and for an orphan once init itself has exited.
+     */
     public int getppid() {
         SimProcess p = task.process.parent;
         return p == null ? 0 : p.pid;
@@ -126,7 +131,10 @@ public final class Sys {
         return s;
     }
 
-    /** Waits for any child to exit and reaps it; returns its pid and status. ECHILD without children. */
+    /**
+     * Waits for any child to exit and reaps it; returns its pid and status. ECHILD without children. Init's
+     * children include the orphans it adopted, with their real status.
+     */
     public Waited waitAny() {
         Processes.Waited w = kernel.processes.waitpid(task, -1);
         userReturn();
@@ -171,10 +179,76 @@ public final class Sys {
         userReturn();
     }
 
-    /** Gives the CPU to another runnable task, if any. */
+    /** Gives the CPU to another runnable task allowed on it, if any. */
     public void yield() {
         kernel.scheduler.yield(task);
         userReturn();
+    }
+
+    /**
+     * kill(2): sends {@code sig} (a {@link Signals} number) to process {@code pid}; 0 sends nothing and
+     * only checks that the process exists. Signals take their default actions (there are no handlers):
+     * SIGCHLD is ignored, every other one ends the process, and its {@link #waitpid} then reports
+     * {@link ExitStatus.Kind#SIGNALED} with that signal — whether its threads were running, yielding or
+     * blocked (in a pipe, waitpid or joinThread). A process already ending keeps the status it had; a
+     * zombie is unaffected; init ignores every signal (Linux delivers to init only those it handles). Any
+     * process may signal any other (mmsim has no users). When the signal ends the caller's own process, the
+     * call does not return.
+     *
+     * @throws SyscallException EINVAL for a signal mmsim does not model or a pid that is not positive (no
+     *                          process groups); ESRCH when no process (live or zombie) has that pid
+     */
+    public void kill(int pid, int sig) {
+        kernel.processes.kill(task, pid, sig);
+        userReturn();
+    }
+
+    /**
+     * sched_setaffinity(2): thread {@code tid} (0 for this one; a process's pid names its main thread) may
+     * run only on the CPUs in {@code cpus} (bit i: CPU i; bits past the machine's CPUs are ignored). The
+     * scheduler never hands it another CPU; when it holds one outside the set, it has left it when this call
+     * returns. fork and spawnThread pass the caller's set on; exec keeps it. Any thread may change any
+     * other's. A failed call changes nothing.
+     *
+     * @throws SyscallException EINVAL when {@code cpus} holds no CPU of the machine; ESRCH when no live thread
+     *                          has {@code tid}; EFAULT for a null set
+     */
+    public void schedSetaffinity(int tid, BitSet cpus) {
+        kernel.processes.setAffinity(task, tid, cpus);
+        userReturn();
+    }
+
+    /**
+     * sched_getaffinity(2): the CPUs thread {@code tid} (0 for this one) may run on, as a new set (every CPU
+     * of the machine, unless someone narrowed it). ESRCH when no live thread has {@code tid}.
+     */
+    public BitSet schedGetaffinity(int tid) {
+        BitSet cpus = kernel.processes.getAffinity(task, tid);
+        userReturn();
+        return cpus;
+    }
+
+    /** getrusage's {@code who}: this process (all its threads). */
+    public static final int RUSAGE_SELF = 0;
+    /** getrusage's {@code who}: the children this process reaped, and those they reaped in turn. */
+    public static final int RUSAGE_CHILDREN = -1;
+
+    /**
+     * getrusage(2): the resource usage of this process ({@link #RUSAGE_SELF}: this thread's up to now, the
+     * other threads' up to their last context switch) or of its reaped descendants
+     * ({@link #RUSAGE_CHILDREN}: a child counts once waitpid reaped it, with the children it reaped itself).
+     * Faults by kind, copy-on-write copies, shootdowns initiated and received, and every other per-CPU
+     * counter, as {@link Rusage} describes. EINVAL for another {@code who} (RUSAGE_THREAD is not modelled).
+     */
+    public Rusage getrusage(int who) {
+        Rusage usage = switch (who) {
+            case RUSAGE_SELF -> kernel.processes.usageOfSelf(task);
+            case RUSAGE_CHILDREN -> kernel.processes.usageOfChildren(task);
+            default -> throw new SyscallException(Errno.EINVAL, "getrusage who " + who
+                    + ": RUSAGE_SELF (0) or RUSAGE_CHILDREN (-1)");
+        };
+        userReturn();
+        return usage;
     }
 
     // ---- memory ----

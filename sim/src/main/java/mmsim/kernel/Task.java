@@ -1,5 +1,6 @@
 package mmsim.kernel;
 
+import java.util.BitSet;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
@@ -33,11 +34,24 @@ final class Task {
     boolean inUserCopy;
     /** The per-task system-call object handed to the body. */
     Sys sys;
+    /**
+     * The CPUs this task may run on (sched_setaffinity), never empty, every bit an existing CPU; null for an
+     * idle task. Never modified once published: a change publishes a new set (under the scheduler's lock).
+     */
+    volatile BitSet allowed;
+    /** The CPU counters at the start of this task's current stretch on a CPU ({@link ProcessUsage}); own thread only. */
+    final long[] usageMark;
 
     Task(int tid, SimProcess process, boolean idle) {
         this.tid = tid;
         this.process = process;
         this.idle = idle;
+        this.usageMark = idle ? null : ProcessUsage.newMark();
+    }
+
+    /** Whether this task may run on {@code pc}'s CPU. */
+    boolean mayRunOn(PerCpu pc) {
+        return allowed.get(pc.cpu.id());
     }
 
     /** Hands {@code pc} to this task. Called by the giver, which must not touch the CPU afterwards. */

@@ -1,7 +1,10 @@
 /**
  * The simulated kernel: processes and threads on the machine's CPUs, the scheduler, system calls
  * ({@link mmsim.kernel.Sys}, the one API a workload sees), the page-fault handler, fork strategies, pipes.
- * One concern per class: {@code Kernel} (boot, run, close), {@code Scheduler}, {@code Processes},
+ * One concern per class: {@code Kernel} (boot, run, close), {@code Scheduler} (with CPU affinity),
+ * {@code Processes} (with signals, orphans adopted by init, affinity and usage system calls),
+ * {@code ProcessUsage} (per-process counts attributed at context switches, read as a
+ * {@link mmsim.kernel.Rusage}), {@link mmsim.kernel.Signals} (signal numbers and default actions),
  * {@code PipeFiles}, {@code Mappings} (mmap/munmap/mprotect/madvise, fork's memory half, teardown),
  * {@code FaultHandler}, {@link mmsim.kernel.KernelFrames} (every frame the kernel takes, one
  * reclaim-and-retry), {@link mmsim.kernel.TlbFlusher} (every downgrade's begin–flush–release–end bracket,

@@ -16,7 +16,7 @@ final class KernelHarness {
     final ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
     /** The machine of the current run, for bodies that inspect page tables and frames. */
     volatile Machine machine;
-    /** The kernel of the run in progress: tests inspect pages with {@link Kernel#inspect}. */
+    /** The kernel of the current run, for bodies that inspect pages ({@link Kernel#inspect}) or kernel state (a process's zombie state). */
     volatile Kernel kernel;
     /** Every CPU's counters summed, after the last run. */
     java.util.Map<mmsim.stats.CpuCounter, Long> counters;
@@ -37,6 +37,11 @@ final class KernelHarness {
     static java.util.stream.Stream<String> machines() {
         return java.util.stream.Stream.of("eager", "cow", "odf").flatMap(f ->
                 mmsim.shootdown.Shootdowns.NAMES.stream().map(s -> f + "/" + s));
+    }
+
+    /** Every fork strategy, under the default shootdown strategy. */
+    static java.util.stream.Stream<String> forks() {
+        return java.util.stream.Stream.of("eager", "cow", "odf");
     }
 
     /** The fork strategies that share frames (cow, odf) under every shootdown strategy. */

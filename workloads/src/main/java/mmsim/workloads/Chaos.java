@@ -1,18 +1,22 @@
 package mmsim.workloads;
 
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
 
 import mmsim.check.ContentOracle;
 import mmsim.check.MemoryModel;
 import mmsim.check.MemoryModel.Region;
 import mmsim.config.Setting;
 import mmsim.kernel.ExitStatus;
+import mmsim.kernel.Errno;
 import mmsim.kernel.ProcessBody;
+import mmsim.kernel.Signals;
 import mmsim.kernel.Sys;
 import mmsim.kernel.SyscallException;
 import mmsim.paging.Vma;
@@ -22,15 +26,23 @@ import mmsim.workload.Workload;
 import mmsim.workload.WorkloadContext;
 
 /**
- * The randomized soak: random fork, exit, waitpid, mmap, munmap, mprotect, madvise, pipe traffic,
- * spawnThread and yield on every CPU, each thread checking every read against its own sequential model
- * of its memory (the content oracle, invariant 10). Run it with {@code --check} so that the
+ * The randomized soak: random fork, exit, waitpid, kill, mmap, munmap, mprotect, madvise, pipe traffic,
+ * spawnThread, sched_setaffinity and yield on every CPU, each thread checking every read against its own
+ * sequential model of its memory (the content oracle, invariant 10). Run it with {@code --check} so that the
  * stale-translation oracle checks every TLB hit too: {@code mmsim run chaos --check --seconds 60 --seed 7}.
  *
- * <p>Correctness: every read agrees with the model, every child exits 0, no fork fails for lack of
- * memory, and (through the harness) no stale TLB hit and no leaked frame. A seed reproduces every random
- * choice; the interleaving of threads comes from the host (until the deterministic mode), and so does how
- * many operations fit in {@code chaos.seconds}.
+ * <p>A kill sends one of the walker's own children SIGTERM or SIGKILL and reaps it at once; the children of a
+ * killed child outlive it, init adopts them, and init waits for every such orphan at the end. The walk notes
+ * each signal it sends before sending it, so that what a kill causes is told from a failure: the victim's
+ * status, a grandchild's status when the killer was killed before reaping it, and a grandchild that reads
+ * end of file instead of the message its killed parent had not yet sent. An affinity step pins the thread
+ * to a random set of CPUs (sometimes all), inherited by the children it forks after.
+ *
+ * <p>Correctness: every read agrees with the model, every child and adopted orphan exits 0 or ends by the
+ * signal the walk sent it (a zombie keeps the exit it had), a thread runs only on CPUs its affinity allows,
+ * no fork fails for lack of memory, and (through the harness) no stale TLB hit and no leaked frame. A seed
+ * reproduces every random choice; the interleaving of threads comes from the host (until the deterministic
+ * mode), and so does how many operations fit in {@code chaos.seconds}.
  */
 public final class Chaos implements Workload {
     private static final long PAGE = 4096;
@@ -42,7 +54,7 @@ public final class Chaos implements Workload {
 
     /** What the walk does, by kind; each is counted as {@code chaos.ops.<kind>}. */
     public enum Op {
-        LOAD, STORE, MMAP, MUNMAP, MPROTECT, MADVISE, FORK, PIPE, WAITPID, EXIT, SPAWN, YIELD
+        LOAD, STORE, MMAP, MUNMAP, MPROTECT, MADVISE, FORK, PIPE, WAITPID, EXIT, SPAWN, YIELD, KILL, AFFINITY
     }
 
     @Override
@@ -52,7 +64,7 @@ public final class Chaos implements Workload {
 
     @Override
     public String description() {
-        return "the randomized soak: random fork/exit/waitpid/mmap/munmap/mprotect/madvise/pipes/threads, every read checked";
+        return "the randomized soak: random fork/exit/waitpid/kill/mmap/munmap/mprotect/madvise/pipes/threads/affinity, every read checked";
     }
 
     @Override
@@ -76,7 +88,7 @@ public final class Chaos implements Workload {
         Counter processes = ctx.counter("processes", Kind.MODELED, "processes", "Processes the walk created, init included.");
         ctx.gauge("content_checks", Kind.MODELED, "reads", "Reads checked against the threads' models.", () -> ctx.content().checks());
         int threads = ctx.get(THREADS) == 0 ? ctx.machine().cpus() : ctx.get(THREADS);
-        Walk walk = new Walk(ctx, ops, processes);
+        Walk walk = new Walk(ctx, ops, processes, ctx.machine().cpus());
         return sys -> walk.init(sys, threads);
     }
 
@@ -89,14 +101,18 @@ public final class Chaos implements Workload {
         private long deadline;
         private final long seed;
         private final long millis;
+        private final int cpus;
+        /** Every signal the walk sent, by the pid it went to (noted before the kill; a record for the checks, not a synchronisation). */
+        private final Map<Integer, Integer> signalsSent = new ConcurrentHashMap<>();
 
-        Walk(WorkloadContext ctx, Map<Op, Counter> ops, Counter processes) {
+        Walk(WorkloadContext ctx, Map<Op, Counter> ops, Counter processes, int cpus) {
             this.ctx = ctx;
             this.content = ctx.content();
             this.ops = ops;
             this.processes = processes;
             this.seed = ctx.seed();
             this.millis = ctx.get(SECONDS) * 1000L;
+            this.cpus = cpus;
         }
 
         /** The walk stops taking new steps once its host-time budget is spent (a budget, not a synchronisation). */
@@ -120,7 +136,36 @@ public final class Chaos implements Workload {
             for (int tid : tids) {
                 sys.joinThread(tid);
             }
+            failed += reapOrphans(sys);
             return failed == 0 ? 0 : 1;
+        }
+
+        /** Waits for the orphans init adopted (children of killed children): each must exit 0 or end by the signal the walk sent it. */
+        private int reapOrphans(Sys sys) {
+            int failed = 0;
+            while (true) {
+                Sys.Waited w;
+                try {
+                    w = sys.waitAny();
+                } catch (SyscallException e) {
+                    if (e.errno() == Errno.ECHILD) {
+                        return failed;
+                    }
+                    throw e;
+                }
+                count(Op.WAITPID);
+                if (!endedWell(w.pid(), w.status())) {
+                    ctx.fail("seed " + seed + ": orphan " + w.pid() + " adopted by init ended " + w.status());
+                    failed++;
+                }
+            }
+        }
+
+        /** Whether {@code pid} exited 0, or ended by the signal the walk sent it. */
+        private boolean endedWell(int pid, ExitStatus s) {
+            Integer sent = signalsSent.get(pid);
+            boolean bySentSignal = sent != null && s.kind() == ExitStatus.Kind.SIGNALED && s.signal() == sent;
+            return bySentSignal || (s.exitedNormally() && s.code() == 0);
         }
 
         private void count(Op op) {
@@ -180,6 +225,10 @@ public final class Chaos implements Workload {
                     children.add(fork(sys, model, random, depth));
                 } else if (roll < 82 && !children.isEmpty()) {
                     failed += reap(sys, children.remove(random.nextInt(children.size())));
+                } else if (roll < 84 && !children.isEmpty()) {
+                    failed += killAndReap(sys, children.remove(random.nextInt(children.size())), random);
+                } else if (roll >= 84 && roll < 86) {
+                    failed += pin(sys, random);
                 } else {
                     sys.yield();
                     count(Op.YIELD);
@@ -201,6 +250,50 @@ public final class Chaos implements Workload {
             return 0;
         }
 
+        /**
+         * Sends {@code child} SIGTERM or SIGKILL and reaps it: it must end by that signal, or have exited 0
+         * before the signal came (a zombie ignores it).
+         */
+        private int killAndReap(Sys sys, int child, SplittableRandom random) {
+            int sig = random.nextBoolean() ? Signals.SIGTERM : Signals.SIGKILL;
+            signalsSent.put(child, sig);
+            sys.kill(child, sig);
+            count(Op.KILL);
+            ExitStatus s = sys.waitpid(child);
+            count(Op.WAITPID);
+            if (!endedWell(child, s)) {
+                ctx.fail("seed " + seed + ": child " + child + " of pid " + sys.getpid() + ", sent " + Signals.name(sig)
+                        + ", ended " + s);
+                return 1;
+            }
+            return 0;
+        }
+
+        /** Pins this thread to a random set of CPUs (every CPU one time in four) and checks it now runs on one of them. */
+        private int pin(Sys sys, SplittableRandom random) {
+            BitSet allowed = new BitSet(cpus);
+            if (random.nextInt(4) == 0) {
+                allowed.set(0, cpus);
+            } else {
+                do {
+                    for (int c = 0; c < cpus; c++) {
+                        if (random.nextBoolean()) {
+                            allowed.set(c);
+                        }
+                    }
+                } while (allowed.isEmpty());
+            }
+            sys.schedSetaffinity(0, allowed);
+            count(Op.AFFINITY);
+            int on = sys.cpuId();
+            if (!allowed.get(on)) {
+                ctx.fail("seed " + seed + ": pid " + sys.getpid() + " tid " + sys.gettid() + " runs on CPU " + on
+                        + " after pinning itself to " + allowed);
+                return 1;
+            }
+            return 0;
+        }
+
         /** Forks a child that checks the copy of this thread's model, maybe receiving bytes through a pipe first. */
         private int fork(Sys sys, MemoryModel model, SplittableRandom random, int depth) {
             MemoryModel childModel = model.copy();
@@ -210,6 +303,7 @@ public final class Chaos implements Workload {
             int bytes = 256 + random.nextInt(3840);
             byte[] message = new byte[bytes];
             new SplittableRandom(childSeed).nextBytes(message);
+            int parent = sys.getpid();
             int child;
             try {
                 child = sys.fork(c -> {
@@ -217,7 +311,7 @@ public final class Chaos implements Workload {
                     int failed = 0;
                     if (pipe != null) {
                         c.close(pipe[1]);
-                        failed += receive(c, childModel, pipe[0], message);
+                        failed += receive(c, childModel, pipe[0], message, parent);
                         c.close(pipe[0]);
                     }
                     failed += work(c, childModel, r, depth + 1, 200 + r.nextInt(2000));
@@ -246,8 +340,12 @@ public final class Chaos implements Workload {
             return child;
         }
 
-        /** Reads the parent's message into the child's first writable region (a kernel write into possibly shared pages) and checks it. */
-        private int receive(Sys c, MemoryModel model, int fd, byte[] message) {
+        /**
+         * Reads the parent's message into the child's first writable region (a kernel write into possibly shared
+         * pages) and checks it. End of file before any byte is no failure when the walk killed the parent: it
+         * died before it sent the message.
+         */
+        private int receive(Sys c, MemoryModel model, int fd, byte[] message, int parent) {
             Region target = null;
             for (Region r : model.regions()) {
                 if (r.writable && r.pages * PAGE >= message.length) {
@@ -265,6 +363,12 @@ public final class Chaos implements Workload {
                 got += n;
             }
             int failed = 0;
+            if (got == 0 && signalsSent.containsKey(parent)) {
+                if (target == null) {
+                    c.munmap(into, message.length);
+                }
+                return 0;
+            }
             if (!content.check(message.length, got, "seed " + seed + " pipe message length")) {
                 failed++;
             }

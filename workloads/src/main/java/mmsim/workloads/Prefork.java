@@ -1,12 +1,14 @@
 package mmsim.workloads;
 
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 
 import mmsim.config.Setting;
 import mmsim.kernel.ExitStatus;
 import mmsim.kernel.ProcessBody;
+import mmsim.kernel.Signals;
 import mmsim.kernel.Sys;
 import mmsim.paging.Vma;
 import mmsim.stats.StatsRegistry.Counter;
@@ -28,10 +30,13 @@ import mmsim.workload.WorkloadContext;
  * workers. The master sends {@code prefork.requests} requests, an 8-byte key drawn uniformly from the table,
  * round-robin: one to each worker, then the replies of all, so that one request per worker is in flight. A
  * worker looks the key up, with probability {@code prefork.write_fraction} also writes a record for it into the
- * heap, and replies with the value. Closing the request pipes ends the workers.
+ * heap, and replies with the value. Once every reply is in, the master stops the workers as
+ * {@code prefork.stop} says: by closing the request pipes (each worker reads end of file and exits 0), or by
+ * sending each SIGTERM while it waits for its next request, as Apache's and nginx's masters stop theirs.
  *
  * <p>Correctness: every reply equals the table's value for its key; a worker that wrote a heap record reads it
- * back, and the rest of the copied page (the master's mark) intact, or exits non-zero; every worker exits 0.
+ * back, and the rest of the copied page (the master's mark) intact, or reports the run failed (and exits
+ * non-zero); every worker ends as the stop says: exited 0, or killed by the master's SIGTERM.
  *
  * <p>Reports {@code prefork.request_ns} (host time of each request, from its send until its reply was read)
  * and {@code prefork.requests} (replies received).
@@ -52,6 +57,22 @@ public final class Prefork implements Workload {
     static final Setting<Double> WRITE_FRACTION = Setting.decimal("prefork.write_fraction", 0.1, 0, 1,
             "Fraction of requests whose worker also writes a record into the inherited heap "
                     + "(a copy-on-write fault on the worker's first write to a page).");
+    static final Setting<Stop> STOP = Setting.oneOf("prefork.stop", Stop.EOF, Stop.class,
+            "How the master stops its workers after the last reply: eof (closes their request pipes; each exits 0) "
+                    + "or sigterm (kills each, blocked in its read, with SIGTERM).");
+
+    /** How the master stops its workers. */
+    public enum Stop {
+        /** Close the request pipes: each worker reads end of file and exits 0. */
+        EOF,
+        /** Send each worker SIGTERM while it waits for a request: each ends killed by it. */
+        SIGTERM;
+
+        @Override
+        public String toString() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
 
     @Override
     public String name() {
@@ -65,7 +86,7 @@ public final class Prefork implements Workload {
 
     @Override
     public List<Setting<?>> settings() {
-        return List.of(WORKERS, DATA, REQUESTS, WRITE_FRACTION);
+        return List.of(WORKERS, DATA, REQUESTS, WRITE_FRACTION, STOP);
     }
 
     @Override
@@ -93,6 +114,7 @@ public final class Prefork implements Workload {
         private final long dataBytes;
         private final int requests;
         private final double writeFraction;
+        private final Stop stop;
         private final LatencyRecorder requestNs;
         private final Counter served;
 
@@ -104,6 +126,7 @@ public final class Prefork implements Workload {
             this.entries = dataBytes / Long.BYTES;
             this.requests = ctx.get(REQUESTS);
             this.writeFraction = ctx.get(WRITE_FRACTION);
+            this.stop = ctx.get(STOP);
             this.requestNs = ctx.latency("request_ns", Kind.HOST, "ns",
                     "Host time of each request, from the master's send until it read the reply.");
             this.served = ctx.counter("requests", Kind.MODELED, "requests", "Replies the master received.");
@@ -136,6 +159,11 @@ public final class Prefork implements Workload {
             }
             long buffer = sys.mmap(PAGE, Vma.READ_WRITE);  // mapped after the forks: not shared, never copied
             boolean answered = serve(sys, request, reply, buffer);
+            if (stop == Stop.SIGTERM) {
+                for (int pid : pids) {
+                    sys.kill(pid, Signals.SIGTERM);
+                }
+            }
             for (int w = 0; w < workers; w++) {
                 sys.close(request[w][1]);
             }
@@ -143,9 +171,12 @@ public final class Prefork implements Workload {
             for (int w = 0; w < workers; w++) {
                 ExitStatus status = sys.waitpid(pids[w]);
                 sys.close(reply[w][0]);
-                if (!status.exitedNormally() || status.code() != 0) {
+                boolean asStopped = stop == Stop.EOF ? status.exitedNormally() && status.code() == 0
+                        : status.kind() == ExitStatus.Kind.SIGNALED && status.signal() == Signals.SIGTERM;
+                if (!asStopped) {
                     workersClean = false;
-                    ctx.fail("worker " + w + " (pid " + pids[w] + ") ended " + status + " (seed " + seed + ")");
+                    ctx.fail("worker " + w + " (pid " + pids[w] + ") ended " + status + ", not as the " + stop
+                            + " stop ends it (seed " + seed + ")");
                 }
             }
             return answered && workersClean ? 0 : 1;

@@ -28,6 +28,8 @@ class ChaosTest {
         assertTrue(r.passed(), "seed " + seed + "\n" + WorkloadRuns.explain(r));
         assertTrue(r.stats().value("chaos.ops.fork", 0) > 0 && r.stats().value("chaos.ops.munmap", 0) > 0,
                 "the soak forked and unmapped: " + r.stats().values().keySet());
+        assertTrue(r.stats().value("chaos.ops.kill", 0) > 0 && r.stats().value("chaos.ops.affinity", 0) > 0,
+                "the soak killed children and pinned threads: " + r.stats().values());
         assertTrue(r.stats().value("chaos.content_checks", 0) > 1000, "the soak checked reads");
         assertTrue(r.stats().value("shootdown.initiated", 0) > 0, "the soak caused shootdowns");
     }

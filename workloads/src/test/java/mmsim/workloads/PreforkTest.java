@@ -35,6 +35,16 @@ class PreforkTest {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"eager", "cow", "odf"})
+    void sigtermStopsEveryWorkerBlockedInItsRead(String fork) throws Exception {
+        RunResult r = WorkloadRuns.checked("prefork", Map.of("cpus", "3", "memory", "48MiB", "fork.strategy", fork),
+                Map.of("prefork.workers", "3", "prefork.data", "1MiB", "prefork.requests", "300",
+                        "prefork.write_fraction", "0.2", "prefork.stop", "sigterm"));
+        assertTrue(r.passed(), WorkloadRuns.explain(r));
+        assertEquals(300, r.stats().value("prefork.requests", -1));
+    }
+
     @Test
     void readOnlyRequestsCopyNoPage() throws Exception {
         RunResult r = run("cow", "0");
