@@ -1,8 +1,12 @@
 package mmsim.stress;
 
+import java.util.Arrays;
 import java.util.function.IntSupplier;
 
 import mmsim.mem.FramePool;
+import mmsim.mem.PhysicalMemory;
+import mmsim.paging.PageTable;
+import mmsim.paging.Pte;
 
 /**
  * An arbiter's census of a frame pool: every frame must be held by exactly one actor or be free exactly
@@ -17,6 +21,27 @@ public final class FrameAudit {
     private FrameAudit(int twice, int missing) {
         this.twice = twice;
         this.missing = missing;
+    }
+
+    /**
+     * The frames a space holds on {@code va}'s path, for {@link #of}'s {@code held}: its root, the three
+     * tables below it and the frame mapped at {@code va} ({@link FramePool#NO_FRAME} from the first missing
+     * link on). Read with acquire loads; call when quiescent.
+     */
+    public static int[] path(PageTable pageTable, int root, long va) {
+        int[] frames = new int[PageTable.LEVELS + 1];
+        Arrays.fill(frames, FramePool.NO_FRAME);
+        int table = root;
+        for (int level = PageTable.LEVELS - 1; level >= 0; level--) {
+            frames[PageTable.LEVELS - 1 - level] = table;
+            long entry = PhysicalMemory.laLong(pageTable.slotAddress(table, PageTable.index(va, level)));
+            if (!Pte.holdsFrame(entry)) {
+                return frames;
+            }
+            table = Pte.frame(entry);
+        }
+        frames[PageTable.LEVELS] = table;
+        return frames;
     }
 
     /** Drains every CPU cache of {@code pool} into its global pool, then pops the global pool empty. */
