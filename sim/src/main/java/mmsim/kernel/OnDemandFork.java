@@ -74,6 +74,13 @@ final class OnDemandFork implements ForkStrategy {
      * Makes the leaf table covering {@code va} this space's own. A table shared with other spaces is copied
      * (its writable entries write-protected and marked COW, every entry's frame referenced once more); a
      * write-protected link to a table no one else holds any more is simply made writable again.
+     *
+     * <p>Threads of one space (faults hold its mm lock only for reading) serialize here on the space's
+     * table lock ({@link AddressSpace#tryLockTables}): while the copier holds it, the space's own link keeps
+     * the shared table referenced, so the other space dropping its reference cannot free the table under
+     * the copy (a use-after-free a three-CPU race otherwise reaches: a stalled copier reading a table that a
+     * sibling thread had already replaced and the child had then freed and reused). The copy's frame is
+     * taken before the lock, since an allocation may wait for other CPUs; nothing under the lock waits.
      */
     @Override
     public void beforeLeafTableChange(Cpu cpu, AddressSpace space, long va) {
@@ -81,54 +88,80 @@ final class OnDemandFork implements ForkStrategy {
         if (linkSlot == PageTable.NO_SLOT) {
             return;
         }
-        while (true) {
-            long link = PhysicalMemory.laLong(linkSlot);
-            if (!Pte.isPresent(link) || Pte.isWritable(link)) {
-                return;
-            }
-            int shared = Pte.frame(link);
-            if (metadata.refCount(shared) == 1) {
-                if (PhysicalMemory.casLong(linkSlot, link, link | Pte.WRITABLE)) {
-                    cpu.counters().increment(CpuCounter.FAULTS_TABLE_REUSE);
-                    return;
+        long link = PhysicalMemory.laLong(linkSlot);
+        if (!Pte.isPresent(link) || Pte.isWritable(link)) {
+            return;   // already private: the common case takes no lock
+        }
+        int copy = frames.allocTable(cpu, "a page-table copy");
+        int lastReference = -1;
+        while (!space.tryLockTables()) {
+            cpu.serviceInterrupts();   // a holder may be waiting for nothing, but others may be waiting for us
+            Thread.onSpinWait();
+        }
+        try {
+            while (true) {
+                link = PhysicalMemory.laLong(linkSlot);
+                if (!Pte.isPresent(link) || Pte.isWritable(link)) {
+                    break;   // another thread of this space made it private meanwhile
                 }
-                continue;
-            }
-            int copy = frames.allocTable(cpu, "a page-table copy");
-            for (int i = 0; i < PageTable.ENTRIES; i++) {
-                long sharedSlot = pageTable.slotAddress(shared, i);
-                long e;
-                long protectedEntry;
-                do {
-                    e = PhysicalMemory.laLong(sharedSlot);
-                    protectedEntry = Pte.isWritable(e) ? Pte.writeProtectCow(e) : e;
-                } while (protectedEntry != e && !PhysicalMemory.casLong(sharedSlot, e, protectedEntry));
-                if (Pte.holdsFrame(protectedEntry)) {
-                    metadata.retain(Pte.frame(protectedEntry));
-                    PhysicalMemory.spLong(pageTable.slotAddress(copy, i), Pte.without(protectedEntry, Pte.ACCESSED));
+                int shared = Pte.frame(link);
+                if (metadata.refCount(shared) == 1) {
+                    // the other spaces dropped it: ours alone, reuse it in place
+                    if (PhysicalMemory.casLong(linkSlot, link, link | Pte.WRITABLE)) {
+                        cpu.counters().increment(CpuCounter.FAULTS_TABLE_REUSE);
+                        break;
+                    }
+                    continue;
                 }
-            }
-            // CAS (release): the copy's entries are visible before the link that leads to them
-            if (!PhysicalMemory.casLong(linkSlot, link, Pte.make(copy, PageTable.TABLE_LINK_FLAGS))) {
-                frames.releaseLeafTableEntries(cpu, copy);
-                frames.putFrame(cpu, copy);
-                continue;
-            }
-            cpu.counters().increment(CpuCounter.FAULTS_TABLE_COPY);
-            cpu.counters().add(CpuCounter.MODELED_CYCLES, CostModel.PAGE_COPY + CostModel.PTE_UPDATE);
-            if (metadata.release(shared)) {
-                // We held the last link: no walker may still be inside the old table before it is reused.
-                long tableBase = va & ~(PageTable.LEAF_TABLE_SPAN - 1);
-                final int old = shared;
-                try (TlbFlusher.Flush flush = flusher.open(cpu, space, FlushReason.TABLE_COPY, tableBase,
-                        tableBase + PageTable.LEAF_TABLE_SPAN)) {
-                    flush.addRange(tableBase, PageTable.ENTRIES).onRelease(on -> {
-                        frames.releaseLeafTableEntries(on, old);
-                        frames.freeTable(on, old);
-                    });
+                copyEntries(shared, copy);
+                // CAS (release): the copy's entries are visible before the link that leads to them; a failure can
+                // only be a walker's accessed-bit update of the link (changes of this link take the lock we hold)
+                if (!PhysicalMemory.casLong(linkSlot, link, Pte.make(copy, PageTable.TABLE_LINK_FLAGS))) {
+                    frames.releaseLeafTableEntries(cpu, copy);
+                    continue;
                 }
+                copy = -1;
+                cpu.counters().increment(CpuCounter.FAULTS_TABLE_COPY);
+                cpu.counters().add(CpuCounter.MODELED_CYCLES, CostModel.PAGE_COPY + CostModel.PTE_UPDATE);
+                if (metadata.release(shared)) {
+                    lastReference = shared;
+                }
+                break;
             }
-            return;
+        } finally {
+            space.unlockTables();
+        }
+        if (copy != -1) {
+            frames.putFrame(cpu, copy);   // not needed after all: a zeroed table with no entries
+        }
+        if (lastReference != -1) {
+            // We held the last link: no walker may still be inside the old table before it is reused.
+            long tableBase = va & ~(PageTable.LEAF_TABLE_SPAN - 1);
+            final int old = lastReference;
+            try (TlbFlusher.Flush flush = flusher.open(cpu, space, FlushReason.TABLE_COPY, tableBase,
+                    tableBase + PageTable.LEAF_TABLE_SPAN)) {
+                flush.addRange(tableBase, PageTable.ENTRIES).onRelease(on -> {
+                    frames.releaseLeafTableEntries(on, old);
+                    frames.freeTable(on, old);
+                });
+            }
+        }
+    }
+
+    /** Fills the empty table {@code copy} with {@code shared}'s entries, write-protecting and marking COW the writable ones in both. */
+    private void copyEntries(int shared, int copy) {
+        for (int i = 0; i < PageTable.ENTRIES; i++) {
+            long sharedSlot = pageTable.slotAddress(shared, i);
+            long e;
+            long protectedEntry;
+            do {
+                e = PhysicalMemory.laLong(sharedSlot);
+                protectedEntry = Pte.isWritable(e) ? Pte.writeProtectCow(e) : e;
+            } while (protectedEntry != e && !PhysicalMemory.casLong(sharedSlot, e, protectedEntry));
+            if (Pte.holdsFrame(protectedEntry)) {
+                metadata.retain(Pte.frame(protectedEntry));
+                PhysicalMemory.spLong(pageTable.slotAddress(copy, i), Pte.without(protectedEntry, Pte.ACCESSED));
+            }
         }
     }
 }

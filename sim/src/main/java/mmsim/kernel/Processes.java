@@ -104,14 +104,10 @@ final class Processes implements FaultHandler.Tasks {
         }
     }
 
-    /** The live process {@code pid}, or null. */
+    /** The live (not yet exited) process {@code pid}, or null. */
     SimProcess live(int pid) {
-        for (SimProcess p : live) {
-            if (p.pid == pid) {
-                return p;
-            }
-        }
-        return null;
+        SimProcess p = pids.get(pid);
+        return p != null && !p.exited ? p : null;
     }
 
     /** Kills every live process and waits (up to 10 s) for them to end. */

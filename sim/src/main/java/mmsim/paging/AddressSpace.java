@@ -24,6 +24,8 @@ public final class AddressSpace {
     private final CpuMask cpuMask;
     private final AtomicLong tlbGeneration = new AtomicLong();
     private final java.util.Set<Downgrade> downgrades = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** The lock word of {@link #tryLockTables}: held while this space replaces one of its leaf-table links. */
+    private final java.util.concurrent.atomic.AtomicBoolean tablesLocked = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile int asid;
     private volatile Vma[] vmas = new Vma[0];
 
@@ -130,6 +132,22 @@ public final class AddressSpace {
             }
         }
         return null;
+    }
+
+    /**
+     * Takes this space's table lock if free: a fork strategy that shares leaf tables holds it while it
+     * replaces one of this space's links, so that no other thread of the space drops the space's reference
+     * to a table that one is still copying from. Never held across a wait: a holder does no allocation and
+     * no shootdown, and a waiter keeps servicing its CPU's interrupts. CAS (acquire); pairs with
+     * {@link #unlockTables}.
+     */
+    public boolean tryLockTables() {
+        return tablesLocked.compareAndSet(false, true);
+    }
+
+    /** Releases the table lock (a release store). */
+    public void unlockTables() {
+        tablesLocked.set(false);
     }
 
     /** Whether {@code downgrade} has begun and not yet ended. Thread-safe. */
