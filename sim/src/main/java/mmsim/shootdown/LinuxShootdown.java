@@ -69,7 +69,11 @@ public final class LinuxShootdown extends AbstractShootdown {
                 hi = Math.max(hi, request.start(r) + request.pages(r) * PhysicalMemory.PAGE_SIZE);
             }
             FlushReason reason = request.reason();
+            boolean unlinksTables = request.unlinksTables();
             request.begin(space, reason).addRange(lo, (hi - lo) / PhysicalMemory.PAGE_SIZE);
+            if (unlinksTables) {
+                request.freesTables();
+            }
         }
         // the page-table changes precede the increment; a CPU leaving lazy mode reads the generation after
         long gen = space.tlbGeneration().incrementAndGet();

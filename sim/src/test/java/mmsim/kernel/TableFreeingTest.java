@@ -8,7 +8,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import mmsim.cpu.Cpu;
 import mmsim.mem.PhysicalMemory;
+import mmsim.paging.AddressSpace;
 import mmsim.paging.PageTable;
 import mmsim.paging.Pte;
 import mmsim.paging.Vma;
@@ -184,6 +186,55 @@ class TableFreeingTest {
         assertExited(0, s);
         assertEquals(2L, h.counters.get(CpuCounter.TABLES_FREED), "the leaf table and the directory");
         assertTrue(h.counters.get(CpuCounter.SHOOTDOWN_LAZY_POSTED) > 0, "the munmap was deferred");
+    }
+
+    /**
+     * linux skips a CPU idle in lazy-TLB mode for a plain munmap, but a munmap that frees page tables reaches
+     * it (Linux's freed_tables), also when its ranges (two mappings with a gap between them) were merged into
+     * one request.
+     */
+    @Test
+    void underLinuxAMunmapThatFreesTablesReachesALazyCpuThatAPlainOneSkips() throws Exception {
+        ExitStatus s = h.run(2, "16MiB", "cow/linux", sys -> {
+            long a = sys.mmapFixed(GIB, SPAN, Vma.READ_WRITE);
+            long b = sys.mmapFixed(GIB + 4 * SPAN, SPAN, Vma.READ_WRITE);
+            long c = sys.mmap(2 * PAGE, Vma.READ_WRITE);
+            long buf = sys.mmap(PAGE, Vma.READ_WRITE);
+            for (long va : new long[] {a, b, c, c + PAGE}) {
+                sys.storeLong(va, 1);
+            }
+            int[] pipe = sys.pipe();
+            int sibling = sys.spawnThread(th -> {
+                th.loadLong(c);
+                th.read(pipe[0], buf, 1);   // blocks: its CPU goes idle, lazy, with the space still loaded
+            });
+            AddressSpace space = sys.mm().space;
+            for (long polls = 0; ; polls++) {
+                Cpu other = h.machine.cpus().get(1 - sys.cpuId());
+                if (other.isLazy() && other.loadedSpace() == space) {
+                    break;
+                }
+                if (polls == MAX_POLLS) {
+                    h.check(false, "the sibling's CPU never went lazy with the space loaded");
+                    return 2;
+                }
+                sys.yield();
+            }
+            long skipped = h.machine.counterTotal(CpuCounter.SHOOTDOWN_LAZY_SKIPPED);
+            long sent = h.machine.counterTotal(CpuCounter.SHOOTDOWN_IPIS_SENT);
+            sys.munmap(c + PAGE, PAGE);
+            h.checkEquals(skipped + 1, h.machine.counterTotal(CpuCounter.SHOOTDOWN_LAZY_SKIPPED), "a plain munmap skips the lazy CPU");
+            h.checkEquals(sent, h.machine.counterTotal(CpuCounter.SHOOTDOWN_IPIS_SENT), "and interrupts no one");
+            long freed = h.machine.counterTotal(CpuCounter.TABLES_FREED);
+            sys.munmap(a, 5 * SPAN);
+            h.check(h.machine.counterTotal(CpuCounter.TABLES_FREED) > freed, "the second munmap freed tables");
+            h.checkEquals(skipped + 1, h.machine.counterTotal(CpuCounter.SHOOTDOWN_LAZY_SKIPPED), "a munmap freeing tables skips no one");
+            h.checkEquals(sent + 1, h.machine.counterTotal(CpuCounter.SHOOTDOWN_IPIS_SENT), "it interrupts the lazy CPU");
+            sys.write(pipe[1], buf, 1);
+            sys.joinThread(sibling);
+            return 0;
+        });
+        assertExited(0, s);
     }
 
     /** The leaf table mapping {@code va} in the caller's space, or -1. */
