@@ -204,10 +204,26 @@ class TableFreeingTest {
                 sys.storeLong(va, 1);
             }
             int[] pipe = sys.pipe();
+            long control = sys.mmap(PAGE, Vma.READ_WRITE);   // words: 0 block now; 8 the sibling's CPU + 1
             int sibling = sys.spawnThread(th -> {
-                th.loadLong(c);
+                for (long polls = 0; th.loadLong(control) == 0 && polls < MAX_POLLS; polls++) {
+                    th.storeLong(control + 8, th.cpuId() + 1);
+                    th.yield();
+                }
                 th.read(pipe[0], buf, 1);   // blocks: its CPU goes idle, lazy, with the space still loaded
             });
+            for (long polls = 0; ; polls++) {
+                long reported = sys.loadLong(control + 8);
+                if (reported != 0 && reported - 1 != sys.cpuId()) {
+                    break;
+                }
+                if (polls == MAX_POLLS) {
+                    h.check(false, "the threads never ran on different CPUs");
+                    return 2;
+                }
+                sys.yield();
+            }
+            sys.storeLong(control, 1);
             AddressSpace space = sys.mm().space;
             for (long polls = 0; ; polls++) {
                 Cpu other = h.machine.cpus().get(1 - sys.cpuId());
