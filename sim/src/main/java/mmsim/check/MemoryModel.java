@@ -68,6 +68,18 @@ public final class MemoryModel {
         regions.remove(r);
     }
 
+    /**
+     * Follows an mremap of {@code r}: the region now starts at {@code start} with {@code pages} pages; the
+     * pages it kept keep their words (moved along, not copied), a grown part reads zero. Returns the region
+     * that takes {@code r}'s place in {@link #regions()}.
+     */
+    public Region remap(Region r, long start, int pages) {
+        Region moved = new Region(start, pages, r.writable);
+        System.arraycopy(r.words, 0, moved.words, 0, Math.min(r.words.length, moved.words.length));
+        regions.set(regions.indexOf(r), moved);
+        return moved;
+    }
+
     public List<Region> regions() {
         return regions;
     }

@@ -43,6 +43,7 @@ public final class Kernel implements AutoCloseable {
     private final Queue<String> panics = new ConcurrentLinkedQueue<>();
     private final List<Thread> idleThreads = new ArrayList<>();
     final Scheduler scheduler;
+    final KernelFrames frames;
     final Mappings mappings;
     final Processes processes;
     final PipeFiles files;
@@ -59,7 +60,7 @@ public final class Kernel implements AutoCloseable {
         this.shootdownStats = new ShootdownStats(cpus.length);
         this.shootdown = shootdownFactory.create(cpus, shootdownStats);
         this.scheduler = new Scheduler(perCpu, machine.config().schedQuantumMicros(), shootdown);
-        KernelFrames frames = new KernelFrames(machine, shootdown);
+        this.frames = new KernelFrames(machine, shootdown);
         TlbFlusher flusher = new TlbFlusher(shootdown, cpus.length);
         ForkStrategy fork = forkFactory.create(frames, flusher);
         this.mappings = new Mappings(frames, flusher, fork);

@@ -27,6 +27,9 @@ public final class KernelFrames {
     private final int cpuCount;
     private final CrossCall drainFrameCaches;
     private final CrossCall applyDeferredAndDrain;
+    private final CrossCall applyDeferred;
+    /** References that removals of translations hold until their flush completes (see {@link #holdUntilFlushed}). */
+    private final java.util.concurrent.atomic.AtomicLong pendingRelease = new java.util.concurrent.atomic.AtomicLong();
 
     /** The frames of {@code machine}, reclaiming through {@code shootdown}'s deferred work when short. */
     public KernelFrames(Machine machine, ShootdownStrategy shootdown) {
@@ -42,6 +45,7 @@ public final class KernelFrames {
             shootdown.applyDeferred(cpu);   // first: the frees it runs here land in this CPU's cache
             pool.drainCache(cpu.id());
         });
+        this.applyDeferred = new CrossCall(cpus, shootdown::applyDeferred);
     }
 
     public PhysicalMemory memory() {
@@ -90,6 +94,36 @@ public final class KernelFrames {
             result = attempt.getAsLong();
         }
         return result;
+    }
+
+    /**
+     * Counts {@code references} (to user pages or page tables) that a removal of translations drops only once
+     * its flush completes; the release that drops them calls {@link #releasedAfterFlush}. What {@link #sysinfo}
+     * reports as pending. Thread-safe.
+     */
+    void holdUntilFlushed(long references) {
+        pendingRelease.addAndGet(references);
+    }
+
+    /** The release of {@code references} counted by {@link #holdUntilFlushed} ran. Thread-safe. */
+    void releasedAfterFlush(long references) {
+        pendingRelease.addAndGet(-references);
+    }
+
+    /** The machine's memory as {@link Sys#sysinfo()} reports it (see {@link SysInfo} for its consistency). Thread-safe. */
+    SysInfo sysinfo() {
+        return new SysInfo(pool.frames(), pool.freeFrames(), pool.cachedFrames(), pendingRelease.get());
+    }
+
+    /**
+     * Has every CPU apply now the invalidations the shootdown strategy deferred; the releases behind them (the
+     * frees, the ends of quarantine) run on whichever CPU applies each last, all before this returns. For a
+     * range a lazy strategy still holds that a system call must use at once (MAP_FIXED, mremap growing in
+     * place). Takes no lock; the caller may hold its mm's lock ({@link #reclaim} says why the targets answer).
+     */
+    void applyDeferredEverywhere(Cpu cpu) {
+        shootdown.applyDeferred(cpu);
+        applyDeferred.runOnOthers(cpu);
     }
 
     /** Drops one reference to {@code frame}, freeing it into {@code cpu}'s cache on the last. */

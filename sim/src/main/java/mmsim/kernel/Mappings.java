@@ -14,14 +14,18 @@ import mmsim.stats.CostModel;
 import mmsim.stats.CpuCounter;
 
 /**
- * A process's mappings: mmap, munmap, mprotect, madvise, the memory half of fork, and teardown. The one
- * owner of {@code mm.lock} for writing: each operation takes it itself (faults take it for reading, in
- * {@link FaultHandler}). Every downgrade or removal of a translation goes through a {@link TlbFlusher}
- * bracket, so the frames it drops are released only once no TLB can translate to them (invariants 4, 5).
+ * A process's mappings: mmap (also with MAP_FIXED or an address hint), munmap, mremap, mprotect, madvise,
+ * the memory half of fork, and teardown. The one owner of {@code mm.lock} for writing: each operation takes
+ * it itself (faults take it for reading, in {@link FaultHandler}; every path that adds an entry to a live
+ * space holds it one way or the other, so a table this class finds unneeded under the write lock stays so).
+ * Every downgrade or removal of a translation goes through a {@link TlbFlusher} bracket, so the frames it
+ * drops, and the page tables munmap and mremap leave unneeded, are released only once no TLB can translate
+ * to them and no CPU can be walking them (invariants 4, 5).
  *
  * <p>Errors follow Linux's man pages: EINVAL for a range that is not page-aligned user space or an unknown
- * protection, ENOMEM when frames run out; a call that fails changes nothing a program can observe (every
- * step that can fail runs before the first visible change).
+ * protection, EFAULT for an mremap of a range that is not one mapping, ENOMEM when frames or user space run
+ * out; a call that fails changes nothing a program can observe (every step that can fail runs before the
+ * first visible change).
  */
 final class Mappings {
     private static final long PAGE = PhysicalMemory.PAGE_SIZE;
@@ -69,20 +73,158 @@ final class Mappings {
 
     /**
      * munmap: removes the pages {@code [start, start + length)} from the VMAs and the page tables; the
-     * frames are released, and the range may be mapped again, once no TLB can translate to them. ENOMEM
-     * (on-demand fork found no frame for the private copy of a shared leaf table) before anything visible
-     * has changed: the VMAs, the entries and the contents are as they were.
+     * frames are released, the page tables no VMA needs any more freed, and the range may be mapped again,
+     * once no TLB can translate to them. ENOMEM (on-demand fork found no frame for the private copy of a
+     * shared leaf table) before anything visible has changed: the VMAs, the entries and the contents are as
+     * they were.
      */
     void munmap(Cpu cpu, Mm mm, long start, long length) {
         checkRange(start, length);
         mm.lock.writeLock(cpu);
         try {
+            unmapLocked(cpu, mm.space, start, length, "munmap");
+        } finally {
+            mm.lock.writeUnlock();
+        }
+    }
+
+    /**
+     * mmap with MAP_FIXED: maps {@code [address, address + length)} (the length rounded up to pages),
+     * zero-filled, with {@code protection}, replacing whatever was mapped there, as one operation: the lock is
+     * held for writing throughout, so a fault in the range waits and then finds the new mapping, and no thread
+     * can observe a gap. The replaced pages' translations are shot down before the call returns under every
+     * strategy (the addresses are in use again at once) and their frames released once no TLB can reach them.
+     * Over a range that a lazy strategy still holds in quarantine (a munmap whose flush it deferred), every CPU
+     * applies its deferred invalidations first, so the new mapping shares no address with a stale
+     * translation. Returns {@code address}.
+     *
+     * <p>Errors, in Linux's order: EINVAL for a length that is not positive, ENOMEM for a range that leaves user
+     * space, EINVAL for an address that is not page-aligned or an unknown protection, ENOMEM when on-demand
+     * fork's private copy of a shared leaf table finds no frame. A failed call changes nothing.
+     */
+    long mmapFixed(Cpu cpu, Mm mm, long address, long length, int protection) {
+        if (length <= 0) {
+            throw new SyscallException(Errno.EINVAL, "mmap length must be positive: " + length);
+        }
+        if (address < 0 || address >= PageTable.USER_VA_LIMIT || length > PageTable.USER_VA_LIMIT - address) {
+            throw new SyscallException(Errno.ENOMEM, "MAP_FIXED at 0x" + Long.toHexString(address) + " of " + length
+                    + " bytes: beyond user space");
+        }
+        if ((address & PhysicalMemory.PAGE_OFFSET_MASK) != 0) {
+            throw new SyscallException(Errno.EINVAL, "MAP_FIXED address 0x" + Long.toHexString(address) + " is not page-aligned");
+        }
+        checkProtection(protection);
+        long bytes = pageCeil(length);
+        mm.lock.writeLock(cpu);
+        try {
+            AddressSpace space = mm.space;
             // the only step that can fail comes first
-            prepareLeafTables(cpu, mm.space, mappedParts(mm.space, start, length), "munmap");
-            List<Vma> removed = mm.space.unmap(start, length);
-            // the range is not handed out again until every CPU has dropped its translations (lazy strategies defer that)
-            mm.space.quarantine(removed);
-            clearRanges(cpu, mm.space, removed, FlushReason.MUNMAP, () -> mm.space.releaseQuarantine(removed));
+            prepareLeafTables(cpu, space, mappedParts(space, address, bytes), "mmap");
+            applyDeferredIfQuarantined(cpu, space, address, address + bytes);
+            List<Vma> replaced = space.replace(address, bytes, protection);
+            // the new mapping keeps the range's page tables (Linux frees them and the next faults rebuild them)
+            clearRanges(cpu, space, replaced, FlushReason.REMAP, false, null);
+            return address;
+        } finally {
+            mm.lock.writeUnlock();
+        }
+    }
+
+    /**
+     * mmap with an address hint and no MAP_FIXED: as {@link #mmap}, but at {@code hint} rounded up to a page
+     * when the range there is free and inside user space; otherwise at the lowest free address, as without a
+     * hint. A hint is never an error (mmap(2): "the kernel takes it as a hint about where to place the
+     * mapping"); 0 is no hint. A range a lazy strategy still holds in quarantine is not free.
+     */
+    long mmapHint(Cpu cpu, Mm mm, long hint, long length, int protection) {
+        if (length <= 0) {
+            throw new SyscallException(Errno.EINVAL, "mmap length must be positive: " + length);
+        }
+        checkProtection(protection);
+        if (length > PageTable.USER_VA_LIMIT) {
+            throw new SyscallException(Errno.ENOMEM, "mmap of " + length + " bytes: more than user space");
+        }
+        long rounded = hint > 0 && hint < PageTable.USER_VA_LIMIT ? pageCeil(hint) : 0;
+        mm.lock.writeLock(cpu);
+        try {
+            return mm.space.map(rounded, length, protection);
+        } catch (IllegalStateException e) {
+            throw new SyscallException(Errno.ENOMEM, e.getMessage());
+        } finally {
+            mm.lock.writeUnlock();
+        }
+    }
+
+    /**
+     * mremap: resizes the mapping at {@code [oldAddress, oldAddress + oldSize)} to {@code newSize} bytes (both
+     * rounded up to pages) and returns its address. {@code oldAddress} must be mapped.
+     * <ul>
+     * <li>Shrinking unmaps the tail exactly as munmap does (and may fail only as munmap does); a size that
+     *     rounds to the same pages changes nothing.
+     * <li>To grow, the old range must lie in one mapping (adjoining VMAs of one protection count as one, as
+     *     Linux merges them).
+     * <li>Growing extends the mapping in place when the old range ends where the mapping ends and the pages
+     *     after it are free (and inside user space); the new pages read zero. A range a lazy strategy still holds in quarantine there
+     *     is flushed first (every CPU applies its deferred invalidations), as for MAP_FIXED.
+     * <li>Otherwise, with {@code mayMove} (MREMAP_MAYMOVE), it moves to the lowest free range of the new size:
+     *     the entries move there, each frame with its reference (nothing is copied: contents, copy-on-write
+     *     state and dirty bits go along), the grown part reads zero, and the old range's translations are shot
+     *     down before the call returns, under every strategy (the frames are live at the new addresses, so no
+     *     stale translation may keep reaching them). Page tables the old range no longer needs are freed after
+     *     that shootdown. Counted as {@link CpuCounter#MREMAP_PAGES_MOVED}.
+     * </ul>
+     * Errors: EINVAL for an old address that is not page-aligned or a size that is not positive; EFAULT when
+     * nothing is mapped at the old address, or the old range of a growth is not inside one mapping; ENOMEM when it cannot grow in place and may not move, when user
+     * space has no room for the new size, or when a page table (or on-demand fork's private table copy) finds no
+     * frame. A failed call changes nothing (page tables it built for the destination are freed again).
+     */
+    long mremap(Cpu cpu, Mm mm, long oldAddress, long oldSize, long newSize, boolean mayMove) {
+        if ((oldAddress & PhysicalMemory.PAGE_OFFSET_MASK) != 0 || oldSize <= 0 || newSize <= 0) {
+            throw new SyscallException(Errno.EINVAL, "mremap of [0x" + Long.toHexString(oldAddress) + ", +" + oldSize
+                    + ") to " + newSize + " bytes: the address must be page-aligned and the sizes positive");
+        }
+        if (oldAddress < 0 || oldAddress >= PageTable.USER_VA_LIMIT || oldSize > PageTable.USER_VA_LIMIT - oldAddress) {
+            throw notOneMapping(oldAddress, oldSize);
+        }
+        if (newSize > PageTable.USER_VA_LIMIT) {
+            throw new SyscallException(Errno.ENOMEM, "mremap to " + newSize + " bytes: more than user space");
+        }
+        long oldLength = pageCeil(oldSize);
+        long newLength = pageCeil(newSize);
+        mm.lock.writeLock(cpu);
+        try {
+            AddressSpace space = mm.space;
+            Vma mapping = space.mappingAt(oldAddress);
+            if (mapping == null) {
+                throw notOneMapping(oldAddress, oldSize);
+            }
+            if (newLength <= oldLength) {
+                // Linux always allows a shrink: it unmaps the tail, whatever is mapped there
+                if (newLength < oldLength) {
+                    unmapLocked(cpu, space, oldAddress + newLength, oldLength - newLength, "mremap");
+                }
+                return oldAddress;
+            }
+            if (oldAddress + oldLength > mapping.end()) {
+                throw notOneMapping(oldAddress, oldSize);
+            }
+            long oldEnd = oldAddress + oldLength;
+            long grownEnd = oldAddress + newLength;
+            if (oldEnd == mapping.end() && grownEnd <= PageTable.USER_VA_LIMIT && !space.overlapsVma(oldEnd, grownEnd)) {
+                applyDeferredIfQuarantined(cpu, space, oldEnd, grownEnd);
+                space.mapFixed(oldEnd, grownEnd - oldEnd, mapping.protection());
+                return oldAddress;
+            }
+            if (!mayMove) {
+                throw new SyscallException(Errno.ENOMEM, "mremap: the pages after [0x" + Long.toHexString(oldAddress)
+                        + ", 0x" + Long.toHexString(oldEnd) + ") are taken and MREMAP_MAYMOVE was not given");
+            }
+            long target = space.findRoom(newLength);
+            if (target < 0) {
+                throw new SyscallException(Errno.ENOMEM, "mremap: no room for " + newLength + " bytes in user space");
+            }
+            moveLocked(cpu, space, oldAddress, oldLength, target, newLength);
+            return target;
         } finally {
             mm.lock.writeUnlock();
         }
@@ -98,7 +240,8 @@ final class Mappings {
         try {
             List<Vma> ranges = mappedParts(mm.space, start, length);
             prepareLeafTables(cpu, mm.space, ranges, "madvise");
-            clearRanges(cpu, mm.space, ranges, FlushReason.MADVISE, null);
+            // the range stays mapped: its page tables stay too, as Linux's zap does
+            clearRanges(cpu, mm.space, ranges, FlushReason.MADVISE, false, null);
         } finally {
             mm.lock.writeUnlock();
         }
@@ -188,12 +331,74 @@ final class Mappings {
 
     // ---- the work ----
 
+    /** munmap's work, with the lock held for writing (mremap's shrink shares it). */
+    private void unmapLocked(Cpu cpu, AddressSpace space, long start, long length, String call) {
+        // the only step that can fail comes first
+        prepareLeafTables(cpu, space, mappedParts(space, start, length), call);
+        List<Vma> removed = space.unmap(start, length);
+        // the range is not handed out again until every CPU has dropped its translations (lazy strategies defer that)
+        space.quarantine(removed);
+        clearRanges(cpu, space, removed, FlushReason.MUNMAP, true, () -> space.releaseQuarantine(removed));
+    }
+
+    /**
+     * mremap's move, with the lock held for writing: {@code [from, from + length)} (inside one mapping) to the
+     * free range {@code [to, to + newLength)}. Every step that can fail (making leaf tables private, building
+     * the destination's tables) runs before the first visible change.
+     */
+    private void moveLocked(Cpu cpu, AddressSpace space, long from, long length, long to, long newLength) {
+        prepareLeafTables(cpu, space, List.of(new Vma(from, from + length, Vma.NONE), new Vma(to, to + newLength, Vma.NONE)), "mremap");
+        int root = space.root();
+        try {
+            pageTable.forEachLeaf(root, from, from + length, (va, slot, table) -> frames.leafSlotMut(cpu, space, to + (va - from)));
+        } catch (OutOfFrames e) {
+            // give back what was built for the destination (no VMA needs it yet), then fail having changed nothing
+            try (TlbFlusher.Flush flush = flusher.open(cpu, space, FlushReason.REMAP, to, to + newLength)) {
+                flush.addRange(to, newLength / PAGE);
+                releaseAfter(flush, new IntList(), unlinkUnusedTables(cpu, space, List.of(new Vma(to, to + newLength, Vma.NONE)), flush), null);
+            }
+            throw new SyscallException(Errno.ENOMEM, "mremap: " + e.getMessage());
+        }
+        space.move(from, length, to, newLength);
+        long[] moved = {0};
+        try (TlbFlusher.Flush flush = flusher.open(cpu, space, FlushReason.REMAP, from, from + length)) {
+            pageTable.forEachLeaf(root, from, from + length, (va, slot, table) -> {
+                long e;
+                do {
+                    e = PhysicalMemory.laLong(slot);
+                } while (e != 0 && !PhysicalMemory.casLong(slot, e, 0L));
+                if (e != 0) {
+                    // release: the destination is empty and only this call writes it; a walker there sees 0 (and waits for the lock) or this
+                    PhysicalMemory.soLong(pageTable.leafSlot(root, to + (va - from)), e);
+                    moved[0]++;
+                }
+            });
+            flush.addRange(from, length / PAGE);
+            releaseAfter(flush, new IntList(), unlinkUnusedTables(cpu, space, List.of(new Vma(from, from + length, Vma.NONE)), flush), null);
+        }
+        cpu.counters().add(CpuCounter.MREMAP_PAGES_MOVED, moved[0]);
+        cpu.counters().add(CpuCounter.MODELED_CYCLES, 2 * moved[0] * CostModel.PTE_UPDATE);
+    }
+
+    /**
+     * When {@code [start, end)} overlaps a range that a lazy strategy still holds in quarantine, has every CPU
+     * apply its deferred invalidations (the quarantine ends with them), so that the range can be mapped now.
+     */
+    private void applyDeferredIfQuarantined(Cpu cpu, AddressSpace space, long start, long end) {
+        if (space.quarantineOverlaps(start, end)) {
+            cpu.counters().increment(CpuCounter.SHOOTDOWN_LAZY_FORCED);
+            frames.applyDeferredEverywhere(cpu);
+        }
+    }
+
     /**
      * Clears every entry in {@code ranges} (whose leaf tables were prepared), shoots them down, then drops
-     * the frames' references and runs {@code afterFlush} (if any) once no TLB can hold the old
-     * translations. Cannot fail.
+     * the frames' references, frees the page tables no VMA needs any more (with {@code freeTables}) and runs
+     * {@code afterFlush} (if any) once no TLB can hold the old translations and no CPU can be walking the
+     * tables. Cannot fail.
      */
-    private void clearRanges(Cpu cpu, AddressSpace space, List<Vma> ranges, FlushReason reason, Runnable afterFlush) {
+    private void clearRanges(Cpu cpu, AddressSpace space, List<Vma> ranges, FlushReason reason, boolean freeTables,
+                             Runnable afterFlush) {
         if (ranges.isEmpty()) {
             return;
         }
@@ -212,15 +417,48 @@ final class Mappings {
                 flush.addRange(r.start(), (r.end() - r.start()) / PAGE);
             }
             cpu.counters().add(CpuCounter.MODELED_CYCLES, released.size() * CostModel.PTE_UPDATE);
-            flush.onRelease(on -> {
-                for (int i = 0; i < released.size(); i++) {
-                    frames.putFrame(on, released.get(i));
-                }
-                if (afterFlush != null) {
-                    afterFlush.run();
-                }
-            });
+            IntList tables = freeTables ? unlinkUnusedTables(cpu, space, ranges, flush) : new IntList();
+            releaseAfter(flush, released, tables, afterFlush);
         }
+    }
+
+    /**
+     * Unlinks, inside the open {@code flush}, the page tables under {@code ranges} that no VMA needs any more
+     * (see {@link PageTable#unlinkUnusedTables}); returns them, for the flush's release to free. The tables
+     * above the leaves go too once they hold no link.
+     */
+    private IntList unlinkUnusedTables(Cpu cpu, AddressSpace space, List<Vma> ranges, TlbFlusher.Flush flush) {
+        IntList tables = new IntList();
+        for (Vma r : ranges) {
+            pageTable.unlinkUnusedTables(space.root(), r.start(), r.end(), space::overlapsVma, (table, level) -> tables.add(table));
+        }
+        if (tables.size() > 0) {
+            flush.freesTables();
+            cpu.counters().add(CpuCounter.TABLES_FREED, tables.size());
+            cpu.counters().add(CpuCounter.MODELED_CYCLES, tables.size() * CostModel.PTE_UPDATE);
+        }
+        return tables;
+    }
+
+    /**
+     * Makes {@code flush}'s release drop the references of {@code pages} and {@code tables} and then run
+     * {@code afterFlush} (if any); counts them as pending in {@link SysInfo} until it runs.
+     */
+    private void releaseAfter(TlbFlusher.Flush flush, IntList pages, IntList tables, Runnable afterFlush) {
+        long held = pages.size() + tables.size();
+        frames.holdUntilFlushed(held);
+        flush.onRelease(on -> {
+            for (int i = 0; i < pages.size(); i++) {
+                frames.putFrame(on, pages.get(i));
+            }
+            for (int i = 0; i < tables.size(); i++) {
+                frames.putFrame(on, tables.get(i));
+            }
+            frames.releasedAfterFlush(held);
+            if (afterFlush != null) {
+                afterFlush.run();
+            }
+        });
     }
 
     /**
@@ -284,6 +522,11 @@ final class Mappings {
         }
     }
 
+    private static SyscallException notOneMapping(long address, long size) {
+        return new SyscallException(Errno.EFAULT, "mremap: [0x" + Long.toHexString(address) + ", +" + size
+                + ") is not inside one mapping");
+    }
+
     static void checkProtection(int protection) {
         if ((protection & ~Vma.READ_WRITE) != 0 || protection == Vma.WRITE) {
             throw new SyscallException(Errno.EINVAL, "protection " + protection
@@ -312,14 +555,14 @@ final class Mappings {
         return (v + PhysicalMemory.PAGE_OFFSET_MASK) & ~PhysicalMemory.PAGE_OFFSET_MASK;
     }
 
-    /** A growable list of ints without boxing. */
+    /** A growable list of ints without boxing; allocates its array on the first add. */
     private static final class IntList {
-        private int[] values = new int[64];
+        private int[] values = new int[0];
         private int size;
 
         void add(int v) {
             if (size == values.length) {
-                values = java.util.Arrays.copyOf(values, size * 2);
+                values = java.util.Arrays.copyOf(values, Math.max(64, size * 2));
             }
             values[size++] = v;
         }

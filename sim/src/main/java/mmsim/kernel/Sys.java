@@ -19,6 +19,8 @@ import mmsim.cpu.Mmu;
 public final class Sys {
     /** madvise advice: the pages' contents may be dropped; the next touch sees zeros. */
     public static final int MADV_DONTNEED = 4;
+    /** mremap flag: the mapping may move when it cannot grow in place (Linux's value). */
+    public static final int MREMAP_MAYMOVE = 1;
 
     private final Kernel kernel;
     private final Task task;
@@ -272,6 +274,70 @@ public final class Sys {
     public void munmap(long address, long length) {
         kernel.mappings.munmap(cpu(), mm(), address, length);
         userReturn();
+    }
+
+    /**
+     * mmap with MAP_FIXED: maps {@code length} bytes (rounded up to pages) of zero-filled memory at exactly
+     * {@code address}, replacing whatever this process mapped there, as one operation (no other thread of the
+     * process can observe the range unmapped in between). The replaced pages' translations are gone from
+     * every TLB when this returns, whatever the shootdown strategy. Returns {@code address}.
+     *
+     * @throws SyscallException EINVAL for a length that is not positive, an address that is not page-aligned
+     *                          or an unknown protection; ENOMEM for a range that leaves user space, or when
+     *                          memory ran out (on-demand fork copies a shared page table first). A failed call
+     *                          changes nothing.
+     */
+    public long mmapFixed(long address, long length, int protection) {
+        long a = kernel.mappings.mmapFixed(cpu(), mm(), address, length, protection);
+        userReturn();
+        return a;
+    }
+
+    /**
+     * mmap with an address hint: as {@link #mmap(long, int)}, but at {@code hint} (rounded up to a page) when
+     * that range is free and inside user space, else wherever {@link #mmap(long, int)} would place it. A hint
+     * is never an error; 0 is no hint. Returns the address.
+     *
+     * @throws SyscallException EINVAL for a length that is not positive or an unknown protection, ENOMEM when
+     *                          user space has no room; a failed call maps nothing
+     */
+    public long mmapHint(long hint, long length, int protection) {
+        long a = kernel.mappings.mmapHint(cpu(), mm(), hint, length, protection);
+        userReturn();
+        return a;
+    }
+
+    /**
+     * Resizes the mapping at {@code [oldAddress, oldAddress + oldSize)} to {@code newSize} bytes (sizes rounded
+     * up to pages) and returns its address: shrinking unmaps the tail (as {@link #munmap}); growing extends it
+     * in place when the pages after it are free, otherwise, with {@link #MREMAP_MAYMOVE} in {@code flags},
+     * moves it to a free range (its pages move, nothing is copied; the grown part reads zero). After a move no
+     * TLB translates the old addresses any more, whatever the shootdown strategy: a later access there faults.
+     *
+     * @throws SyscallException EINVAL for an old address that is not page-aligned, a size that is not positive
+     *                          or a flag other than MREMAP_MAYMOVE; EFAULT when the old range is not inside
+     *                          one mapping; ENOMEM when it cannot grow in place and may not move, when user
+     *                          space has no room, or when memory for page tables ran out. A failed call changes
+     *                          nothing.
+     */
+    public long mremap(long oldAddress, long oldSize, long newSize, int flags) {
+        if ((flags & ~MREMAP_MAYMOVE) != 0) {
+            throw new SyscallException(Errno.EINVAL, "mremap flags " + flags + ": only MREMAP_MAYMOVE (1) is supported");
+        }
+        long a = kernel.mappings.mremap(cpu(), mm(), oldAddress, oldSize, newSize, (flags & MREMAP_MAYMOVE) != 0);
+        userReturn();
+        return a;
+    }
+
+    /**
+     * The machine's memory: total and free frames, the part of the free frames in per-CPU caches, and the
+     * frames an unmapping still holds until its TLB flush completes (see {@link SysInfo} for what each means
+     * and how consistent they are while other CPUs run). Fails never.
+     */
+    public SysInfo sysinfo() {
+        SysInfo info = kernel.frames.sysinfo();
+        userReturn();
+        return info;
     }
 
     /**

@@ -86,6 +86,15 @@ public final class TlbFlusher {
             return this;
         }
 
+        /**
+         * Marks that the change unlinked page tables, which the release frees: the shootdown then reaches every
+         * CPU that may be walking the space ({@link FlushRequest#freesTables()}).
+         */
+        public Flush freesTables() {
+            request.freesTables();
+            return this;
+        }
+
         /** Shoots down the whole space. */
         public Flush addAll() {
             request.addAll();

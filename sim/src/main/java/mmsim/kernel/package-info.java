@@ -5,7 +5,8 @@
  * {@code Processes} (with signals, orphans adopted by init, affinity and usage system calls),
  * {@code ProcessUsage} (per-process counts attributed at context switches, read as a
  * {@link mmsim.kernel.Rusage}), {@link mmsim.kernel.Signals} (signal numbers and default actions),
- * {@code PipeFiles}, {@code Mappings} (mmap/munmap/mprotect/madvise, fork's memory half, teardown),
+ * {@code PipeFiles}, {@code Mappings} (mmap with MAP_FIXED or a hint, munmap, mremap, mprotect, madvise,
+ * fork's memory half, teardown),
  * {@code FaultHandler}, {@link mmsim.kernel.KernelFrames} (every frame the kernel takes, one
  * reclaim-and-retry), {@link mmsim.kernel.TlbFlusher} (every downgrade's begin–flush–release–end bracket,
  * by try-with-resources) and the {@link mmsim.kernel.ForkStrategy} implementations side by side.
@@ -20,10 +21,12 @@
  * every frame comes back to the pool when the last process exits (invariant 8).
  *
  * <p>Locking: an address space's {@code mm.lock} (a CPU-aware reader-writer lock) is held for reading by
- * faults ({@code FaultHandler}) and for writing by fork, mmap, munmap, mprotect and madvise, all in
- * {@code Mappings}; a task waiting for it keeps servicing its CPU's interrupts. Page-table entries follow {@link mmsim.paging}'s ordering (acquire loads, CAS).
+ * faults ({@code FaultHandler}) and for writing by fork, mmap, munmap, mremap, mprotect and madvise, all in
+ * {@code Mappings}; a task waiting for it keeps servicing its CPU's interrupts. Every path that adds an entry
+ * to a live space's page tables holds it (reading or writing), so munmap and mremap, holding it for writing,
+ * may unlink the tables no VMA needs; they free them after the shootdown, once no CPU can be walking them. Page-table entries follow {@link mmsim.paging}'s ordering (acquire loads, CAS).
  * Every downgrade is bracketed by a {@code TlbFlusher.Flush}: {@code beginDowngrade} before the first
- * entry changes, a shootdown, then the frames' release and {@code endDowngrade}.
+ * entry changes, a shootdown, then the frames' (and unlinked tables') release and {@code endDowngrade}.
  *
  * <p>Extending: a fork strategy implements {@link mmsim.kernel.ForkStrategy} and plugs in through
  * {@code Kernel.boot(machine, shootdownFactory, forkFactory)}; a new system call goes into the class of its

@@ -141,6 +141,26 @@ public final class FramePool {
         return n;
     }
 
+    /**
+     * Free frames, global pool and caches together, read while CPUs run: the global pool's counter plus each
+     * cache's count (a plain read of a field its owner writes). Each part is read at a different instant, so
+     * while CPUs allocate and free the sum may be off by the batches moving between a cache and the global
+     * pool at that moment (a few times {@code framepool.batch} per CPU); exact when quiescent, where it
+     * equals {@link #freeFramesQuiescent()}. Costs one read per CPU; takes no lock, stops no one.
+     */
+    public long freeFrames() {
+        return global.count() + cachedFrames();
+    }
+
+    /** Free frames sitting in the per-CPU caches, read as {@link #freeFrames()} reads them. */
+    public long cachedFrames() {
+        long n = 0;
+        for (PerCpuFrameCache cache : caches) {
+            n += cache.count;
+        }
+        return n;
+    }
+
     private int refillAndAllocate(PerCpuFrameCache cache) {
         int chain = global.popChainOrWait(0);
         if (chain == GlobalFrameStack.NONE) {

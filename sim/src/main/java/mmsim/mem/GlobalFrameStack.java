@@ -28,6 +28,8 @@ final class GlobalFrameStack {
     private final int[] chainLength;
     private final int[] nextChain;
     private final AtomicLong head = new AtomicLong(0);
+    /** Frames in the chains on the stack: added after each push, subtracted after each pop. */
+    private final AtomicLong frames = new AtomicLong();
 
     GlobalFrameStack(int frames) {
         this.nextInChain = new int[frames];
@@ -43,6 +45,7 @@ final class GlobalFrameStack {
             nextChain[first] = (int) (h & SLOT_MASK) - 1;
             long update = nextTag(h) | (first + 1L);
             if (head.compareAndSet(h, update)) {
+                frames.addAndGet(length);
                 return;
             }
             Thread.onSpinWait();
@@ -59,6 +62,7 @@ final class GlobalFrameStack {
             }
             int below = nextChain[first];
             if (head.compareAndSet(h, nextTag(h) | (below + 1L))) {
+                frames.addAndGet(-chainLength[first]);
                 return first;
             }
             Thread.onSpinWait();
@@ -110,6 +114,14 @@ final class GlobalFrameStack {
             n += chainLength[c];
         }
         return n;
+    }
+
+    /**
+     * Free frames on the stack by its counter, readable at any time without walking the chains: exact when
+     * quiescent; while other threads push and pop it may lag each of them by the one chain it is moving.
+     */
+    long count() {
+        return frames.get();
     }
 
     private static long nextTag(long h) {

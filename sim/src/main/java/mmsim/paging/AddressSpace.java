@@ -223,10 +223,90 @@ public final class AddressSpace {
     }
 
     /**
+     * Whether {@code [start, end)} overlaps a quarantined range: a lazy strategy may still hold translations
+     * of those addresses, so nothing may be mapped there until it released them.
+     */
+    public synchronized boolean quarantineOverlaps(long start, long end) {
+        for (Vma r : quarantined) {
+            if (r.start() < end && start < r.end()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether a VMA overlaps {@code [start, end)}. Lock-free. */
+    public boolean overlapsVma(long start, long end) {
+        for (Vma v : vmas) {
+            if (v.start() < end && start < v.end()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The mapping containing {@code va} as Linux counts it, or null: its VMA together with the VMAs that
+     * adjoin it, on either side, with the same protection. Linux merges such neighbours into one VMA (they
+     * arise here from mprotect and from growing a mapping in place, which mmsim keeps as separate VMAs), so
+     * mremap treats them as one. Lock-free.
+     */
+    public Vma mappingAt(long va) {
+        Vma[] list = vmas;
+        for (int i = 0; i < list.length; i++) {
+            if (!list[i].contains(va)) {
+                continue;
+            }
+            int first = i;
+            while (first > 0 && list[first - 1].end() == list[first].start()
+                    && list[first - 1].protection() == list[i].protection()) {
+                first--;
+            }
+            int last = i;
+            while (last + 1 < list.length && list[last + 1].start() == list[last].end()
+                    && list[last + 1].protection() == list[i].protection()) {
+                last++;
+            }
+            return new Vma(list[first].start(), list[last].end(), list[i].protection());
+        }
+        return null;
+    }
+
+    /**
      * Maps {@code length} bytes (rounded up to pages) at the lowest free address at or above
-     * {@link #MMAP_BASE}; returns the start.
+     * {@link #MMAP_BASE}; returns the start. @throws IllegalStateException when user space has no room
      */
     public synchronized long map(long length, int protection) {
+        long bytes = pageRound(length);
+        long start = findRoom(bytes);
+        if (start < 0) {
+            throw new IllegalStateException("no room for " + bytes + " bytes in the user address space");
+        }
+        insert(new Vma(start, start + bytes, protection));
+        return start;
+    }
+
+    /**
+     * Maps {@code length} bytes (rounded up to pages) at {@code hint} when the range there is free (no VMA,
+     * not quarantined) and inside user space; otherwise as {@link #map(long, int)} does. A hint that is not
+     * positive or not page-aligned is no hint. Returns the start. @throws IllegalStateException when user
+     * space has no room
+     */
+    public synchronized long map(long hint, long length, int protection) {
+        long bytes = pageRound(length);
+        if (hint > 0 && (hint & PhysicalMemory.PAGE_OFFSET_MASK) == 0 && bytes > 0 && bytes <= PageTable.USER_VA_LIMIT
+                && hint <= PageTable.USER_VA_LIMIT - bytes && isFree(hint, hint + bytes)) {
+            insert(new Vma(hint, hint + bytes, protection));
+            return hint;
+        }
+        return map(length, protection);
+    }
+
+    /**
+     * The lowest page-aligned address at or above {@link #MMAP_BASE} where {@code length} bytes (rounded up to
+     * pages) are free of VMAs and quarantined ranges, or -1 when user space has no room.
+     */
+    public synchronized long findRoom(long length) {
         long bytes = pageRound(length);
         long candidate = MMAP_BASE;
         List<Vma> taken = new ArrayList<>(List.of(vmas));
@@ -243,26 +323,66 @@ public final class AddressSpace {
             }
             candidate = v.end();
         }
-        if (candidate + bytes > PageTable.USER_VA_LIMIT) {
-            throw new IllegalStateException("no room for " + bytes + " bytes in the user address space");
-        }
-        insert(new Vma(candidate, candidate + bytes, protection));
-        return candidate;
+        boolean fits = bytes > 0 && bytes <= PageTable.USER_VA_LIMIT && candidate <= PageTable.USER_VA_LIMIT - bytes;
+        return fits ? candidate : -1;
     }
 
     /** Maps {@code [start, start + length)}, which must not overlap an existing VMA or a quarantined range. */
     public synchronized void mapFixed(long start, long length, int protection) {
         long end = start + pageRound(length);
         checkUserRange(start, end);
-        List<Vma> taken = new ArrayList<>(List.of(vmas));
-        taken.addAll(quarantined);
-        for (Vma v : taken) {
-            if (v.start() < end && start < v.end()) {
-                throw new IllegalArgumentException("[0x" + Long.toHexString(start) + ", 0x" + Long.toHexString(end)
-                        + ") overlaps " + v);
-            }
+        if (!isFree(start, end)) {
+            throw new IllegalArgumentException("[0x" + Long.toHexString(start) + ", 0x" + Long.toHexString(end)
+                    + ") overlaps a mapping or a quarantined range");
         }
         insert(new Vma(start, end, protection));
+    }
+
+    /**
+     * Replaces whatever is mapped in {@code [start, start + length)} with one VMA of {@code protection}, in one
+     * change of the VMA list (MAP_FIXED). Returns the ranges that were mapped there (the pages whose
+     * translations the kernel must now remove). @throws IllegalStateException when the range overlaps a
+     * quarantined range (the kernel must have its lazy flushes applied first)
+     */
+    public synchronized List<Vma> replace(long start, long length, int protection) {
+        long end = start + pageRound(length);
+        checkUserRange(start, end);
+        if (quarantineOverlaps(start, end)) {
+            throw new IllegalStateException("[0x" + Long.toHexString(start) + ", 0x" + Long.toHexString(end)
+                    + ") is still quarantined: a lazy flush of it is outstanding");
+        }
+        List<Vma> kept = new ArrayList<>();
+        List<Vma> removed = new ArrayList<>();
+        cut(start, end, kept, removed);
+        kept.add(new Vma(start, end, protection));
+        publish(kept);
+        return removed;
+    }
+
+    /**
+     * Moves the mapping of {@code [oldStart, oldStart + oldLength)}, which must lie in one mapping
+     * ({@link #mappingAt}), to {@code [newStart, newStart + newLength)}, which must be free, keeping its
+     * protection, in one change of the VMA list (mremap). Only the VMAs change: moving the entries is the
+     * kernel's job.
+     */
+    public synchronized void move(long oldStart, long oldLength, long newStart, long newLength) {
+        long oldEnd = oldStart + pageRound(oldLength);
+        long newEnd = newStart + pageRound(newLength);
+        checkUserRange(oldStart, oldEnd);
+        checkUserRange(newStart, newEnd);
+        Vma mapping = mappingAt(oldStart);
+        if (mapping == null || oldEnd > mapping.end()) {
+            throw new IllegalArgumentException("[0x" + Long.toHexString(oldStart) + ", 0x" + Long.toHexString(oldEnd)
+                    + ") is not inside one mapping");
+        }
+        if (!isFree(newStart, newEnd)) {
+            throw new IllegalArgumentException("[0x" + Long.toHexString(newStart) + ", 0x" + Long.toHexString(newEnd)
+                    + ") overlaps a mapping or a quarantined range");
+        }
+        List<Vma> kept = new ArrayList<>();
+        cut(oldStart, oldEnd, kept, new ArrayList<>());
+        kept.add(new Vma(newStart, newEnd, mapping.protection()));
+        publish(kept);
     }
 
     /**
@@ -274,6 +394,13 @@ public final class AddressSpace {
         checkUserRange(start, end);
         List<Vma> kept = new ArrayList<>();
         List<Vma> removed = new ArrayList<>();
+        cut(start, end, kept, removed);
+        vmas = kept.toArray(new Vma[0]);
+        return removed;
+    }
+
+    /** Splits the VMAs at {@code start} and {@code end}: the parts outside go to {@code kept}, the parts inside to {@code removed}, in address order. */
+    private void cut(long start, long end, List<Vma> kept, List<Vma> removed) {
         for (Vma v : vmas) {
             if (v.end() <= start || v.start() >= end) {
                 kept.add(v);
@@ -287,8 +414,17 @@ public final class AddressSpace {
             }
             removed.add(v.withRange(Math.max(v.start(), start), Math.min(v.end(), end)));
         }
-        vmas = kept.toArray(new Vma[0]);
-        return removed;
+    }
+
+    /** Publishes {@code list} (non-overlapping VMAs) as the VMA list, in address order. */
+    private void publish(List<Vma> list) {
+        list.sort(java.util.Comparator.comparingLong(Vma::start));
+        vmas = list.toArray(new Vma[0]);
+    }
+
+    /** Whether {@code [start, end)} is free of VMAs and quarantined ranges. */
+    private boolean isFree(long start, long end) {
+        return !overlapsVma(start, end) && !quarantineOverlaps(start, end);
     }
 
     /**

@@ -20,8 +20,8 @@ import mmsim.mem.PhysicalMemory;
  *   <li>A new table is zeroed with plain stores and linked with a CAS from empty (the CAS is a release),
  *       so a walker that reads the link with an acquire load sees a fully zeroed table. The loser of the
  *       CAS returns its frame and descends into the winner's table: each table is installed exactly once.</li>
- *   <li>Nothing here frees tables that a concurrent walker may be descending; the kernel removes tables
- *       only when no CPU can walk them.</li>
+ *   <li>Nothing here frees tables that a concurrent walker may be descending: {@link #unlinkUnusedTables}
+ *       only unlinks them, and the kernel frees them once no CPU can still be walking them.</li>
  * </ul>
  * Slots are named by host address ({@code long}); {@link #NO_SLOT} (0) means none.
  */
@@ -245,6 +245,74 @@ public final class PageTable {
                 visitLinks(Pte.frame(entry), level - 1, start, from, to, visitor);
             }
         }
+    }
+
+    /** Whether anything may still need a table that maps {@code [start, end)} (a VMA there, for the kernel). */
+    @FunctionalInterface
+    public interface SpanInUse {
+        boolean inUse(long start, long end);
+    }
+
+    /** Receives each table {@link #unlinkUnusedTables} unlinked. */
+    @FunctionalInterface
+    public interface TableUnlinked {
+        /**
+         * @param table the table frame, no longer reachable from the root (still referenced: the caller frees it)
+         * @param level its level (0: a leaf table)
+         */
+        void unlinked(int table, int level);
+    }
+
+    /**
+     * Unlinks from the tree under {@code root} every table below the root whose span overlaps
+     * {@code [from, to)}, that {@code inUse} says no one needs (Linux's free_pgtables frees the tables between
+     * the neighbouring VMAs), that this tree alone holds (reference count 1: on-demand fork's shared leaf
+     * tables stay for their other holders) and that holds no entry, deepest first, so that a table emptied by
+     * unlinking its own tables goes too; reports each to {@code sink}. Returns how many.
+     *
+     * <p>The caller must own the range, as the kernel does with the address space's lock held for writing: no
+     * one adds entries meanwhile. A walker that read a link before it was cleared may still be inside the
+     * table: the caller frees the tables only once every CPU that may walk this tree has passed an interrupt
+     * boundary (a shootdown), as Linux's tlb_remove_table does.
+     */
+    public int unlinkUnusedTables(int root, long from, long to, SpanInUse inUse, TableUnlinked sink) {
+        return unlinkBelow(root, LEVELS - 1, 0L, from, to, inUse, sink);
+    }
+
+    private int unlinkBelow(int table, int level, long base, long from, long to, SpanInUse inUse, TableUnlinked sink) {
+        long span = 1L << (PhysicalMemory.PAGE_SHIFT + 9 * level);
+        int unlinked = 0;
+        for (int i = 0; i < ENTRIES; i++) {
+            long start = base + i * span;
+            if (start + span <= from || start >= to) {
+                continue;
+            }
+            long slot = slotAddress(table, i);
+            long link = PhysicalMemory.laLong(slot);
+            if (!Pte.isPresent(link)) {
+                continue;
+            }
+            int child = Pte.frame(link);
+            if (level > 1) {
+                unlinked += unlinkBelow(child, level - 1, start, from, to, inUse, sink);
+            }
+            if (!inUse.inUse(start, start + span) && frames.refCount(child) == 1 && isEmpty(child)
+                    && PhysicalMemory.casLong(slot, link, 0L)) {
+                sink.unlinked(child, level - 1);
+                unlinked++;
+            }
+        }
+        return unlinked;
+    }
+
+    /** Whether every entry of {@code table} is zero. */
+    private boolean isEmpty(int table) {
+        for (int i = 0; i < ENTRIES; i++) {
+            if (PhysicalMemory.laLong(slotAddress(table, i)) != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Called for a leaf table whose last reference was just dropped, before the table frame is freed. */

@@ -73,6 +73,7 @@ public abstract class AbstractShootdown implements ShootdownStrategy {
             case FORK -> CpuCounter.SHOOTDOWNS_FORK;
             case COW_REPLACE -> CpuCounter.SHOOTDOWNS_COW;
             case MUNMAP -> CpuCounter.SHOOTDOWNS_MUNMAP;
+            case REMAP -> CpuCounter.SHOOTDOWNS_REMAP;
             case MPROTECT -> CpuCounter.SHOOTDOWNS_MPROTECT;
             case MADVISE -> CpuCounter.SHOOTDOWNS_MADVISE;
             case TABLE_COPY -> CpuCounter.SHOOTDOWNS_TABLE;

@@ -8,6 +8,12 @@ public enum FlushReason {
     COW_REPLACE,
     /** munmap removed translations. */
     MUNMAP,
+    /**
+     * mremap moved entries to new addresses, or mmap with MAP_FIXED replaced a mapping: the frames (mremap)
+     * or the addresses (MAP_FIXED) are in use again at once, so no strategy may defer this shootdown past the
+     * call's return.
+     */
+    REMAP,
     /** mprotect reduced permissions. */
     MPROTECT,
     /** madvise(DONTNEED) dropped pages. */

@@ -15,6 +15,7 @@ public final class FlushRequest {
     int asid;
     FlushReason reason;
     boolean all;
+    boolean freesTables;
     final long[] starts = new long[MAX_RANGES];
     final long[] pageCounts = new long[MAX_RANGES];
     int ranges;
@@ -27,6 +28,7 @@ public final class FlushRequest {
         this.asid = space.asid();
         this.reason = reason;
         this.all = false;
+        this.freesTables = false;
         this.ranges = 0;
         return this;
     }
@@ -50,6 +52,21 @@ public final class FlushRequest {
     public FlushRequest addAll() {
         all = true;
         return this;
+    }
+
+    /**
+     * Marks that the change also unlinked page tables, freed once the flush completes (Linux's
+     * {@code flush_tlb_info.freed_tables}): a strategy must then reach every CPU that may be walking the
+     * space, lazy ones included, not only those whose TLB may hold the ranges.
+     */
+    public FlushRequest freesTables() {
+        freesTables = true;
+        return this;
+    }
+
+    /** Whether the change unlinked page tables (see {@link #freesTables()}). */
+    public boolean unlinksTables() {
+        return freesTables;
     }
 
     public AddressSpace space() {
@@ -100,6 +117,7 @@ public final class FlushRequest {
         asid = other.asid;
         reason = other.reason;
         all = other.all;
+        freesTables = other.freesTables;
         ranges = other.ranges;
         generation = other.generation;
         System.arraycopy(other.starts, 0, starts, 0, ranges);

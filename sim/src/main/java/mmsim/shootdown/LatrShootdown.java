@@ -15,7 +15,9 @@ import mmsim.stats.CpuCounter;
  * each CPU applies its queue at its next tick, context switch or idle iteration. The frames are
  * released, and the virtual range may be mapped again (the kernel quarantines it), only when the last
  * of those CPUs has applied it, as the paper does: a stale translation may be used during that window
- * but never reaches a reused frame or a new mapping at the same address.
+ * but never reaches a reused frame or a new mapping at the same address. Page tables the munmap emptied
+ * are freed with its frames: a CPU applies its queue only at an interrupt boundary, never inside a walk.
+ * mremap's shrink is a munmap of the tail and is deferred the same way.
  *
  * <p>Under memory pressure the lazy window closes early: an allocation that finds no free frame has
  * every CPU apply its queue at once ({@link #applyDeferred}, the kernel's reclaim) and retries, so the
@@ -27,7 +29,10 @@ import mmsim.stats.CpuCounter;
  *
  * <p>Synchronous (IPIs, waiting for every acknowledgement): permission downgrades (fork, mprotect,
  * COW), which cannot wait, and madvise(DONTNEED), whose range stays mapped and must read zero at the
- * next touch from any thread, so no deferral can keep its promise; also any request meeting a full queue.
+ * next touch from any thread, so no deferral can keep its promise; mremap's move and MAP_FIXED's
+ * replacement ({@link FlushReason#REMAP}), whose frames (now mapped at the new addresses) or addresses
+ * (mapped again at once) are in use again when the call returns, so a stale translation would reach live
+ * memory; also any request meeting a full queue.
  */
 public final class LatrShootdown extends AbstractShootdown {
     /** Lazy invalidations a CPU's queue holds; a full queue falls back to an IPI. */

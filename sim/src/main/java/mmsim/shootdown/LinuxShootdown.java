@@ -14,7 +14,8 @@ import mmsim.stats.CpuCounter;
  *       context, the generation its TLB is up to date with.</li>
  *   <li>Only CPUs in the cpumask are interrupted, and not those in lazy-TLB mode (idle with the space
  *       still loaded): they catch up when a task of the space takes them again, by comparing
- *       generations. Requests that free page tables (a table copy, teardown) reach lazy CPUs too.</li>
+ *       generations. Requests that free page tables (a table copy, teardown, a munmap or mremap that
+ *       emptied tables) reach lazy CPUs too.</li>
  *   <li>A target exactly one generation behind with a range of at most 33 pages flushes those pages;
  *       otherwise it flushes everything and jumps to the newest generation, so requests to the same CPU
  *       coalesce (a second request finds the CPU already up to date).</li>
@@ -68,12 +69,17 @@ public final class LinuxShootdown extends AbstractShootdown {
                 hi = Math.max(hi, request.start(r) + request.pages(r) * PhysicalMemory.PAGE_SIZE);
             }
             FlushReason reason = request.reason();
+            boolean unlinksTables = request.unlinksTables();
             request.begin(space, reason).addRange(lo, (hi - lo) / PhysicalMemory.PAGE_SIZE);
+            if (unlinksTables) {
+                request.freesTables();
+            }
         }
         // the page-table changes precede the increment; a CPU leaving lazy mode reads the generation after
         long gen = space.tlbGeneration().incrementAndGet();
         request.generation = gen;
-        boolean freesTables = request.reason() == FlushReason.TEARDOWN || request.reason() == FlushReason.TABLE_COPY;
+        boolean freesTables = request.unlinksTables() || request.reason() == FlushReason.TEARDOWN
+                || request.reason() == FlushReason.TABLE_COPY;
         int skipped = 0;
         for (Cpu c : cpus) {
             if (c != initiator && space.cpuMask().contains(c.id()) && c.isLazy() && !freesTables) {

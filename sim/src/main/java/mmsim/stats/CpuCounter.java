@@ -92,6 +92,12 @@ public enum CpuCounter {
     /** Leaf page tables shared by on-demand fork. */
     FORK_TABLES_SHARED("fork.tables_shared", "events",
             "Leaf page tables shared by on-demand fork."),
+    /** Page-table frames that munmap or mremap left unneeded, unlinked and freed after a shootdown (teardown's are not counted). */
+    TABLES_FREED("tables.freed", "events",
+            "Page-table frames that munmap or mremap left unneeded, unlinked and freed after a shootdown (teardown's are not counted)."),
+    /** Pages whose entries mremap moved to the new range (frame and reference moved, nothing copied). */
+    MREMAP_PAGES_MOVED("mremap.pages_moved", "events",
+            "Pages whose entries mremap moved to the new range (frame and reference moved, nothing copied)."),
     /** Tasks that took this CPU from another task or the idle thread. */
     CONTEXT_SWITCHES("sched.context_switches", "events",
             "Tasks that took this CPU from another task or the idle thread."),
@@ -116,6 +122,9 @@ public enum CpuCounter {
     /** Shootdowns initiated for munmap. */
     SHOOTDOWNS_MUNMAP("shootdown.reason.munmap", "events",
             "Shootdowns initiated for munmap."),
+    /** Shootdowns initiated for mremap's move or a MAP_FIXED replacement (never deferred). */
+    SHOOTDOWNS_REMAP("shootdown.reason.remap", "events",
+            "Shootdowns initiated for mremap's move or a MAP_FIXED replacement (never deferred)."),
     /** Shootdowns initiated for mprotect. */
     SHOOTDOWNS_MPROTECT("shootdown.reason.mprotect", "events",
             "Shootdowns initiated for mprotect."),
@@ -140,6 +149,9 @@ public enum CpuCounter {
     /** Allocations on this CPU that found no free frame while invalidations were deferred, and had every CPU apply them at once (freeing the frames behind them) before retrying (LATR). */
     SHOOTDOWN_LAZY_RECLAIMS("shootdown.lazy_reclaims", "events",
             "Allocations on this CPU that found no free frame while invalidations were deferred, and had every CPU apply them at once (freeing the frames behind them) before retrying (LATR)."),
+    /** MAP_FIXED mappings and in-place mremap growths over a range a lazy strategy still held: every CPU applied its deferred invalidations first (LATR). */
+    SHOOTDOWN_LAZY_FORCED("shootdown.lazy_forced", "events",
+            "MAP_FIXED mappings and in-place mremap growths over a range a lazy strategy still held: every CPU applied its deferred invalidations first (LATR)."),
     /** Flush requests this CPU found already covered by a newer flush (Linux's tlb_gen catch-up). */
     SHOOTDOWN_COALESCED("shootdown.coalesced", "events",
             "Flush requests this CPU found already covered by a newer flush (Linux's tlb_gen catch-up)."),

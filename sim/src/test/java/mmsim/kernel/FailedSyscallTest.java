@@ -264,6 +264,93 @@ class FailedSyscallTest {
         assertExited(0, s);
     }
 
+    /**
+     * mremap's argument and placement errors (mremap(2)): EINVAL for an unaligned address, an empty size or
+     * an unsupported flag; EFAULT for an old range that is not one mapping (unmapped, or running into a VMA
+     * of another protection); ENOMEM for growing into taken pages without MREMAP_MAYMOVE and for a size
+     * beyond user space. Each leaves the VMAs, the contents and the free frames as they were.
+     */
+    @ParameterizedTest
+    @MethodSource("forks")
+    void failedMremapChangesNothing(String fork) throws Exception {
+        ExitStatus s = h.run(1, "8MiB", fork, sys -> {
+            long a = sys.mmap(4 * PAGE, Vma.READ_WRITE);
+            long next = sys.mmap(PAGE, Vma.READ);
+            h.checkEquals(a + 4 * PAGE, next, "the page after the mapping is taken");
+            for (int i = 0; i < 4; i++) {
+                sys.storeLong(a + i * PAGE, 10 + i);
+            }
+            List<Vma> before = sys.mm().space.vmas();
+            long free = freeFrames();
+            checkErrno(Errno.EINVAL, () -> sys.mremap(a + 1, PAGE, 2 * PAGE, Sys.MREMAP_MAYMOVE), "an unaligned address");
+            checkErrno(Errno.EINVAL, () -> sys.mremap(a, 0, 2 * PAGE, Sys.MREMAP_MAYMOVE), "an empty old size");
+            checkErrno(Errno.EINVAL, () -> sys.mremap(a, PAGE, 0, Sys.MREMAP_MAYMOVE), "an empty new size");
+            checkErrno(Errno.EINVAL, () -> sys.mremap(a, PAGE, 2 * PAGE, 2), "MREMAP_FIXED, which mmsim does not support");
+            checkErrno(Errno.EFAULT, () -> sys.mremap(a + 64 * PAGE, PAGE, 2 * PAGE, Sys.MREMAP_MAYMOVE), "an unmapped range");
+            checkErrno(Errno.EFAULT, () -> sys.mremap(a, 5 * PAGE, 8 * PAGE, Sys.MREMAP_MAYMOVE), "a range into another protection");
+            checkErrno(Errno.EFAULT, () -> sys.mremap(-PAGE, PAGE, 2 * PAGE, Sys.MREMAP_MAYMOVE), "a negative address");
+            checkErrno(Errno.ENOMEM, () -> sys.mremap(a, 4 * PAGE, 8 * PAGE, 0), "growing into a taken page");
+            checkErrno(Errno.ENOMEM, () -> sys.mremap(a, 4 * PAGE, PageTable.USER_VA_LIMIT, Sys.MREMAP_MAYMOVE), "all of user space");
+            checkErrno(Errno.ENOMEM, () -> sys.mremap(a, 4 * PAGE, Long.MAX_VALUE, Sys.MREMAP_MAYMOVE), "2^63 bytes");
+            h.check(before.equals(sys.mm().space.vmas()), "the failed calls left the VMAs: " + sys.mm().space.vmas());
+            h.checkEquals(free, freeFrames(), "the failed calls took no frame");
+            for (int i = 0; i < 4; i++) {
+                h.checkEquals(10 + i, sys.loadLong(a + i * PAGE), "page " + i);
+            }
+            return 0;
+        });
+        assertExited(0, s);
+    }
+
+    /**
+     * A move needs page tables at its destination (here a directory and three leaf tables); with too few
+     * frames it fails with ENOMEM wherever it runs out, and each time the tables it built are given back and
+     * the mapping is as it was: same VMAs, same contents, the same frames free. With one more frame each try
+     * it fails at each point in turn until it succeeds and the data is at the new address.
+     */
+    @ParameterizedTest
+    @MethodSource("forks")
+    void mremapThatRunsOutOfFramesForTheDestinationsTablesChangesNothing(String fork) throws Exception {
+        AtomicInteger failedMoves = new AtomicInteger();
+        ExitStatus s = h.run(1, "8MiB", fork, sys -> {
+            long a = sys.mmapFixed(1L << 30, 3 * TABLE_SPAN, Vma.READ_WRITE);
+            sys.mmapFixed(a + 3 * TABLE_SPAN, PAGE, Vma.READ);   // growing in place is ruled out
+            long[] pages = {a, a + PAGE, a + TABLE_SPAN, a + 2 * TABLE_SPAN + 5 * PAGE};
+            for (int i = 0; i < pages.length; i++) {
+                sys.storeLong(pages[i], 100 + i);
+            }
+            for (long left = 0; left < 16; left++) {
+                Hog hog = hogLeaving(sys, left, true);
+                List<Vma> before = sys.mm().space.vmas();
+                long b;
+                try {
+                    b = sys.mremap(a, 3 * TABLE_SPAN, 4 * TABLE_SPAN, Sys.MREMAP_MAYMOVE);
+                } catch (SyscallException e) {
+                    failedMoves.incrementAndGet();
+                    String when = "after a move that failed with " + left + " frames free";
+                    h.check(e.errno() == Errno.ENOMEM, when + ": " + e.getMessage());
+                    h.checkEquals(left, freeFrames(), when + ": frames free");
+                    h.check(before.equals(sys.mm().space.vmas()), when + ": VMAs " + sys.mm().space.vmas());
+                    for (int i = 0; i < pages.length; i++) {
+                        h.checkEquals(100 + i, sys.loadLong(pages[i]), when + ": page " + i);
+                    }
+                    hog.release(sys);
+                    continue;
+                }
+                hog.release(sys);
+                h.check(b != a, "the mapping moved");
+                for (int i = 0; i < pages.length; i++) {
+                    h.checkEquals(100 + i, sys.loadLong(b + (pages[i] - a)), "page " + i + " at the new address");
+                }
+                return 0;
+            }
+            h.check(false, "mremap never succeeded");
+            return 1;
+        });
+        assertExited(0, s);
+        assertTrue(failedMoves.get() >= 3, "mremap failed at " + failedMoves.get() + " points only");
+    }
+
     private long freeFrames() {
         return h.machine.framePool().freeFramesQuiescent();
     }
@@ -303,9 +390,22 @@ class FailedSyscallTest {
     }
 
     private Hog hogLeaving(Sys sys, long left) {
+        return hogLeaving(sys, left, false);
+    }
+
+    /**
+     * A child holding all but {@code left} frames; with {@code dropInherited} it first unmaps what it inherited,
+     * so that none of the parent's pages or (under on-demand fork) page tables stay shared with it.
+     */
+    private Hog hogLeaving(Sys sys, long left, boolean dropInherited) {
         AtomicBoolean filled = new AtomicBoolean();
         AtomicBoolean release = new AtomicBoolean();
         int pid = sys.fork(c -> {
+            if (dropInherited) {
+                for (Vma v : c.mm().space.vmas()) {
+                    c.munmap(v.start(), v.length());
+                }
+            }
             fillLeaving(c, left);
             filled.set(true);
             while (!release.get()) {

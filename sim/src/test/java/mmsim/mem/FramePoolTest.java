@@ -44,6 +44,42 @@ class FramePoolTest {
         assertEquals(100, again.cardinality(), "the global path hands out every frame too");
     }
 
+    /**
+     * The count readable while CPUs run ({@code freeFrames}, a counter beside the global stack plus the
+     * caches) agrees with a walk of the pool at every quiescent point: after refills, drains, splits of a
+     * chain by the global path, and frees to both.
+     */
+    @Test
+    void theRunningFreeCountAgreesWithAWalkOfThePoolWheneverQuiescent() {
+        FramePool pool = new FramePool(100, 2, 8);
+        List<Integer> held = new ArrayList<>();
+        SplittableRandom random = new SplittableRandom(5);
+        for (int step = 0; step < 2000; step++) {
+            int roll = random.nextInt(6);
+            if (roll < 2) {
+                int f = pool.allocate(roll);
+                if (f != FramePool.NO_FRAME) {
+                    held.add(f);
+                }
+            } else if (roll == 2) {
+                int f = pool.allocateGlobal();
+                if (f != FramePool.NO_FRAME) {
+                    held.add(f);
+                }
+            } else if (!held.isEmpty()) {
+                int f = held.remove(random.nextInt(held.size()));
+                if (roll == 5) {
+                    pool.freeGlobal(f);
+                } else {
+                    pool.free(roll - 3, f);
+                }
+            }
+            assertEquals(pool.freeFramesQuiescent(), pool.freeFrames(), "step " + step);
+            assertEquals(100 - held.size(), pool.freeFrames(), "step " + step + ": free + held = total");
+            assertEquals(pool.cachedFrames(0) + pool.cachedFrames(1), pool.cachedFrames(), "step " + step);
+        }
+    }
+
     /** The padding must come before the hot fields, or two CPUs' caches can share a cache line. */
     @Test
     void aCachesHotFieldsSitBehindAtLeastACacheLineOfPadding() throws Exception {
@@ -168,6 +204,7 @@ class FramePoolTest {
             fail(failure.get());
         }
         assertEquals(frames, pool.freeFramesQuiescent(), "every frame is free again (seed " + seed + ")");
+        assertEquals(frames, pool.freeFrames(), "the running count agrees after the storm (seed " + seed + ")");
         for (int cpu = 0; cpu < threads - 1; cpu++) {
             pool.drainCache(cpu);
         }

@@ -62,6 +62,58 @@ class AddressSpaceTest {
     }
 
     @Test
+    void aHintIsUsedWhenItsRangeIsFreeAndIgnoredOtherwise() {
+        AddressSpace as = new AddressSpace(0, 0, 2);
+        long a = as.map(4 * PAGE, Vma.READ_WRITE);
+        long free = a + 64 * PAGE;
+        assertEquals(free, as.map(free, 2 * PAGE, Vma.READ), "a free hint");
+        assertEquals(a + 4 * PAGE, as.map(a + PAGE, PAGE, Vma.READ), "an overlapping hint: the lowest fit");
+        assertEquals(a + 5 * PAGE, as.map(free + 1, PAGE, Vma.READ), "an unaligned hint is no hint");
+        assertEquals(a + 6 * PAGE, as.map(PageTable.USER_VA_LIMIT - PAGE, 2 * PAGE, Vma.READ), "a hint leaving user space is no hint");
+        as.quarantine(List.of(new Vma(free + 8 * PAGE, free + 9 * PAGE, Vma.READ)));
+        assertEquals(a + 8 * PAGE, as.map(free + 8 * PAGE, PAGE, Vma.READ), "a quarantined hint is not free");
+    }
+
+    @Test
+    void replaceSwapsWhatIsMappedForOneVmaInOneChange() {
+        AddressSpace as = new AddressSpace(0, 0, 2);
+        long a = as.map(2 * PAGE, Vma.READ_WRITE);
+        long b = as.map(2 * PAGE, Vma.READ);
+        List<Vma> removed = as.replace(a + PAGE, 2 * PAGE, Vma.NONE);
+        assertEquals(List.of(new Vma(a + PAGE, a + 2 * PAGE, Vma.READ_WRITE), new Vma(b, b + PAGE, Vma.READ)), removed);
+        assertEquals(List.of(new Vma(a, a + PAGE, Vma.READ_WRITE), new Vma(a + PAGE, a + 3 * PAGE, Vma.NONE),
+                new Vma(b + PAGE, b + 2 * PAGE, Vma.READ)), as.vmas());
+        as.quarantine(List.of(new Vma(a + 8 * PAGE, a + 9 * PAGE, Vma.READ)));
+        assertThrows(IllegalStateException.class, () -> as.replace(a + 8 * PAGE, PAGE, Vma.READ), "quarantined");
+    }
+
+    @Test
+    void mappingAtMergesAdjoiningVmasOfOneProtectionAsLinuxWould() {
+        AddressSpace as = new AddressSpace(0, 0, 2);
+        long a = as.map(6 * PAGE, Vma.READ_WRITE);
+        as.protect(a + PAGE, PAGE, Vma.READ);
+        as.protect(a + PAGE, PAGE, Vma.READ_WRITE);
+        as.protect(a + 4 * PAGE, PAGE, Vma.READ);
+        assertEquals(5, as.vmas().size(), "mmsim keeps split VMAs apart: " + as.vmas());
+        assertEquals(new Vma(a, a + 4 * PAGE, Vma.READ_WRITE), as.mappingAt(a + 2 * PAGE));
+        assertEquals(new Vma(a + 4 * PAGE, a + 5 * PAGE, Vma.READ), as.mappingAt(a + 4 * PAGE));
+        assertNull(as.mappingAt(a + 6 * PAGE));
+    }
+
+    @Test
+    void moveTakesPartOfAMappingToAFreeRangeWithItsProtection() {
+        AddressSpace as = new AddressSpace(0, 0, 2);
+        long a = as.map(4 * PAGE, Vma.READ);
+        long to = as.findRoom(8 * PAGE);
+        assertEquals(a + 4 * PAGE, to);
+        as.move(a + PAGE, 2 * PAGE, to, 8 * PAGE);
+        assertEquals(List.of(new Vma(a, a + PAGE, Vma.READ), new Vma(a + 3 * PAGE, a + 4 * PAGE, Vma.READ),
+                new Vma(to, to + 8 * PAGE, Vma.READ)), as.vmas());
+        assertThrows(IllegalArgumentException.class, () -> as.move(a, 2 * PAGE, to + 8 * PAGE, PAGE), "not one mapping");
+        assertThrows(IllegalArgumentException.class, () -> as.move(a, PAGE, to, PAGE), "the target is taken");
+    }
+
+    @Test
     void cpuMaskTracksMembershipAcrossWords() {
         CpuMask mask = new CpuMask(130);
         mask.set(0);

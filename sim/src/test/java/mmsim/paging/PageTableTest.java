@@ -94,6 +94,48 @@ class PageTableTest {
         return pt.slotAddress(table, PageTable.index(va, 1));
     }
 
+    /**
+     * Only tables that no one needs, that hold nothing and that this tree alone holds are unlinked, deepest
+     * first: the leaf table of a cleared span and the tables above it that it leaves empty; never a table
+     * still holding an entry, one whose span the caller says is in use, or a leaf table another tree shares.
+     */
+    @Test
+    void unlinkUnusedTablesTakesOnlyEmptyUnneededUnsharedTablesDeepestFirst() {
+        try (Machine m = TestMachines.boot(1, "1MiB")) {
+            PageTable pt = m.pageTable();
+            AddressSpace space = m.newAddressSpace(FramePool.NO_CPU);
+            long span = PageTable.LEAF_TABLE_SPAN;
+            long a = 0x4000_0000L;                 // its own page directory (1 GiB aligned)
+            long b = a + span;                     // the next leaf table, same directory
+            long far = 0x80_0000_0000L;            // another PDPT entry, its own directory and leaf table
+            long slotA = pt.leafSlotMut(FramePool.NO_CPU, space.root(), a);
+            long slotB = pt.leafSlotMut(FramePool.NO_CPU, space.root(), b);
+            long slotFar = pt.leafSlotMut(FramePool.NO_CPU, space.root(), far);
+            PhysicalMemory.soLong(slotB, Pte.make(9, Pte.PRESENT));
+            assertEquals(8, pt.countTables(space.root()), "root, one PDPT, two directories, three leaf tables");
+            List<String> unlinked = new ArrayList<>();
+            PageTable.TableUnlinked sink = (table, level) -> unlinked.add("level " + level);
+
+            assertEquals(0, pt.unlinkUnusedTables(space.root(), a, b + span, (s, e) -> true, sink), "every span in use");
+            assertEquals(0, pt.unlinkUnusedTables(space.root(), b, b + span, (s, e) -> false, sink), "b's table holds an entry");
+            assertEquals(1, pt.unlinkUnusedTables(space.root(), a, a + 4096, (s, e) -> false, sink), "a's empty leaf table");
+            assertEquals(List.of("level 0"), unlinked);
+            assertEquals(PageTable.NO_SLOT, pt.leafSlot(space.root(), a));
+            assertEquals(slotB, pt.leafSlot(space.root(), b), "the directory stays: it still links b's table");
+
+            assertEquals(slotFar, pt.leafSlot(space.root(), far));
+            int farLeaf = Pte.frame(PhysicalMemory.laLong(pdSlot(pt, space.root(), far)));
+            m.frames().retain(farLeaf);  // shared, as on-demand fork shares a leaf table with a child
+            unlinked.clear();
+            assertEquals(0, pt.unlinkUnusedTables(space.root(), far, far + span, (s, e) -> false, sink), "a shared leaf table stays");
+            m.frames().release(farLeaf);
+            assertEquals(3, pt.unlinkUnusedTables(space.root(), far, far + span, (s, e) -> false, sink),
+                    "unshared: the leaf table, then the directory and the PDPT it leaves empty");
+            assertEquals(List.of("level 0", "level 1", "level 2"), unlinked);
+            assertEquals(4, pt.countTables(space.root()), "root, PDPT, a's directory, b's leaf table");
+        }
+    }
+
     @Test
     void forEachLeafVisitsMappedPagesInOrderWithinTheRange() {
         try (Machine m = TestMachines.boot(1, "1MiB")) {

@@ -97,14 +97,6 @@ public final class WorkloadContext {
         return workload.name() + "." + name;
     }
 
-    /**
-     * Frames referenced right now (a scan of the frame metadata: exact when quiescent, a close
-     * approximation while CPUs run). For peaks sampled at points the workload chooses.
-     */
-    public long framesInUse() {
-        return machine.frames().framesReferenced();
-    }
-
     /** Reports a violated correctness condition; the run fails (exit status 1) with this sentence. */
     public void fail(String problem) {
         synchronized (problems) {

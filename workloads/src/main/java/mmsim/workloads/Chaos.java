@@ -13,12 +13,14 @@ import mmsim.check.ContentOracle;
 import mmsim.check.MemoryModel;
 import mmsim.check.MemoryModel.Region;
 import mmsim.config.Setting;
+import mmsim.kernel.Errno;
 import mmsim.kernel.ExitStatus;
 import mmsim.kernel.Errno;
 import mmsim.kernel.ProcessBody;
 import mmsim.kernel.Signals;
 import mmsim.kernel.Sys;
 import mmsim.kernel.SyscallException;
+import mmsim.paging.PageTable;
 import mmsim.paging.Vma;
 import mmsim.stats.StatsRegistry.Counter;
 import mmsim.stats.StatsRegistry.Kind;
@@ -26,9 +28,11 @@ import mmsim.workload.Workload;
 import mmsim.workload.WorkloadContext;
 
 /**
- * The randomized soak: random fork, exit, waitpid, kill, mmap, munmap, mprotect, madvise, pipe traffic,
- * spawnThread, sched_setaffinity and yield on every CPU, each thread checking every read against its own
- * sequential model of its memory (the content oracle, invariant 10). Run it with {@code --check} so that the
+ * The randomized soak: random fork, exit, waitpid, kill, mmap (some with a hint far away, in page tables
+ * of their own, which munmap and mremap then free), munmap, mremap (grow, shrink, move), mmap with MAP_FIXED
+ * over part of a region, mprotect, madvise, pipe traffic, spawnThread, sched_setaffinity and yield on every
+ * CPU, each thread checking every read against its own sequential model of its memory (the content oracle,
+ * invariant 10), which follows every move. Run it with {@code --check} so that the
  * stale-translation oracle checks every TLB hit too: {@code mmsim run chaos --check --seconds 60 --seed 7}.
  *
  * <p>A kill sends one of the walker's own children SIGTERM or SIGKILL and reaps it at once; the children of a
@@ -46,6 +50,9 @@ import mmsim.workload.WorkloadContext;
  */
 public final class Chaos implements Workload {
     private static final long PAGE = 4096;
+    /** Where far mappings are hinted: 4 GiB, above everything else the walk maps; one of 4096 leaf-table spans. */
+    private static final long FAR = 1L << 32;
+    private static final int FAR_SPANS = 4096;
 
     static final Setting<Integer> SECONDS = Setting.intRange("chaos.seconds", 10, 1, 7 * 24 * 3600,
             "Host seconds the random walk runs before every thread winds down (children finish their steps).");
@@ -54,7 +61,7 @@ public final class Chaos implements Workload {
 
     /** What the walk does, by kind; each is counted as {@code chaos.ops.<kind>}. */
     public enum Op {
-        LOAD, STORE, MMAP, MUNMAP, MPROTECT, MADVISE, FORK, PIPE, WAITPID, EXIT, SPAWN, YIELD, KILL, AFFINITY
+        LOAD, STORE, MMAP, MUNMAP, MREMAP, MAP_FIXED, MPROTECT, MADVISE, FORK, PIPE, WAITPID, EXIT, SPAWN, YIELD, KILL, AFFINITY
     }
 
     @Override
@@ -64,7 +71,7 @@ public final class Chaos implements Workload {
 
     @Override
     public String description() {
-        return "the randomized soak: random fork/exit/waitpid/kill/mmap/munmap/mprotect/madvise/pipes/threads/affinity, every read checked";
+        return "the randomized soak: random fork/exit/waitpid/kill/mmap/munmap/mremap/MAP_FIXED/mprotect/madvise/pipes/threads/affinity, every read checked";
     }
 
     @Override
@@ -182,7 +189,11 @@ public final class Chaos implements Workload {
                 int roll = random.nextInt(100);
                 if (regions.isEmpty() || (roll < 8 && regions.size() < 8)) {
                     int pages = 1 + random.nextInt(16);
-                    long a = sys.mmap(pages * PAGE, Vma.READ_WRITE);
+                    // one in four far away, in a leaf table of its own (unless another thread took the hint
+                    // first): unmapping or moving it frees page tables
+                    long a = random.nextInt(4) == 0
+                            ? sys.mmapHint(FAR + random.nextInt(FAR_SPANS) * PageTable.LEAF_TABLE_SPAN, pages * PAGE, Vma.READ_WRITE)
+                            : sys.mmap(pages * PAGE, Vma.READ_WRITE);
                     model.add(a, pages, true);
                     count(Op.MMAP);
                 } else if (roll < 35) {
@@ -229,6 +240,17 @@ public final class Chaos implements Workload {
                     failed += killAndReap(sys, children.remove(random.nextInt(children.size())), random);
                 } else if (roll >= 84 && roll < 86) {
                     failed += pin(sys, random);
+                } else if (roll >= 86 && roll < 89) {
+                    failed += remap(sys, model, regions.get(random.nextInt(regions.size())), random);
+                } else if (roll >= 89 && roll < 91) {
+                    Region r = regions.get(random.nextInt(regions.size()));
+                    int first = random.nextInt(r.pages);
+                    int pages = 1 + random.nextInt(r.pages - first);
+                    sys.mmapFixed(r.start + first * PAGE, pages * PAGE, r.writable ? Vma.READ_WRITE : Vma.READ);
+                    for (int page = first; page < first + pages; page++) {
+                        r.zero(page);
+                    }
+                    count(Op.MAP_FIXED);
                 } else {
                     sys.yield();
                     count(Op.YIELD);
@@ -238,6 +260,29 @@ public final class Chaos implements Workload {
                 failed += reap(sys, child);
             }
             return failed;
+        }
+
+        /**
+         * Resizes {@code r} to 1 to 24 pages with mremap, allowed to move or not; the model follows. Only a growth
+         * without MREMAP_MAYMOVE may fail (ENOMEM: the pages after the region are taken, or belong to a
+         * neighbour with the same protection, which Linux would have merged into the same mapping).
+         */
+        private int remap(Sys sys, MemoryModel model, Region r, SplittableRandom random) {
+            int pages = 1 + random.nextInt(24);
+            boolean mayMove = random.nextBoolean();
+            try {
+                long a = sys.mremap(r.start, r.pages * PAGE, pages * PAGE, mayMove ? Sys.MREMAP_MAYMOVE : 0);
+                model.remap(r, a, pages);
+                count(Op.MREMAP);
+                return 0;
+            } catch (SyscallException e) {
+                if (e.errno() == Errno.ENOMEM && !mayMove && pages > r.pages) {
+                    return 0;
+                }
+                ctx.fail("seed " + seed + ": pid " + sys.getpid() + " mremap of " + r.pages + " to " + pages
+                        + " pages failed: " + e.getMessage());
+                return 1;
+            }
         }
 
         private int reap(Sys sys, int child) {

@@ -4,6 +4,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.function.Consumer;
 
 import mmsim.config.Setting;
 import mmsim.kernel.ExitStatus;
@@ -39,8 +40,8 @@ import mmsim.workload.WorkloadContext;
  * arrived), {@code snapshot.write_ns} (host time of each of the server's stores), {@code snapshot.copied_bytes}
  * (bytes of the server's pages its writes moved to a new frame during snapshots: the copy-on-write copies,
  * observed with {@link Sys#frameOf} around each store; an eager fork's up-front copy is
- * {@code fork.pages_copied} instead), {@code snapshot.peak_frames} (most frames in use at the points
- * sampled: before each fork, every 1024 writes and after each round) and
+ * {@code fork.pages_copied} instead), {@code snapshot.peak_frames} (most frames in use, as {@link Sys#sysinfo}
+ * counts them, at the points sampled: before each fork, every 1024 writes and after each round) and
  * {@code snapshot.rounds}.
  */
 public final class Snapshot implements Workload {
@@ -120,7 +121,7 @@ public final class Snapshot implements Workload {
         ctx.gauge("peak_frames", Kind.MODELED, "frames",
                 "Most frames in use at the sampled points: before each fork, every " + PEAK_SAMPLE_EVERY
                         + " writes, after each round.", () -> peakFrames[0]);
-        Runnable samplePeak = () -> peakFrames[0] = Math.max(peakFrames[0], ctx.framesInUse());
+        Consumer<Sys> samplePeak = sys -> peakFrames[0] = Math.max(peakFrames[0], sys.sysinfo().usedFrames());
         return sys -> {
             long base = sys.mmap(records * RECORD, Vma.READ_WRITE);
             for (long r = 0; r < records; r++) {
@@ -133,7 +134,7 @@ public final class Snapshot implements Workload {
             int failed = 0;
             for (int round = 0; round < rounds; round++) {
                 long expected = model.checksum();
-                samplePeak.run();
+                samplePeak.accept(sys);
                 sys.madvise(buffer, PAGE, Sys.MADV_DONTNEED);  // not shared with the child: the checksum's arrival copies no page
                 int[] pipe = sys.pipe();
                 long t0 = System.nanoTime();
@@ -154,7 +155,7 @@ public final class Snapshot implements Workload {
                         model.write(record, value);
                     }
                     if ((w + 1) % PEAK_SAMPLE_EVERY == 0) {
-                        samplePeak.run();
+                        samplePeak.accept(sys);
                         ctx.progress((round + (w + 1.0) / writes) / rounds);
                     }
                 }
@@ -164,7 +165,7 @@ public final class Snapshot implements Workload {
                 sys.close(pipe[0]);
                 ExitStatus status = sys.waitpid(pid);
                 roundsDone.increment();
-                samplePeak.run();
+                samplePeak.accept(sys);
                 if (!status.exitedNormally() || status.code() != 0) {
                     failed++;
                     ctx.fail("round " + round + ": the snapshot child (pid " + pid + ") ended " + status);

@@ -30,6 +30,9 @@ class ChaosTest {
                 "the soak forked and unmapped: " + r.stats().values().keySet());
         assertTrue(r.stats().value("chaos.ops.kill", 0) > 0 && r.stats().value("chaos.ops.affinity", 0) > 0,
                 "the soak killed children and pinned threads: " + r.stats().values());
+        assertTrue(r.stats().value("chaos.ops.mremap", 0) > 0 && r.stats().value("chaos.ops.map_fixed", 0) > 0,
+                "the soak remapped and mapped over its regions: " + r.stats().values().keySet());
+        assertTrue(r.stats().value("tables.freed", 0) > 0, "the soak's munmaps and moves freed page tables");
         assertTrue(r.stats().value("chaos.content_checks", 0) > 1000, "the soak checked reads");
         assertTrue(r.stats().value("shootdown.initiated", 0) > 0, "the soak caused shootdowns");
     }
