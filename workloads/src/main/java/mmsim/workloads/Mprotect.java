@@ -149,6 +149,12 @@ public final class Mprotect implements Workload {
             return checkRevocation(sys, page);
         }
 
+        private static java.util.BitSet cpuSet(int cpu) {
+            java.util.BitSet set = new java.util.BitSet();
+            set.set(cpu);
+            return set;
+        }
+
         /** A reader: the generation it sees never goes backwards. */
         private void read(Sys sys, int round, int me, long control, long page) {
             long last = 0;
@@ -171,7 +177,16 @@ public final class Mprotect implements Workload {
          */
         private int checkRevocation(Sys sys, long page) {
             PipeBarrier gate = new PipeBarrier(sys, 2);
+            boolean pin = ctx.machine().cpus() > 1;
+            if (pin) {
+                // pinned apart, and alone on their CPUs: no context switch can flush the writer's entry by chance,
+                // so only the shootdown can remove it (the check is then deterministic)
+                sys.schedSetaffinity(sys.gettid(), cpuSet(0));
+            }
             int writer = sys.spawnThread(th -> {
+                if (pin) {
+                    th.schedSetaffinity(th.gettid(), cpuSet(1));
+                }
                 PipeBarrier.Party party = gate.party(1);
                 th.storeLong(page + WRITTEN, 1);   // a writable translation in this CPU's TLB
                 party.await(th);
