@@ -15,7 +15,7 @@ import mmsim.stats.CpuCounter;
  * {@code cow}: share every frame, write-protecting the writable entries in parent and child and marking
  * them COW; one shootdown of the parent before fork returns (KeOS, JOS's lib/fork.c, xv6's COW lab,
  * Linux's copy_page_range). The first write to a shared page copies it (or reuses it when the writer is
- * by then its sole owner) in the fault handler.
+ * by then its sole owner) in the fault handler. The zero frame's entries are read-only and shared as they are.
  */
 final class CowFork implements ForkStrategy {
     private final KernelFrames frames;

@@ -11,7 +11,8 @@ import mmsim.stats.CpuCounter;
 
 /**
  * {@code eager}: copy every present page at fork (JOS's dumbfork, gem5's SE mode). The parent's entries
- * are not touched, so nothing is shot down; the cost is all in the copy.
+ * are not touched, so nothing is shot down; the cost is all in the copy. An entry of the zero frame is not
+ * copied but shared read-only (a copy of zeros would be waste).
  *
  * <p>The copy races the parent's other threads, which may keep writing through their TLBs while fork
  * runs: each page of the child holds what the page held at some moment during its copy (a store that
@@ -37,6 +38,7 @@ final class EagerFork implements ForkStrategy {
     @Override
     public void copy(Cpu cpu, AddressSpace parent, AddressSpace child) {
         ChildLeafSlots slots = new ChildLeafSlots(frames, cpu, child);
+        int zero = frames.zeroFrame();
         for (Vma vma : parent.vmas()) {
             pageTable.forEachLeaf(parent.root(), vma.start(), vma.end(), (va, slot, table) -> {
                 long e = PhysicalMemory.laLong(slot);
@@ -44,6 +46,12 @@ final class EagerFork implements ForkStrategy {
                     return;
                 }
                 long childSlot = slots.slot(va, table);
+                if (Pte.frame(e) == zero) {
+                    frames.metadata().retain(zero);
+                    PhysicalMemory.soLong(childSlot, Pte.without(e, Pte.ACCESSED));
+                    cpu.counters().add(CpuCounter.MODELED_CYCLES, CostModel.PTE_UPDATE);
+                    return;
+                }
                 int copy = frames.allocFrame(cpu, "an eager fork copy");
                 memory.copyFrame(Pte.frame(e), copy);
                 // a write-protected entry stays COW: the child's first write then finds its copy sole-owned and reuses it

@@ -11,7 +11,8 @@ import mmsim.paging.AddressSpace;
  * parent's contents, every frame the two share holds one reference per mapping, and no CPU holds a
  * writable translation to a shared frame (a strategy that write-protects parent entries shoots them down
  * through the {@link TlbFlusher}, also when it fails part-way). Only entries that were writable may be
- * write-protected and marked COW. A strategy that shares page tables makes a table private again in
+ * write-protected and marked COW. An entry of the zero frame ({@link KernelFrames#zeroFrame()}, always
+ * read-only) need not be copied: share it, one reference more. A strategy that shares page tables makes a table private again in
  * {@link #beforeLeafTableChange}, the hook the fault handler and munmap/mprotect/madvise call before they
  * change or add an entry.
  *

@@ -41,6 +41,7 @@ public final class Kernel implements AutoCloseable {
     private final ShootdownStats shootdownStats;
     private final ShootdownStrategy shootdown;
     private final Queue<String> panics = new ConcurrentLinkedQueue<>();
+    private final KernelFrames frames;
     private final List<Thread> idleThreads = new ArrayList<>();
     final Scheduler scheduler;
     final Mappings mappings;
@@ -58,7 +59,7 @@ public final class Kernel implements AutoCloseable {
         this.shootdownStats = new ShootdownStats(cpus.length);
         this.shootdown = shootdownFactory.create(cpus, shootdownStats);
         this.scheduler = new Scheduler(perCpu, machine.config().schedQuantumMicros(), shootdown);
-        KernelFrames frames = new KernelFrames(machine, shootdown);
+        this.frames = new KernelFrames(machine, shootdown, machine.config().zeroPage());
         TlbFlusher flusher = new TlbFlusher(shootdown, cpus.length);
         ForkStrategy fork = forkFactory.create(frames, flusher);
         this.mappings = new Mappings(frames, flusher, fork);
@@ -160,8 +161,8 @@ public final class Kernel implements AutoCloseable {
     }
 
     /**
-     * Kills any process still alive, then stops the idle threads and the tick. The machine stays open
-     * (its owner closes it).
+     * Kills any process still alive, then stops the idle threads and the tick, and gives the zero frame back
+     * (a panic if it was ever written). The machine stays open (its owner closes it).
      */
     @Override
     public void close() throws InterruptedException {
@@ -169,6 +170,10 @@ public final class Kernel implements AutoCloseable {
         scheduler.shutdown();
         for (Thread t : idleThreads) {
             t.join(10_000);
+        }
+        String zeroFrame = frames.releaseZeroFrame();
+        if (zeroFrame != null) {
+            panics.add(zeroFrame);
         }
     }
 

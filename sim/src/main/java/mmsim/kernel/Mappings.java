@@ -226,9 +226,9 @@ final class Mappings {
     /**
      * The entry {@code e} under a new protection: parked for PROT_NONE; otherwise present (unparked), and
      * never made writable here. Without WRITE it is write-protected. With WRITE, an entry that stays
-     * write-protected gets the COW bit: its frame may be shared (fork shares read-only pages as they are),
-     * so the next write takes the COW fault, which copies a shared frame and reuses one no one else maps,
-     * as Linux's write fault does after mprotect.
+     * write-protected gets the COW bit: its frame may be shared (fork shares read-only pages as they are, and
+     * the zero frame is mapped read-only), so the next write takes the COW fault, which copies a shared frame,
+     * replaces the zero frame and reuses one no one else maps, as Linux's write fault does after mprotect.
      */
     private static long reprotect(long e, int protection) {
         if (!Pte.holdsFrame(e)) {
