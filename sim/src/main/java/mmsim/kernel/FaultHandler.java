@@ -16,7 +16,8 @@ import mmsim.stats.CpuCounter;
 /**
  * The page-fault handler: demand-zero (a read of an untouched private page maps the zero frame when
  * {@code mm.zero_page} is on; the first write replaces it with a fresh zeroed frame), copy-on-write copy or
- * reuse, segmentation faults, and the fork strategy's hook before a leaf table changes. Entries change by CAS with retry, so concurrent faults on one page from several
+ * reuse, the pages of shared mappings ({@link SharedMemory}), segmentation faults, and the fork strategy's hook
+ * before a leaf table changes. Entries change by CAS with retry, so concurrent faults on one page from several
  * CPUs produce one outcome (one copy, one zero page) and the losers undo their work.
  *
  * <p>It finds the faulting task through {@link Tasks} (the kernel gives the task each CPU runs; a test
@@ -42,6 +43,7 @@ final class FaultHandler implements PageFaultHandler {
     private final PageTable pageTable;
     private final PhysicalMemory memory;
     private final FrameMetadata metadata;
+    private final SharedMemory shared;
 
     FaultHandler(Tasks tasks, KernelFrames frames, TlbFlusher flusher, ForkStrategy fork) {
         this.tasks = tasks;
@@ -51,6 +53,7 @@ final class FaultHandler implements PageFaultHandler {
         this.pageTable = frames.pageTable();
         this.memory = frames.memory();
         this.metadata = frames.metadata();
+        this.shared = new SharedMemory(frames);
     }
 
     @Override
@@ -94,7 +97,7 @@ final class FaultHandler implements PageFaultHandler {
                     if (Pte.holdsFrame(pte)) {
                         throw new IllegalStateException("PROT_NONE entry left in readable area " + vma + ": " + Pte.toString(pte));
                     }
-                    if (demandZero(cpu, slot, vma, write)) {
+                    if (vma.isShared() ? shared.mapPage(cpu, slot, vma, page, write) : demandZero(cpu, slot, vma, write)) {
                         return;
                     }
                 } else if (write && !Pte.isWritable(pte)) {
@@ -159,11 +162,15 @@ final class FaultHandler implements PageFaultHandler {
     }
 
     /**
-     * A write to a present, write-protected page of a writable area: the zero frame is replaced by a fresh zeroed
-     * frame; any other frame is reused if this space is its sole owner, else copied. The zero frame's count never falls to one (the kernel holds a reference), so it
+     * A write to a present, write-protected page of a writable area: a shared mapping's page is made writable in
+     * place; the zero frame is replaced by a fresh zeroed frame; any other frame is reused if this space is its
+     * sole owner, else copied. The zero frame's count never falls to one (the kernel holds a reference), so it
      * can never be reused; it is tested first all the same.
      */
     private boolean writeProtectFault(Cpu cpu, AddressSpace space, long slot, long page, long pte) {
+        if (Pte.isShared(pte)) {
+            return shared.enableWrite(cpu, slot, pte);
+        }
         int old = Pte.frame(pte);
         boolean zero = old == frames.zeroFrame();
         if (!zero && metadata.refCount(old) == 1) {

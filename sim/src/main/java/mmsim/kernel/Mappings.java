@@ -8,13 +8,15 @@ import mmsim.mem.PhysicalMemory;
 import mmsim.paging.AddressSpace;
 import mmsim.paging.PageTable;
 import mmsim.paging.Pte;
+import mmsim.paging.SharedMemoryObject;
 import mmsim.paging.Vma;
 import mmsim.shootdown.FlushReason;
 import mmsim.stats.CostModel;
 import mmsim.stats.CpuCounter;
 
 /**
- * A process's mappings: mmap, munmap, mprotect, madvise, the memory half of fork, and teardown. The one
+ * A process's mappings: mmap (private or shared), munmap, mprotect, madvise, the memory half of fork, and
+ * teardown, with {@link SharedMemory} keeping each shared object's count of mapped pages. The one
  * owner of {@code mm.lock} for writing: each operation takes it itself (faults take it for reading, in
  * {@link FaultHandler}). Every downgrade or removal of a translation goes through a {@link TlbFlusher}
  * bracket, so the frames it drops are released only once no TLB can translate to them (invariants 4, 5).
@@ -30,12 +32,14 @@ final class Mappings {
     private final TlbFlusher flusher;
     private final ForkStrategy fork;
     private final PageTable pageTable;
+    private final SharedMemory shared;
 
     Mappings(KernelFrames frames, TlbFlusher flusher, ForkStrategy fork) {
         this.frames = frames;
         this.flusher = flusher;
         this.fork = fork;
         this.pageTable = frames.pageTable();
+        this.shared = new SharedMemory(frames);
     }
 
     ForkStrategy forkStrategy() {
@@ -68,6 +72,34 @@ final class Mappings {
     }
 
     /**
+     * mmap(MAP_SHARED | MAP_ANONYMOUS): {@code length} bytes (rounded up to pages) of zero-filled memory backed by
+     * a new shared object, placed as {@link #mmap} places a private area; fork gives children the same pages.
+     * EINVAL for a length that is not positive or an unknown protection; ENOMEM when it is larger than physical
+     * memory (mmsim keeps a frame slot per page of the object and has no swap; Linux's default overcommit
+     * heuristic refuses one larger than RAM plus swap) or user space has no room for it. A failed call maps
+     * nothing.
+     */
+    long mmapShared(Cpu cpu, Mm mm, long length, int protection) {
+        if (length <= 0) {
+            throw new SyscallException(Errno.EINVAL, "mmap length must be positive: " + length);
+        }
+        checkProtection(protection);
+        if (length > frames.memory().bytes()) {
+            throw new SyscallException(Errno.ENOMEM, "a shared mapping of " + length + " bytes: more than physical memory ("
+                    + frames.memory().bytes() + " bytes)");
+        }
+        int pages = (int) (pageCeil(length) >>> PhysicalMemory.PAGE_SHIFT);
+        mm.lock.writeLock(cpu);
+        try {
+            return mm.space.mapShared(new SharedMemoryObject(pages), protection);
+        } catch (IllegalStateException e) {
+            throw new SyscallException(Errno.ENOMEM, e.getMessage());
+        } finally {
+            mm.lock.writeUnlock();
+        }
+    }
+
+    /**
      * munmap: removes the pages {@code [start, start + length)} from the VMAs and the page tables; the
      * frames are released, and the range may be mapped again, once no TLB can translate to them. ENOMEM
      * (on-demand fork found no frame for the private copy of a shared leaf table) before anything visible
@@ -83,6 +115,7 @@ final class Mappings {
             // the range is not handed out again until every CPU has dropped its translations (lazy strategies defer that)
             mm.space.quarantine(removed);
             clearRanges(cpu, mm.space, removed, FlushReason.MUNMAP, () -> mm.space.releaseQuarantine(removed));
+            shared.unmapped(cpu, removed);
         } finally {
             mm.lock.writeUnlock();
         }
@@ -90,7 +123,8 @@ final class Mappings {
 
     /**
      * madvise(DONTNEED): drops the pages of the mapped parts of {@code [start, start + length)}; the next
-     * touch reads zeros. ENOMEM (no frame for on-demand fork's private table copy) before any page was dropped.
+     * touch of a private page reads zeros, of a shared mapping's page the data its object kept. ENOMEM (no
+     * frame for on-demand fork's private table copy) before any page was dropped.
      */
     void madviseDontNeed(Cpu cpu, Mm mm, long start, long length) {
         checkRange(start, length);
@@ -153,14 +187,16 @@ final class Mappings {
 
     /**
      * The memory half of fork: copies {@code parent} into the empty {@code child} with the fork strategy,
-     * holding the parent's lock for writing. When it returns, no CPU holds a writable translation to a
-     * shared frame (invariants 1 and 2). @throws OutOfFrames part-way, the child left consistent (the caller
-     * tears it down) and the parent unchanged in anything a program can observe
+     * holding the parent's lock for writing; the child's shared areas map their objects too. When it returns,
+     * no CPU holds a writable translation to a frame fork shared copy-on-write (invariants 1 and 2); the pages
+     * of shared mappings stay writable in both, as they are meant to be shared. @throws OutOfFrames part-way, the
+     * child left consistent (the caller tears it down) and the parent unchanged in anything a program can observe
      */
     void fork(Cpu cpu, Mm parent, Mm child) {
         parent.lock.writeLock(cpu);
         try {
             child.space.copyVmasFrom(parent.space);
+            shared.forked(child.space);
             fork.copy(cpu, parent.space, child.space);
         } finally {
             parent.lock.writeUnlock();
@@ -178,6 +214,7 @@ final class Mappings {
             flush.addAll().onRelease(on -> pageTable.releaseTables(on.id(), space.root(),
                     table -> frames.releaseLeafTableEntries(on, table)));
         }
+        shared.unmapped(cpu, space.vmas());
     }
 
     /** The frame mapped at {@code va}, or -1 (an inspection aid: no fault, no side effect). */
@@ -228,7 +265,8 @@ final class Mappings {
      * never made writable here. Without WRITE it is write-protected. With WRITE, an entry that stays
      * write-protected gets the COW bit: its frame may be shared (fork shares read-only pages as they are, and
      * the zero frame is mapped read-only), so the next write takes the COW fault, which copies a shared frame,
-     * replaces the zero frame and reuses one no one else maps, as Linux's write fault does after mprotect.
+     * replaces the zero frame and reuses one no one else maps, as Linux's write fault does after mprotect. A
+     * shared mapping's entry never gets the COW bit: its write fault makes it writable in place.
      */
     private static long reprotect(long e, int protection) {
         if (!Pte.holdsFrame(e)) {
@@ -241,7 +279,7 @@ final class Mappings {
         if ((protection & Vma.WRITE) == 0) {
             return Pte.without(present, Pte.WRITABLE);
         }
-        return Pte.isWritable(present) ? present : Pte.with(present, Pte.COW);
+        return Pte.isWritable(present) || Pte.isShared(present) ? present : Pte.with(present, Pte.COW);
     }
 
     /**

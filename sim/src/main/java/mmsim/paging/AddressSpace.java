@@ -232,6 +232,24 @@ public final class AddressSpace {
         return candidate;
     }
 
+    /**
+     * Maps all of {@code object} as one shared area with {@code protection}, placed as {@link #map(long, int)}
+     * places a private one; returns the start. The object's count of mapped pages already includes this area
+     * (the kernel creates an object for the mapping that creates it).
+     */
+    public synchronized long mapShared(SharedMemoryObject object, int protection) {
+        long start = map((long) object.pages() << PhysicalMemory.PAGE_SHIFT, protection);
+        // still under this monitor: no other change sees the private area map() placed; the kernel's mm lock keeps faults out
+        Vma[] list = vmas.clone();
+        for (int i = 0; i < list.length; i++) {
+            if (list[i].start() == start) {
+                list[i] = new Vma(start, list[i].end(), protection, object, 0);
+            }
+        }
+        vmas = list;
+        return start;
+    }
+
     /** Maps {@code [start, start + length)}, which must not overlap an existing VMA or a quarantined range. */
     public synchronized void mapFixed(long start, long length, int protection) {
         long end = start + pageRound(length);
@@ -292,7 +310,7 @@ public final class AddressSpace {
             if (v.start() < s) {
                 result.add(v.withRange(v.start(), s));
             }
-            result.add(new Vma(s, e, protection));
+            result.add(v.withRange(s, e).withProtection(protection));
             if (v.end() > e) {
                 result.add(v.withRange(e, v.end()));
             }
