@@ -4,11 +4,19 @@ import static mmsim.kernel.KernelHarness.assertExited;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Duration;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import mmsim.Machine;
+import mmsim.TestMachines;
+import mmsim.check.ContentOracle;
+import mmsim.check.MemoryModel;
+import mmsim.cpu.Cpu;
 import mmsim.mem.PhysicalMemory;
+import mmsim.paging.AddressSpace;
 import mmsim.paging.PageTable;
 import mmsim.paging.Pte;
 import mmsim.paging.SharedMemoryObject;
@@ -268,6 +276,92 @@ class SharedMappingTest {
         });
         assertExited(0, s);
         assertEquals(1, h.counters.get(CpuCounter.FAULTS_COW_COPY), "only the child's write to the private page copied");
+    }
+
+    /**
+     * The content model's shared regions catch a planted bug: a fork strategy that copies a shared mapping's pages
+     * eagerly. The parent hands every word to the child, which stores new values; after waitpid the parent takes
+     * them back and must read the child's values, which it does only when the pages were really shared.
+     */
+    @Test
+    void theContentModelCatchesAForkThatCopiesASharedMapping() throws Exception {
+        assertEquals(0, mismatchesAfterTakingBack((frames, flusher) -> ForkStrategies.create("eager", frames, flusher)),
+                "the real eager fork shares the pages");
+        assertEquals(2 * MemoryModel.WORDS_PER_PAGE, mismatchesAfterTakingBack(CopiesSharedPagesFork::new),
+                "every word the child stored was lost in its copy");
+    }
+
+    /** The planted bug: eager fork that copies every page, a shared mapping's included (keeping its SHARED bit). */
+    static final class CopiesSharedPagesFork implements ForkStrategy {
+        private final KernelFrames frames;
+
+        CopiesSharedPagesFork(KernelFrames frames, TlbFlusher flusher) {
+            this.frames = frames;
+        }
+
+        @Override
+        public String name() {
+            return "copies-shared-pages";
+        }
+
+        @Override
+        public void copy(Cpu cpu, AddressSpace parent, AddressSpace child) {
+            ChildLeafSlots slots = new ChildLeafSlots(frames, cpu, child);
+            for (Vma vma : parent.vmas()) {
+                frames.pageTable().forEachLeaf(parent.root(), vma.start(), vma.end(), (va, slot, table) -> {
+                    long e = PhysicalMemory.laLong(slot);
+                    if (Pte.holdsFrame(e)) {
+                        long childSlot = slots.slot(va, table);
+                        int copy = frames.allocFrame(cpu, "a planted copy");
+                        frames.memory().copyFrame(Pte.frame(e), copy);
+                        PhysicalMemory.soLong(childSlot, Pte.make(copy, Pte.flags(e)));
+                    }
+                });
+            }
+        }
+    }
+
+    private long mismatchesAfterTakingBack(ForkStrategy.Factory fork) throws Exception {
+        ContentOracle content = new ContentOracle();
+        try (Machine machine = TestMachines.boot(2, "16MiB", "checking", "true")) {
+            Kernel kernel = Kernel.boot(machine, Kernel.configuredShootdown(machine), fork);
+            ExitStatus status;
+            try {
+                status = kernel.run(sys -> {
+                    MemoryModel model = new MemoryModel();
+                    long a = sys.mmapShared(2 * PAGE, Vma.READ_WRITE);
+                    MemoryModel.Region region = model.addShared(a, 2, true, false);
+                    for (int page = 0; page < 2; page++) {
+                        for (int w = 0; w < MemoryModel.WORDS_PER_PAGE; w++) {
+                            sys.storeLong(region.address(page, w), 10 * page + w + 1);
+                            region.stored(page, w, 10 * page + w + 1);
+                        }
+                    }
+                    MemoryModel.Handoff handoff = model.fork(() -> true);
+                    int pid = sys.fork(c -> {
+                        MemoryModel.Region mine = handoff.child().regions().get(0);
+                        for (int page = 0; page < 2; page++) {
+                            for (int w = 0; w < MemoryModel.WORDS_PER_PAGE; w++) {
+                                c.storeLong(mine.address(page, w), 100 + 10 * page + w);
+                                mine.stored(page, w, 100 + 10 * page + w);
+                            }
+                        }
+                        return 0;
+                    });
+                    sys.waitpid(pid);
+                    for (MemoryModel.Word word : model.takeBack(handoff)) {
+                        content.check(word.expected(), sys.loadLong(word.address()), "word at 0x" + Long.toHexString(word.address()));
+                    }
+                    return 0;
+                }, Duration.ofSeconds(30));
+            } finally {
+                kernel.close();
+            }
+            assertExited(0, status);
+            assertEquals(machine.config().frames(), machine.framePool().freeFramesQuiescent(), "every frame came back");
+        }
+        assertEquals(2 * MemoryModel.WORDS_PER_PAGE, content.checks(), "every word handed over was checked");
+        return content.mismatches();
     }
 
     @Test
