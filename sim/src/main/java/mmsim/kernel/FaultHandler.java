@@ -105,8 +105,10 @@ final class FaultHandler implements PageFaultHandler {
                         return;
                     }
                 } else {
-                    // another CPU resolved it first; this CPU's TLB may still hold the old entry
-                    cpu.counters().increment(CpuCounter.FAULTS_SPURIOUS);
+                    // another CPU resolved it first, or (a write to a shared mapping's page) on-demand fork's hook
+                    // just made private the leaf table whose write-protected link caused it; this CPU's TLB may
+                    // still hold the old entry
+                    cpu.counters().increment(write && Pte.isShared(pte) ? CpuCounter.FAULTS_SHARED : CpuCounter.FAULTS_SPURIOUS);
                     cpu.invalidatePage(page);
                     return;
                 }

@@ -80,9 +80,9 @@ public enum CpuCounter {
     /** Write faults on a page mapped to the zero frame, resolved by a fresh zeroed frame that replaces it (the read-only translation shot down). */
     FAULTS_ZERO_PAGE_WRITE("faults.zero_page_write", "events",
             "Write faults on a page mapped to the zero frame, resolved by a fresh zeroed frame that replaces it (the read-only translation shot down)."),
-    /** Faults on a page of a shared mapping (mmapShared) resolved by mapping the shared object's page (allocated and zeroed by the first touch of any process) or by re-enabling writes to it; never a copy. */
+    /** Faults on a page of a shared mapping (mmapShared) resolved by mapping the shared object's page (allocated and zeroed by the first touch of any process) or by re-enabling writes to it (its entry's, or under odf the shared leaf table's); never a copy. */
     FAULTS_SHARED("faults.shared", "events",
-            "Faults on a page of a shared mapping (mmapShared) resolved by mapping the shared object's page (allocated and zeroed by the first touch of any process) or by re-enabling writes to it; never a copy."),
+            "Faults on a page of a shared mapping (mmapShared) resolved by mapping the shared object's page (allocated and zeroed by the first touch of any process) or by re-enabling writes to it (its entry's, or under odf the shared leaf table's); never a copy."),
     /** Processes killed for an access outside their mappings or a write to a read-only page. */
     SEGFAULTS("kills.segfault", "events",
             "Processes killed for an access outside their mappings or a write to a read-only page."),

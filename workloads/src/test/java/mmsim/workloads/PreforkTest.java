@@ -29,11 +29,11 @@ class PreforkTest {
         assertEquals(3, r.stats().value("forks", -1), "one fork per worker");
         long sharedFaults = r.stats().value("faults.shared", -1);
         if (fork.equals("odf")) {
-            assertTrue(sharedFaults >= 1, "the master mapped the shared statistics' page; the workers reach it through "
-                    + "the leaf table they share with it: " + sharedFaults);
+            assertTrue(sharedFaults >= 1, "the master faulted on the shared statistics' page; the workers reach its entry "
+                    + "through the leaf table fork shared with them (the workload checks the counts it holds): " + sharedFaults);
         } else {
-            assertTrue(sharedFaults >= 4, "the master and every worker mapped the shared statistics' page (fork leaves a "
-                    + "shared area for the child to fault in): " + sharedFaults);
+            assertTrue(sharedFaults >= 4, "the master and every worker faulted on the shared statistics' page (fork leaves "
+                    + "a shared area for the child to fault in; the workload checks the counts it holds): " + sharedFaults);
         }
         long cowCopies = r.stats().value("faults.cow_copy", -1);
         if (fork.equals("eager")) {
