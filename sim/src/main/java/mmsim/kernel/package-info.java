@@ -3,7 +3,8 @@
  * ({@link mmsim.kernel.Sys}, the one API a workload sees), the page-fault handler, fork strategies, pipes.
  * One concern per class: {@code Kernel} (boot, run, close), {@code Scheduler}, {@code Processes},
  * {@code PipeFiles}, {@code Mappings} (mmap/munmap/mprotect/madvise, fork's memory half, teardown),
- * {@code FaultHandler}, {@link mmsim.kernel.KernelFrames} (every frame the kernel takes, one
+ * {@code FaultHandler}, {@code SharedMemory} (shared anonymous mappings: their faults and lifetime),
+ * {@link mmsim.kernel.KernelFrames} (every frame the kernel takes, the zero frame, one
  * reclaim-and-retry), {@link mmsim.kernel.TlbFlusher} (every downgrade's begin–flush–release–end bracket,
  * by try-with-resources) and the {@link mmsim.kernel.ForkStrategy} implementations side by side.
  *
