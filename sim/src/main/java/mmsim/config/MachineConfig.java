@@ -133,6 +133,11 @@ public final class MachineConfig {
     public static final Setting<ForkStrategy> FORK_STRATEGY = Setting.oneOf("fork.strategy", ForkStrategy.COW,
             ForkStrategy.class, "How fork copies the parent's address space.");
 
+    public static final Setting<Boolean> MM_ZERO_PAGE = Setting.bool("mm.zero_page", true,
+            "A read fault on an untouched private anonymous page maps one shared, read-only zero frame (no allocation, no "
+                    + "zeroing; faults.zero_page) and the first write allocates (faults.zero_page_write), as Linux does by "
+                    + "default; false makes every first touch allocate a zeroed frame (faults.demand_zero), for comparisons.");
+
     public static final Setting<Shootdown> SHOOTDOWN_STRATEGY = Setting.oneOf("shootdown.strategy", Shootdown.TARGETED,
             Shootdown.class, "How the kernel removes stale translations from other CPUs' TLBs.");
 
@@ -151,7 +156,7 @@ public final class MachineConfig {
     /** All settings, in the order they are documented and written out. */
     public static final List<Setting<?>> SETTINGS = List.of(
             CPUS, MEMORY, PAGE_SIZE, TLB_LEVELS, TLB_L1_ENTRIES, TLB_L1_WAYS, TLB_L2_ENTRIES, TLB_L2_WAYS,
-            TLB_REPLACEMENT, TLB_ASID, FRAMEPOOL_BATCH, FORK_STRATEGY, SHOOTDOWN_STRATEGY, CHECKING, CHECKING_FAIL_FAST, SCHED_QUANTUM_US, SEED);
+            TLB_REPLACEMENT, TLB_ASID, FRAMEPOOL_BATCH, FORK_STRATEGY, MM_ZERO_PAGE, SHOOTDOWN_STRATEGY, CHECKING, CHECKING_FAIL_FAST, SCHED_QUANTUM_US, SEED);
 
     private final Map<Setting<?>, Object> values;
 
@@ -263,6 +268,11 @@ public final class MachineConfig {
 
     public ForkStrategy forkStrategy() {
         return get(FORK_STRATEGY);
+    }
+
+    /** Whether read faults on untouched private pages map the zero frame ({@link #MM_ZERO_PAGE}). */
+    public boolean zeroPage() {
+        return get(MM_ZERO_PAGE);
     }
 
     public Shootdown shootdownStrategy() {

@@ -15,7 +15,8 @@ import mmsim.stats.CpuCounter;
  * {@code cow}: share every frame, write-protecting the writable entries in parent and child and marking
  * them COW; one shootdown of the parent before fork returns (KeOS, JOS's lib/fork.c, xv6's COW lab,
  * Linux's copy_page_range). The first write to a shared page copies it (or reuses it when the writer is
- * by then its sole owner) in the fault handler.
+ * by then its sole owner) in the fault handler. The zero frame's entries are read-only and shared as they are;
+ * a shared mapping is skipped (the child faults its object's pages in, as Linux's fork does for such areas).
  */
 final class CowFork implements ForkStrategy {
     private final KernelFrames frames;
@@ -42,6 +43,9 @@ final class CowFork implements ForkStrategy {
             flush.addAll();
             ChildLeafSlots slots = new ChildLeafSlots(frames, cpu, child);
             for (Vma vma : parent.vmas()) {
+                if (vma.isShared()) {
+                    continue;
+                }
                 pageTable.forEachLeaf(parent.root(), vma.start(), vma.end(), (va, slot, table) -> {
                     if (!Pte.holdsFrame(PhysicalMemory.laLong(slot))) {
                         return;

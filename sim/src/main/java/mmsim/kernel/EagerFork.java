@@ -11,7 +11,10 @@ import mmsim.stats.CpuCounter;
 
 /**
  * {@code eager}: copy every present page at fork (JOS's dumbfork, gem5's SE mode). The parent's entries
- * are not touched, so nothing is shot down; the cost is all in the copy.
+ * are not touched, so nothing is shot down; the cost is all in the copy. Two kinds of page are not copied:
+ * an entry of the zero frame is shared read-only (a copy of zeros would be waste), and a shared mapping gets
+ * no entries at all, the child faulting its object's pages in as it touches them (Linux's fork skips such
+ * areas too).
  *
  * <p>The copy races the parent's other threads, which may keep writing through their TLBs while fork
  * runs: each page of the child holds what the page held at some moment during that page's copy, and a
@@ -41,13 +44,23 @@ final class EagerFork implements ForkStrategy {
     @Override
     public void copy(Cpu cpu, AddressSpace parent, AddressSpace child) {
         ChildLeafSlots slots = new ChildLeafSlots(frames, cpu, child);
+        int zero = frames.zeroFrame();
         for (Vma vma : parent.vmas()) {
+            if (vma.isShared()) {
+                continue;
+            }
             pageTable.forEachLeaf(parent.root(), vma.start(), vma.end(), (va, slot, table) -> {
                 long e = PhysicalMemory.laLong(slot);
                 if (!Pte.holdsFrame(e)) {
                     return;
                 }
                 long childSlot = slots.slot(va, table);
+                if (Pte.frame(e) == zero) {
+                    frames.metadata().retain(zero);
+                    PhysicalMemory.soLong(childSlot, Pte.without(e, Pte.ACCESSED));
+                    cpu.counters().add(CpuCounter.MODELED_CYCLES, CostModel.PTE_UPDATE);
+                    return;
+                }
                 int copy = frames.allocFrame(cpu, "an eager fork copy");
                 memory.copyFrame(Pte.frame(e), copy);
                 // a write-protected entry stays COW: the child's first write then finds its copy sole-owned and reuses it

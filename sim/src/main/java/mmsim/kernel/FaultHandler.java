@@ -14,9 +14,11 @@ import mmsim.stats.CostModel;
 import mmsim.stats.CpuCounter;
 
 /**
- * The page-fault handler: demand-zero, copy-on-write copy or reuse, segmentation faults, and the fork
- * strategy's hook before a leaf table changes. Entries change by CAS with retry, so concurrent faults on
- * one page from several CPUs produce one outcome (one copy, one zero page) and the losers undo their work.
+ * The page-fault handler: demand-zero (a read of an untouched private page maps the zero frame when
+ * {@code mm.zero_page} is on; the first write replaces it with a fresh zeroed frame), copy-on-write copy or
+ * reuse, the pages of shared mappings ({@link SharedMemory}), segmentation faults, and the fork strategy's hook
+ * before a leaf table changes. Entries change by CAS with retry, so concurrent faults on one page from several
+ * CPUs produce one outcome (one copy, one zero page) and the losers undo their work.
  *
  * <p>It finds the faulting task through {@link Tasks} (the kernel gives the task each CPU runs; a test
  * seam can give a fixed one) and needs nothing else of the process layer but a way to kill a process.
@@ -41,6 +43,7 @@ final class FaultHandler implements PageFaultHandler {
     private final PageTable pageTable;
     private final PhysicalMemory memory;
     private final FrameMetadata metadata;
+    private final SharedMemory shared;
 
     FaultHandler(Tasks tasks, KernelFrames frames, TlbFlusher flusher, ForkStrategy fork) {
         this.tasks = tasks;
@@ -50,6 +53,7 @@ final class FaultHandler implements PageFaultHandler {
         this.pageTable = frames.pageTable();
         this.memory = frames.memory();
         this.metadata = frames.metadata();
+        this.shared = new SharedMemory(frames);
     }
 
     @Override
@@ -93,7 +97,7 @@ final class FaultHandler implements PageFaultHandler {
                     if (Pte.holdsFrame(pte)) {
                         throw new IllegalStateException("PROT_NONE entry left in readable area " + vma + ": " + Pte.toString(pte));
                     }
-                    if (demandZero(cpu, slot, vma, write)) {
+                    if (vma.isShared() ? shared.mapPage(cpu, slot, vma, page, write) : demandZero(cpu, slot, vma, write)) {
                         return;
                     }
                 } else if (write && !Pte.isWritable(pte)) {
@@ -101,8 +105,10 @@ final class FaultHandler implements PageFaultHandler {
                         return;
                     }
                 } else {
-                    // another CPU resolved it first; this CPU's TLB may still hold the old entry
-                    cpu.counters().increment(CpuCounter.FAULTS_SPURIOUS);
+                    // another CPU resolved it first, or (a write to a shared mapping's page) on-demand fork's hook
+                    // just made private the leaf table whose write-protected link caused it; this CPU's TLB may
+                    // still hold the old entry
+                    cpu.counters().increment(write && Pte.isShared(pte) ? CpuCounter.FAULTS_SHARED : CpuCounter.FAULTS_SPURIOUS);
                     cpu.invalidatePage(page);
                     return;
                 }
@@ -122,7 +128,12 @@ final class FaultHandler implements PageFaultHandler {
         throw ProcessExit.INSTANCE;
     }
 
+    /** A first touch of a private page: the zero frame for a read (when there is one), else a fresh zeroed frame. */
     private boolean demandZero(Cpu cpu, long slot, Vma vma, boolean write) {
+        int zero = frames.zeroFrame();
+        if (!write && zero != KernelFrames.NO_ZERO_FRAME) {
+            return mapZeroFrame(cpu, slot, zero);
+        }
         int f = frames.allocFrame(cpu, "a demand-zero page");
         memory.zeroFrame(f);
         long pte = Pte.make(f, Pte.PRESENT | Pte.USER | Pte.ACCESSED
@@ -137,10 +148,34 @@ final class FaultHandler implements PageFaultHandler {
         return false;
     }
 
-    /** A write to a present, write-protected page of a writable area: reuse it if sole owner, else copy it. */
+    /**
+     * Maps the zero frame read-only, whatever the area allows (a write then takes {@link #writeProtectFault}),
+     * with the entry's own reference to it: no allocation, no zeroing.
+     */
+    private boolean mapZeroFrame(Cpu cpu, long slot, int zero) {
+        metadata.retain(zero);
+        if (PhysicalMemory.casLong(slot, 0L, Pte.make(zero, Pte.PRESENT | Pte.USER | Pte.ACCESSED))) {
+            cpu.counters().increment(CpuCounter.FAULTS_ZERO_PAGE);
+            cpu.counters().add(CpuCounter.MODELED_CYCLES, CostModel.PTE_UPDATE);
+            return true;
+        }
+        frames.putFrame(cpu, zero);
+        return false;
+    }
+
+    /**
+     * A write to a present, write-protected page of a writable area: a shared mapping's page is made writable in
+     * place; the zero frame is replaced by a fresh zeroed frame; any other frame is reused if this space is its
+     * sole owner, else copied. The zero frame's count never falls to one (the kernel holds a reference), so it
+     * can never be reused; it is tested first all the same.
+     */
     private boolean writeProtectFault(Cpu cpu, AddressSpace space, long slot, long page, long pte) {
+        if (Pte.isShared(pte)) {
+            return shared.enableWrite(cpu, slot, pte);
+        }
         int old = Pte.frame(pte);
-        if (metadata.refCount(old) == 1) {
+        boolean zero = old == frames.zeroFrame();
+        if (!zero && metadata.refCount(old) == 1) {
             // Sole owner: nobody else can gain a reference meanwhile (that takes fork, which holds our lock for writing).
             long writable = Pte.without(pte, Pte.COW) | Pte.WRITABLE | Pte.ACCESSED | Pte.DIRTY;
             if (PhysicalMemory.casLong(slot, pte, writable)) {
@@ -150,9 +185,13 @@ final class FaultHandler implements PageFaultHandler {
             }
             return false;
         }
-        int copy = frames.allocFrame(cpu, "a copy-on-write copy");
-        memory.copyFrame(old, copy);
-        cpu.counters().add(CpuCounter.MODELED_CYCLES, CostModel.PAGE_COPY + CostModel.PTE_UPDATE);
+        int copy = frames.allocFrame(cpu, zero ? "a page replacing the zero page" : "a copy-on-write copy");
+        if (zero) {
+            memory.zeroFrame(copy);
+        } else {
+            memory.copyFrame(old, copy);
+        }
+        cpu.counters().add(CpuCounter.MODELED_CYCLES, (zero ? CostModel.PAGE_ZERO : CostModel.PAGE_COPY) + CostModel.PTE_UPDATE);
         long fresh = Pte.make(copy, Pte.flags(Pte.without(pte, Pte.COW)) | Pte.WRITABLE | Pte.ACCESSED | Pte.DIRTY);
         try (TlbFlusher.Flush flush = flusher.open(cpu, space, FlushReason.COW_REPLACE, page, page + PAGE)) {
             // CAS (release): the copied bytes are visible before the entry that maps them
@@ -161,7 +200,7 @@ final class FaultHandler implements PageFaultHandler {
                 return false;   // nothing changed: the flush closes empty
             }
             // Other CPUs may still translate to the old frame: flush before dropping our reference (invariant 4).
-            cpu.counters().increment(CpuCounter.FAULTS_COW_COPY);
+            cpu.counters().increment(zero ? CpuCounter.FAULTS_ZERO_PAGE_WRITE : CpuCounter.FAULTS_COW_COPY);
             flush.addRange(page, 1).onRelease(on -> frames.putFrame(on, old));
         }
         return true;

@@ -11,9 +11,13 @@ import mmsim.paging.AddressSpace;
  * parent's contents, every frame the two share holds one reference per mapping, and no CPU holds a
  * writable translation to a shared frame (a strategy that write-protects parent entries shoots them down
  * through the {@link TlbFlusher}, also when it fails part-way). Only entries that were writable may be
- * write-protected and marked COW. A strategy that shares page tables makes a table private again in
- * {@link #beforeLeafTableChange}, the hook the fault handler and munmap/mprotect/madvise call before they
- * change or add an entry.
+ * write-protected and marked COW. Two kinds of entry are never copied and never marked COW: the zero frame's
+ * ({@link KernelFrames#zeroFrame()}, read-only: share it, one reference more) and a shared mapping's
+ * ({@link mmsim.paging.Pte#SHARED}, in a VMA with {@link mmsim.paging.Vma#isShared()}: its page must stay one
+ * page for parent and child, writable where it was; a strategy may also leave the child without the entry,
+ * which then faults the object's page in, as Linux's fork does). A strategy that shares page tables makes a
+ * table private again in {@link #beforeLeafTableChange}, the hook the fault handler and munmap/mprotect/madvise
+ * call before they change or add an entry.
  *
  * <p>Adding one: a class implementing this, built by a {@link Factory} from the kernel's
  * {@link KernelFrames} and {@link TlbFlusher}; its name in {@link ForkStrategies} (and the configuration

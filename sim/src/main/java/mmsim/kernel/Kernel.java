@@ -60,7 +60,7 @@ public final class Kernel implements AutoCloseable {
         this.shootdownStats = new ShootdownStats(cpus.length);
         this.shootdown = shootdownFactory.create(cpus, shootdownStats);
         this.scheduler = new Scheduler(perCpu, machine.config().schedQuantumMicros(), shootdown);
-        this.frames = new KernelFrames(machine, shootdown);
+        this.frames = new KernelFrames(machine, shootdown, machine.config().zeroPage());
         TlbFlusher flusher = new TlbFlusher(shootdown, cpus.length);
         ForkStrategy fork = forkFactory.create(frames, flusher);
         this.mappings = new Mappings(frames, flusher, fork);
@@ -163,8 +163,8 @@ public final class Kernel implements AutoCloseable {
     }
 
     /**
-     * Kills any process still alive, then stops the idle threads and the tick. The machine stays open
-     * (its owner closes it).
+     * Kills any process still alive, then stops the idle threads and the tick, and gives the zero frame back
+     * (a panic if it was ever written). The machine stays open (its owner closes it).
      */
     @Override
     public void close() throws InterruptedException {
@@ -172,6 +172,10 @@ public final class Kernel implements AutoCloseable {
         scheduler.shutdown();
         for (Thread t : idleThreads) {
             t.join(10_000);
+        }
+        String zeroFrame = frames.releaseZeroFrame();
+        if (zeroFrame != null) {
+            panics.add(zeroFrame);
         }
     }
 

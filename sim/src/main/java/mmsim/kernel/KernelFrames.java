@@ -1,5 +1,7 @@
 package mmsim.kernel;
 
+import java.util.concurrent.atomic.AtomicBoolean;
+
 import mmsim.Machine;
 import mmsim.cpu.Cpu;
 import mmsim.mem.FrameMetadata;
@@ -12,13 +14,25 @@ import mmsim.shootdown.ShootdownStrategy;
 import mmsim.stats.CpuCounter;
 
 /**
- * The one place the kernel takes frames: user pages, page tables, roots. Every allocation that finds the
- * frame pool empty runs the same reclaim stages before it gives up with {@link OutOfFrames}.
+ * The one place the kernel takes frames: user pages, page tables, roots, and the machine's zero frame. Every
+ * allocation that finds the frame pool empty runs the same reclaim stages before it gives up with
+ * {@link OutOfFrames}.
  *
- * <p>Thread-safety: every method runs on the thread executing on {@code cpu} (the frame pool's per-CPU
- * caches require it); any number of CPUs may allocate at once. Reference counts change by CAS.
+ * <p>The zero frame ({@code mm.zero_page}): one frame of zeros that read faults on untouched private pages map
+ * read-only. Unlike Linux, which does not reference-count its zero page, every entry that maps it holds a
+ * reference like any other frame, so every release path stays the same; the kernel's own reference, taken at
+ * boot and dropped at shutdown ({@link #releaseZeroFrame}), keeps the count above one while processes run, so
+ * a write fault's sole-owner reuse can never make it writable and no release can free it ({@link #putFrame}
+ * throws if one tried).
+ *
+ * <p>Thread-safety: every method but {@link #releaseZeroFrame} runs on the thread executing on {@code cpu}
+ * (the frame pool's per-CPU caches require it); any number of CPUs may allocate at once. Reference counts
+ * change by CAS.
  */
 public final class KernelFrames {
+    /** {@link #zeroFrame()} when there is none: read faults allocate as write faults do. */
+    public static final int NO_ZERO_FRAME = -1;
+
     private final PhysicalMemory memory;
     private final FrameMetadata frames;
     private final FramePool pool;
@@ -30,9 +44,24 @@ public final class KernelFrames {
     private final CrossCall applyDeferred;
     /** References that removals of translations hold until their flush completes (see {@link #holdUntilFlushed}). */
     private final java.util.concurrent.atomic.AtomicLong pendingRelease = new java.util.concurrent.atomic.AtomicLong();
+    private final int zeroFrame;
+    private final AtomicBoolean zeroFrameReleased = new AtomicBoolean();
 
-    /** The frames of {@code machine}, reclaiming through {@code shootdown}'s deferred work when short. */
+    /**
+     * The frames of {@code machine}, reclaiming through {@code shootdown}'s deferred work when short, without a
+     * zero frame (the kernel's parts built alone, as the jcstress probes do).
+     */
     public KernelFrames(Machine machine, ShootdownStrategy shootdown) {
+        this(machine, shootdown, false);
+    }
+
+    /**
+     * The frames of {@code machine}; with {@code zeroPage}, the zero frame is taken now from the global pool
+     * (zeroed, one reference: the kernel's). Call on a thread that executes on no CPU (boot).
+     *
+     * @throws IllegalStateException when no frame is left for the zero frame
+     */
+    public KernelFrames(Machine machine, ShootdownStrategy shootdown, boolean zeroPage) {
         this.memory = machine.memory();
         this.frames = machine.frames();
         this.pool = machine.framePool();
@@ -46,6 +75,47 @@ public final class KernelFrames {
             pool.drainCache(cpu.id());
         });
         this.applyDeferred = new CrossCall(cpus, shootdown::applyDeferred);
+        this.zeroFrame = zeroPage ? takeZeroFrame() : NO_ZERO_FRAME;
+    }
+
+    private int takeZeroFrame() {
+        int f = pool.allocateGlobal();
+        if (f == FramePool.NO_FRAME) {
+            throw new IllegalStateException("no frame left for the zero page");
+        }
+        memory.zeroFrame(f);
+        frames.claim(f);
+        return f;
+    }
+
+    /** The zero frame, mapped read-only by read faults on untouched private pages; {@link #NO_ZERO_FRAME} when off. */
+    public int zeroFrame() {
+        return zeroFrame;
+    }
+
+    /**
+     * At shutdown, once no process maps it: checks that the zero frame still holds only zeros, drops the kernel's
+     * reference and, when that was the last, returns the frame to the pool (a reference still held is a leak the
+     * caller's frame-conservation check reports). Idempotent; any thread.
+     *
+     * @return what went wrong with it (the frame was written), or null
+     */
+    public String releaseZeroFrame() {
+        if (zeroFrame == NO_ZERO_FRAME || !zeroFrameReleased.compareAndSet(false, true)) {
+            return null;
+        }
+        String problem = null;
+        for (int offset = 0; offset < PhysicalMemory.PAGE_SIZE; offset += Long.BYTES) {
+            long v = memory.getLong(zeroFrame, offset);
+            if (v != 0) {
+                problem = "the zero frame " + zeroFrame + " was written: it holds 0x" + Long.toHexString(v) + " at offset " + offset;
+                break;
+            }
+        }
+        if (frames.release(zeroFrame)) {
+            pool.freeGlobal(zeroFrame);
+        }
+        return problem;
     }
 
     public PhysicalMemory memory() {
@@ -126,9 +196,18 @@ public final class KernelFrames {
         applyDeferred.runOnOthers(cpu);
     }
 
-    /** Drops one reference to {@code frame}, freeing it into {@code cpu}'s cache on the last. */
+    /**
+     * Drops one reference to {@code frame}, freeing it into {@code cpu}'s cache on the last.
+     *
+     * @throws IllegalStateException when that was the zero frame's last reference (a mapping released it once too
+     *                               often): the kernel's reference is restored and the frame not freed
+     */
     public void putFrame(Cpu cpu, int frame) {
         if (frames.release(frame)) {
+            if (frame == zeroFrame) {
+                frames.claim(frame);
+                throw new IllegalStateException("the zero frame " + frame + " lost its last reference while the kernel runs");
+            }
             pool.free(cpu.id(), frame);
         }
     }

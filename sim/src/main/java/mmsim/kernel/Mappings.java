@@ -8,14 +8,16 @@ import mmsim.mem.PhysicalMemory;
 import mmsim.paging.AddressSpace;
 import mmsim.paging.PageTable;
 import mmsim.paging.Pte;
+import mmsim.paging.SharedMemoryObject;
 import mmsim.paging.Vma;
 import mmsim.shootdown.FlushReason;
 import mmsim.stats.CostModel;
 import mmsim.stats.CpuCounter;
 
 /**
- * A process's mappings: mmap (also with MAP_FIXED or an address hint), munmap, mremap, mprotect, madvise,
- * the memory half of fork, and teardown. The one owner of {@code mm.lock} for writing: each operation takes
+ * A process's mappings: mmap (private or shared; also with MAP_FIXED or an address hint), munmap, mremap,
+ * mprotect, madvise, the memory half of fork, and teardown, with {@link SharedMemory} keeping each shared
+ * object's count of mapped pages. The one owner of {@code mm.lock} for writing: each operation takes
  * it itself (faults take it for reading, in {@link FaultHandler}; every path that adds an entry to a live
  * space holds it one way or the other, so a table this class finds unneeded under the write lock stays so).
  * Every downgrade or removal of a translation goes through a {@link TlbFlusher} bracket, so the frames it
@@ -34,12 +36,14 @@ final class Mappings {
     private final TlbFlusher flusher;
     private final ForkStrategy fork;
     private final PageTable pageTable;
+    private final SharedMemory shared;
 
     Mappings(KernelFrames frames, TlbFlusher flusher, ForkStrategy fork) {
         this.frames = frames;
         this.flusher = flusher;
         this.fork = fork;
         this.pageTable = frames.pageTable();
+        this.shared = new SharedMemory(frames);
     }
 
     ForkStrategy forkStrategy() {
@@ -64,6 +68,34 @@ final class Mappings {
         mm.lock.writeLock(cpu);
         try {
             return mm.space.map(length, protection);
+        } catch (IllegalStateException e) {
+            throw new SyscallException(Errno.ENOMEM, e.getMessage());
+        } finally {
+            mm.lock.writeUnlock();
+        }
+    }
+
+    /**
+     * mmap(MAP_SHARED | MAP_ANONYMOUS): {@code length} bytes (rounded up to pages) of zero-filled memory backed by
+     * a new shared object, placed as {@link #mmap} places a private area; fork gives children the same pages.
+     * EINVAL for a length that is not positive or an unknown protection; ENOMEM when it is larger than physical
+     * memory (mmsim keeps a frame slot per page of the object and has no swap; Linux's default overcommit
+     * heuristic refuses one larger than RAM plus swap) or user space has no room for it. A failed call maps
+     * nothing.
+     */
+    long mmapShared(Cpu cpu, Mm mm, long length, int protection) {
+        if (length <= 0) {
+            throw new SyscallException(Errno.EINVAL, "mmap length must be positive: " + length);
+        }
+        checkProtection(protection);
+        if (length > frames.memory().bytes()) {
+            throw new SyscallException(Errno.ENOMEM, "a shared mapping of " + length + " bytes: more than physical memory ("
+                    + frames.memory().bytes() + " bytes)");
+        }
+        int pages = (int) (pageCeil(length) >>> PhysicalMemory.PAGE_SHIFT);
+        mm.lock.writeLock(cpu);
+        try {
+            return mm.space.mapShared(new SharedMemoryObject(pages), protection);
         } catch (IllegalStateException e) {
             throw new SyscallException(Errno.ENOMEM, e.getMessage());
         } finally {
@@ -124,6 +156,7 @@ final class Mappings {
             List<Vma> replaced = space.replace(address, bytes, protection);
             // the new mapping keeps the range's page tables (Linux frees them and the next faults rebuild them)
             clearRanges(cpu, space, replaced, FlushReason.REMAP, false, null);
+            shared.unmapped(cpu, replaced);
             return address;
         } finally {
             mm.lock.writeUnlock();
@@ -208,6 +241,11 @@ final class Mappings {
             if (oldAddress + oldLength > mapping.end()) {
                 throw notOneMapping(oldAddress, oldSize);
             }
+            if (mapping.isShared()) {
+                // Linux grows the shmem object behind it; mmsim's shared objects have a fixed size
+                throw new SyscallException(Errno.EINVAL, "mremap: growing the shared mapping at 0x" + Long.toHexString(oldAddress)
+                        + " is not modelled (a shared object keeps its size); shrinking or moving it at its size is");
+            }
             long oldEnd = oldAddress + oldLength;
             long grownEnd = oldAddress + newLength;
             if (oldEnd == mapping.end() && grownEnd <= PageTable.USER_VA_LIMIT && !space.overlapsVma(oldEnd, grownEnd)) {
@@ -232,7 +270,8 @@ final class Mappings {
 
     /**
      * madvise(DONTNEED): drops the pages of the mapped parts of {@code [start, start + length)}; the next
-     * touch reads zeros. ENOMEM (no frame for on-demand fork's private table copy) before any page was dropped.
+     * touch of a private page reads zeros, of a shared mapping's page the data its object kept. ENOMEM (no
+     * frame for on-demand fork's private table copy) before any page was dropped.
      */
     void madviseDontNeed(Cpu cpu, Mm mm, long start, long length) {
         checkRange(start, length);
@@ -296,14 +335,16 @@ final class Mappings {
 
     /**
      * The memory half of fork: copies {@code parent} into the empty {@code child} with the fork strategy,
-     * holding the parent's lock for writing. When it returns, no CPU holds a writable translation to a
-     * shared frame (invariants 1 and 2). @throws OutOfFrames part-way, the child left consistent (the caller
-     * tears it down) and the parent unchanged in anything a program can observe
+     * holding the parent's lock for writing; the child's shared areas map their objects too. When it returns,
+     * no CPU holds a writable translation to a frame fork shared copy-on-write (invariants 1 and 2); the pages
+     * of shared mappings stay writable in both, as they are meant to be shared. @throws OutOfFrames part-way, the
+     * child left consistent (the caller tears it down) and the parent unchanged in anything a program can observe
      */
     void fork(Cpu cpu, Mm parent, Mm child) {
         parent.lock.writeLock(cpu);
         try {
             child.space.copyVmasFrom(parent.space);
+            shared.forked(child.space);
             fork.copy(cpu, parent.space, child.space);
         } finally {
             parent.lock.writeUnlock();
@@ -321,6 +362,7 @@ final class Mappings {
             flush.addAll().onRelease(on -> pageTable.releaseTables(on.id(), space.root(),
                     table -> frames.releaseLeafTableEntries(on, table)));
         }
+        shared.unmapped(cpu, space.vmas());
     }
 
     /** The frame mapped at {@code va}, or -1 (an inspection aid: no fault, no side effect). */
@@ -339,6 +381,7 @@ final class Mappings {
         // the range is not handed out again until every CPU has dropped its translations (lazy strategies defer that)
         space.quarantine(removed);
         clearRanges(cpu, space, removed, FlushReason.MUNMAP, true, () -> space.releaseQuarantine(removed));
+        shared.unmapped(cpu, removed);
     }
 
     /**
@@ -464,9 +507,10 @@ final class Mappings {
     /**
      * The entry {@code e} under a new protection: parked for PROT_NONE; otherwise present (unparked), and
      * never made writable here. Without WRITE it is write-protected. With WRITE, an entry that stays
-     * write-protected gets the COW bit: its frame may be shared (fork shares read-only pages as they are),
-     * so the next write takes the COW fault, which copies a shared frame and reuses one no one else maps,
-     * as Linux's write fault does after mprotect.
+     * write-protected gets the COW bit: its frame may be shared (fork shares read-only pages as they are, and
+     * the zero frame is mapped read-only), so the next write takes the COW fault, which copies a shared frame,
+     * replaces the zero frame and reuses one no one else maps, as Linux's write fault does after mprotect. A
+     * shared mapping's entry never gets the COW bit: its write fault makes it writable in place.
      */
     private static long reprotect(long e, int protection) {
         if (!Pte.holdsFrame(e)) {
@@ -479,7 +523,7 @@ final class Mappings {
         if ((protection & Vma.WRITE) == 0) {
             return Pte.without(present, Pte.WRITABLE);
         }
-        return Pte.isWritable(present) ? present : Pte.with(present, Pte.COW);
+        return Pte.isWritable(present) || Pte.isShared(present) ? present : Pte.with(present, Pte.COW);
     }
 
     /**

@@ -16,6 +16,12 @@ import mmsim.stats.CpuCounter;
  * a shared table by either side (a write fault, munmap, mprotect, madvise) copies the table for that side
  * ({@link #beforeLeafTableChange}), write-protecting and marking COW its writable entries, as a COW fork
  * would have.
+ *
+ * <p>A shared leaf table may hold entries of shared mappings ({@link Pte#SHARED}). While it is shared they are
+ * write-protected by the link like every other entry, so a write through one faults and makes the table
+ * private first; the copy keeps them writable and without COW, in both copies, so both processes still write
+ * the one page of the shared object. A fault that adds an entry makes the table private first too, so no
+ * entry ever appears in a table another space can see.
  */
 final class OnDemandFork implements ForkStrategy {
     private final KernelFrames frames;
@@ -156,7 +162,8 @@ final class OnDemandFork implements ForkStrategy {
             long protectedEntry;
             do {
                 e = PhysicalMemory.laLong(sharedSlot);
-                protectedEntry = Pte.isWritable(e) ? Pte.writeProtectCow(e) : e;
+                // a shared mapping's entry stays writable: its page is the same for every process
+                protectedEntry = Pte.isWritable(e) && !Pte.isShared(e) ? Pte.writeProtectCow(e) : e;
             } while (protectedEntry != e && !PhysicalMemory.casLong(sharedSlot, e, protectedEntry));
             if (Pte.holdsFrame(protectedEntry)) {
                 metadata.retain(Pte.frame(protectedEntry));

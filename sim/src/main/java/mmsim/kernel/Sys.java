@@ -17,7 +17,7 @@ import mmsim.cpu.Mmu;
  * naturally aligned. Every access and system call is a point where the thread may be preempted.
  */
 public final class Sys {
-    /** madvise advice: the pages' contents may be dropped; the next touch sees zeros. */
+    /** madvise advice: the pages' contents may be dropped; the next touch sees zeros (a shared mapping's data stays). */
     public static final int MADV_DONTNEED = 4;
     /** mremap flag: the mapping may move when it cannot grow in place (Linux's value). */
     public static final int MREMAP_MAYMOVE = 1;
@@ -267,6 +267,21 @@ public final class Sys {
     }
 
     /**
+     * mmap(MAP_SHARED | MAP_ANONYMOUS): maps {@code length} bytes (rounded up to pages) of zero-filled memory that
+     * this process shares with the children it forks from now on, and theirs: under every fork strategy they
+     * reach the same pages, never a copy, and each sees the others' writes. munmap, mprotect and madvise change
+     * only the calling process's mapping (madvise(MADV_DONTNEED) drops its translations, not the data: the next
+     * touch maps the same page again); the memory is freed when the last process that maps it unmaps it, execs or
+     * exits. EINVAL for a length that is not positive or an unknown protection; ENOMEM for more than physical
+     * memory or when user space has no room; a failed call maps nothing.
+     */
+    public long mmapShared(long length, int protection) {
+        long a = kernel.mappings.mmapShared(cpu(), mm(), length, protection);
+        userReturn();
+        return a;
+    }
+
+    /**
      * Unmaps the pages {@code [address, address + length)} (parts not mapped are ignored). EINVAL for a
      * range that is not page-aligned user space; ENOMEM when memory ran out (on-demand fork copies a shared
      * page table first). A failed call changes nothing.
@@ -351,9 +366,10 @@ public final class Sys {
     }
 
     /**
-     * Only {@link #MADV_DONTNEED} is supported: the mapped pages of the range are dropped and read zeros
-     * when touched next. EINVAL for other advice or a bad range; ENOMEM when memory ran out (on-demand fork
-     * copies a shared page table first). A failed call changes nothing.
+     * Only {@link #MADV_DONTNEED} is supported: the mapped pages of the range are dropped; a private page reads
+     * zeros when touched next, a page of a shared mapping ({@link #mmapShared}) its data again, which the shared
+     * memory keeps (as Linux documents). EINVAL for other advice or a bad range; ENOMEM when memory ran out
+     * (on-demand fork copies a shared page table first). A failed call changes nothing.
      */
     public void madvise(long address, long length, int advice) {
         if (advice != MADV_DONTNEED) {

@@ -7,7 +7,8 @@
  * {@link mmsim.kernel.Rusage}), {@link mmsim.kernel.Signals} (signal numbers and default actions),
  * {@code PipeFiles}, {@code Mappings} (mmap with MAP_FIXED or a hint, munmap, mremap, mprotect, madvise,
  * fork's memory half, teardown),
- * {@code FaultHandler}, {@link mmsim.kernel.KernelFrames} (every frame the kernel takes, one
+ * {@code FaultHandler}, {@code SharedMemory} (shared anonymous mappings: their faults and lifetime),
+ * {@link mmsim.kernel.KernelFrames} (every frame the kernel takes, the zero frame, one
  * reclaim-and-retry), {@link mmsim.kernel.TlbFlusher} (every downgrade's begin–flush–release–end bracket,
  * by try-with-resources) and the {@link mmsim.kernel.ForkStrategy} implementations side by side.
  *

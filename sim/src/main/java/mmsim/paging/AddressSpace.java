@@ -257,14 +257,17 @@ public final class AddressSpace {
             if (!list[i].contains(va)) {
                 continue;
             }
+            if (list[i].isShared()) {
+                return list[i];   // a shared area is a mapping of its own (its object and offsets are its identity)
+            }
             int first = i;
             while (first > 0 && list[first - 1].end() == list[first].start()
-                    && list[first - 1].protection() == list[i].protection()) {
+                    && list[first - 1].protection() == list[i].protection() && !list[first - 1].isShared()) {
                 first--;
             }
             int last = i;
             while (last + 1 < list.length && list[last + 1].start() == list[last].end()
-                    && list[last + 1].protection() == list[i].protection()) {
+                    && list[last + 1].protection() == list[i].protection() && !list[last + 1].isShared()) {
                 last++;
             }
             return new Vma(list[first].start(), list[last].end(), list[i].protection());
@@ -327,6 +330,24 @@ public final class AddressSpace {
         return fits ? candidate : -1;
     }
 
+    /**
+     * Maps all of {@code object} as one shared area with {@code protection}, placed as {@link #map(long, int)}
+     * places a private one; returns the start. The object's count of mapped pages already includes this area
+     * (the kernel creates an object for the mapping that creates it).
+     */
+    public synchronized long mapShared(SharedMemoryObject object, int protection) {
+        long start = map((long) object.pages() << PhysicalMemory.PAGE_SHIFT, protection);
+        // still under this monitor: no other change sees the private area map() placed; the kernel's mm lock keeps faults out
+        Vma[] list = vmas.clone();
+        for (int i = 0; i < list.length; i++) {
+            if (list[i].start() == start) {
+                list[i] = new Vma(start, list[i].end(), protection, object, 0);
+            }
+        }
+        vmas = list;
+        return start;
+    }
+
     /** Maps {@code [start, start + length)}, which must not overlap an existing VMA or a quarantined range. */
     public synchronized void mapFixed(long start, long length, int protection) {
         long end = start + pageRound(length);
@@ -379,9 +400,15 @@ public final class AddressSpace {
             throw new IllegalArgumentException("[0x" + Long.toHexString(newStart) + ", 0x" + Long.toHexString(newEnd)
                     + ") overlaps a mapping or a quarantined range");
         }
+        if (mapping.isShared() && newEnd - newStart != oldEnd - oldStart) {
+            throw new IllegalArgumentException("a shared mapping moves at its size");
+        }
         List<Vma> kept = new ArrayList<>();
         cut(oldStart, oldEnd, kept, new ArrayList<>());
-        kept.add(new Vma(newStart, newEnd, mapping.protection()));
+        // a shared area keeps its object and the offset of its first page in it
+        kept.add(mapping.isShared()
+                ? new Vma(newStart, newEnd, mapping.protection(), mapping.shared(), mapping.sharedPageOf(oldStart))
+                : new Vma(newStart, newEnd, mapping.protection()));
         publish(kept);
     }
 
@@ -446,7 +473,7 @@ public final class AddressSpace {
             if (v.start() < s) {
                 result.add(v.withRange(v.start(), s));
             }
-            result.add(new Vma(s, e, protection));
+            result.add(v.withRange(s, e).withProtection(protection));
             if (v.end() > e) {
                 result.add(v.withRange(e, v.end()));
             }

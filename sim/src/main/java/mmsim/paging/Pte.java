@@ -14,6 +14,8 @@ package mmsim.paging;
  *                  it is shared, else reuses it (set by fork on the entries that were writable, and by
  *                  mprotect on the entries it leaves write-protected in an area it makes writable)
  *  bit 10     NONE software: not present because the area is PROT_NONE; the frame is still held
+ *  bit 11     SHR  software: maps a page of a shared mapping's object ({@link SharedMemoryObject}); fork never
+ *                  write-protects it and a write fault never copies it (nor does it ever carry COW)
  *  bits 12-50      frame number
  * </pre>
  *
@@ -29,6 +31,7 @@ public final class Pte {
     public static final long DIRTY = 1L << 6;
     public static final long COW = 1L << 9;
     public static final long PROT_NONE = 1L << 10;
+    public static final long SHARED = 1L << 11;
 
     static final int FRAME_SHIFT = 12;
     /** Frames up to 2^31 - 1 (8 TiB of 4 KiB frames) fit the 39 bits reserved. */
@@ -78,6 +81,11 @@ public final class Pte {
         return (pte & COW) != 0;
     }
 
+    /** Whether the entry maps a page of a shared mapping: writes reach every process that maps it, never a copy. */
+    public static boolean isShared(long pte) {
+        return (pte & SHARED) != 0;
+    }
+
     /** Whether the entry holds a frame reference: present, or parked by PROT_NONE. */
     public static boolean holdsFrame(long pte) {
         return (pte & (PRESENT | PROT_NONE)) != 0;
@@ -111,6 +119,7 @@ public final class Pte {
         if (isDirty(pte)) sb.append(" D");
         if (isCow(pte)) sb.append(" COW");
         if ((pte & PROT_NONE) != 0) sb.append(" NONE");
+        if (isShared(pte)) sb.append(" SHR");
         return sb.toString();
     }
 }

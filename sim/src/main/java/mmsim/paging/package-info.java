@@ -1,10 +1,12 @@
 /**
  * Page tables and address spaces, x86-64 style. {@link mmsim.paging.Pte} is the entry's bit layout
- * (present, writable, user, accessed, dirty, the software COW and PROT_NONE bits, the frame number);
+ * (present, writable, user, accessed, dirty, the software COW, PROT_NONE and SHARED bits, the frame number);
  * {@link mmsim.paging.PageTable} walks and builds four-level trees whose tables are frames of physical
  * memory; {@link mmsim.paging.AddressSpace} is the mm: its VMAs, root, cpumask, TLB generation, the
  * downgrades in flight (what the stale-translation oracle exempts, per page range) and the unmapped
- * ranges held back from reuse until every CPU has flushed them.
+ * ranges held back from reuse until every CPU has flushed them; {@link mmsim.paging.SharedMemoryObject} is
+ * the object behind a shared anonymous mapping, whose VMAs ({@link mmsim.paging.Vma#shared()}) in every
+ * address space reach the same frames.
  *
  * <p>Guarantees: a walker sees either no table or a fully zeroed one (tables are installed by CAS after
  * they were zeroed); an entry is one 64-bit word changed only atomically, and a fault resolves by

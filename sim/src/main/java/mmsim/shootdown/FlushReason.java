@@ -4,7 +4,7 @@ package mmsim.shootdown;
 public enum FlushReason {
     /** Fork write-protected the parent's writable entries (copy-on-write), or shared its tables (on-demand fork). */
     FORK,
-    /** A copy-on-write fault replaced a shared frame with a private copy. */
+    /** A copy-on-write fault replaced a shared frame with a private copy, or the zero frame with a fresh zeroed one. */
     COW_REPLACE,
     /** munmap removed translations. */
     MUNMAP,

@@ -74,6 +74,15 @@ public enum CpuCounter {
     /** Write faults into a shared leaf table this process alone still holds, resolved by re-enabling writes. */
     FAULTS_TABLE_REUSE("faults.table_reuse", "events",
             "Write faults into a shared leaf table this process alone still holds, resolved by re-enabling writes."),
+    /** Read faults on an untouched private page resolved by mapping the shared, read-only zero frame (mm.zero_page): no allocation, no zeroing. */
+    FAULTS_ZERO_PAGE("faults.zero_page", "events",
+            "Read faults on an untouched private page resolved by mapping the shared, read-only zero frame (mm.zero_page): no allocation, no zeroing."),
+    /** Write faults on a page mapped to the zero frame, resolved by a fresh zeroed frame that replaces it (the read-only translation shot down). */
+    FAULTS_ZERO_PAGE_WRITE("faults.zero_page_write", "events",
+            "Write faults on a page mapped to the zero frame, resolved by a fresh zeroed frame that replaces it (the read-only translation shot down)."),
+    /** Faults on a page of a shared mapping (mmapShared) resolved by mapping the shared object's page (allocated and zeroed by the first touch of any process) or by re-enabling writes to it (its entry's, or under odf the shared leaf table's); never a copy. */
+    FAULTS_SHARED("faults.shared", "events",
+            "Faults on a page of a shared mapping (mmapShared) resolved by mapping the shared object's page (allocated and zeroed by the first touch of any process) or by re-enabling writes to it (its entry's, or under odf the shared leaf table's); never a copy."),
     /** Processes killed for an access outside their mappings or a write to a read-only page. */
     SEGFAULTS("kills.segfault", "events",
             "Processes killed for an access outside their mappings or a write to a read-only page."),
@@ -116,9 +125,9 @@ public enum CpuCounter {
     /** Shootdowns initiated for fork's write-protect or table sharing. */
     SHOOTDOWNS_FORK("shootdown.reason.fork", "events",
             "Shootdowns initiated for fork's write-protect or table sharing."),
-    /** Shootdowns initiated for a copy-on-write replacement. */
+    /** Shootdowns initiated for a copy-on-write replacement (a first write replacing the zero frame included). */
     SHOOTDOWNS_COW("shootdown.reason.cow", "events",
-            "Shootdowns initiated for a copy-on-write replacement."),
+            "Shootdowns initiated for a copy-on-write replacement (a first write replacing the zero frame included)."),
     /** Shootdowns initiated for munmap. */
     SHOOTDOWNS_MUNMAP("shootdown.reason.munmap", "events",
             "Shootdowns initiated for munmap."),

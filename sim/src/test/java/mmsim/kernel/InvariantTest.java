@@ -58,7 +58,8 @@ class InvariantTest {
 
     /**
      * Invariants 1 and 3: a COW fork write-protects and marks COW only the entries that were writable; a
-     * page of a read-only area is shared as it is (a write to it stays a segfault, not a COW fault).
+     * page of a read-only area is shared as it is (a write to it stays a segfault, not a COW fault). Without the
+     * zero page, so that the read-only page has a frame of its own (ZeroPageTest covers the zero frame's fork).
      */
     @Test
     void cowForkMarksOnlyWritablePagesCopyOnWrite() throws Exception {
@@ -79,13 +80,14 @@ class InvariantTest {
             });
             h.check(sys.waitpid(pid).exitedNormally(), "child");
             return 0;
-        });
+        }, "mm.zero_page", "false");
         assertExited(0, s);
     }
 
     /**
      * Invariants 1 and 3 under on-demand fork: the first write into a shared leaf table copies it,
      * write-protecting and marking COW only the writable entries; a read-only page stays shared as it is.
+     * Without the zero page, so that the read-only page has a frame of its own.
      */
     @Test
     void onDemandForkTableCopyMarksOnlyWritablePagesCopyOnWrite() throws Exception {
@@ -109,7 +111,7 @@ class InvariantTest {
             });
             h.check(sys.waitpid(pid).exitedNormally(), "child");
             return 0;
-        });
+        }, "mm.zero_page", "false");
         assertExited(0, s);
     }
 

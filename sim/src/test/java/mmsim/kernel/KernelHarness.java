@@ -52,7 +52,8 @@ final class KernelHarness {
     /**
      * Boots {@code cpus} CPUs with {@code memory}, the machine named "fork/shootdown" (or just a fork
      * strategy) in checking mode and extra settings, runs init, checks that the oracle saw no stale
-     * translation and that every frame came back.
+     * translation, that the kernel met no internal error (the zero frame was never written) and that every frame
+     * came back.
      */
     ExitStatus run(int cpus, String memory, String machineName, ProcessBody init, String... settings) throws Exception {
         String[] names = machineName.split("/");
@@ -66,11 +67,15 @@ final class KernelHarness {
         try (Machine machine = TestMachines.boot(cpus, memory, all)) {
             this.machine = machine;
             ExitStatus status;
-            try (Kernel kernel = Kernel.boot(machine)) {
+            Kernel kernel = Kernel.boot(machine);
+            try {
                 this.kernel = kernel;
                 status = kernel.run(init, Duration.ofSeconds(90));
+            } finally {
+                kernel.close();
             }
             counters = machine.countersTotal();
+            assertEquals(List.of(), kernel.panics(), "kernel panics, the zero frame's check at shutdown included");
             assertEquals(List.of(), machine.oracle().violations(), "stale translations seen by the oracle");
             assertEquals(List.of(), List.copyOf(failures), "failures inside simulated processes");
             assertEquals(0L, counters.get(mmsim.stats.CpuCounter.ORACLE_STALE_HITS), "stale translation hits");

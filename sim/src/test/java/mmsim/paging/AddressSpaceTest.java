@@ -40,6 +40,26 @@ class AddressSpaceTest {
     }
 
     @Test
+    void aSharedAreaSplitByProtectAndUnmapKeepsEachPartOnItsOwnPagesOfTheObject() {
+        AddressSpace as = new AddressSpace(0, 0, 2);
+        long before = as.map(PAGE, Vma.READ_WRITE);
+        SharedMemoryObject object = new SharedMemoryObject(6);
+        long a = as.mapShared(object, Vma.READ_WRITE);
+        assertEquals(before + PAGE, a, "placed as a private area would be");
+        assertEquals(new Vma(a, a + 6 * PAGE, Vma.READ_WRITE, object, 0), as.findVma(a));
+        as.protect(a + 2 * PAGE, PAGE, Vma.READ);
+        Vma middle = as.findVma(a + 2 * PAGE);
+        assertEquals(new Vma(a + 2 * PAGE, a + 3 * PAGE, Vma.READ, object, 2), middle, "mprotect keeps the object and the offset");
+        assertEquals(4, as.findVma(a + 4 * PAGE).sharedPageOf(a + 4 * PAGE), "the part after it maps pages 3 to 5");
+        List<Vma> removed = as.unmap(a + 4 * PAGE, PAGE);
+        assertEquals(List.of(new Vma(a + 4 * PAGE, a + 5 * PAGE, Vma.READ_WRITE, object, 4)), removed);
+        assertEquals(new Vma(a + 5 * PAGE, a + 6 * PAGE, Vma.READ_WRITE, object, 5), as.findVma(a + 5 * PAGE));
+        assertTrue(as.findVma(before).shared() == null, "the private area is untouched");
+        assertThrows(IllegalArgumentException.class, () -> new Vma(a, a + 7 * PAGE, Vma.READ, object, 0),
+                "an area cannot map past the object's end");
+    }
+
+    @Test
     void protectSplitsAtTheEdgesAndReportsOldProtections() {
         AddressSpace as = new AddressSpace(0, 0, 2);
         long a = as.map(4 * PAGE, Vma.READ_WRITE);

@@ -11,6 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import mmsim.check.ContentOracle;
 import mmsim.check.MemoryModel;
+import mmsim.check.MemoryModel.Handoff;
 import mmsim.check.MemoryModel.Region;
 import mmsim.config.Setting;
 import mmsim.kernel.Errno;
@@ -34,6 +35,16 @@ import mmsim.workload.WorkloadContext;
  * CPU, each thread checking every read against its own sequential model of its memory (the content oracle,
  * invariant 10), which follows every move. Run it with {@code --check} so that the
  * stale-translation oracle checks every TLB hit too: {@code mmsim run chaos --check --seconds 60 --seed 7}.
+ *
+ * <p>Shared mappings: a third of the regions a walk maps are shared ({@link Sys#mmapShared}), and init's threads
+ * all share one more. Each tracked word of a shared region has one owner at a time ({@link MemoryModel}): the
+ * owner writes it and checks its reads; the other sharers read it unchecked, since with no synchronisation any
+ * value the owner stored may be the one they see. Fork hands a random half of the parent's words to the child
+ * (and init lends each thread a share of its region); after {@code waitpid} (or {@code joinThread}) the parent
+ * takes them back and must read exactly what the child last stored, which only a mapping really shared gives
+ * (a child the walk killed may have died mid-store: its words are not taken back, and stay unchecked).
+ * Untouched pages are read as often as written ones, so with {@code mm.zero_page} on many reads map the zero
+ * page and must read 0. mremap and MAP_FIXED act on private regions only (a shared object keeps its size).
  *
  * <p>A kill sends one of the walker's own children SIGTERM or SIGKILL and reaps it at once; the children of a
  * killed child outlive it, init adopts them, and init waits for every such orphan at the end. The walk notes
@@ -61,8 +72,17 @@ public final class Chaos implements Workload {
 
     /** What the walk does, by kind; each is counted as {@code chaos.ops.<kind>}. */
     public enum Op {
-        LOAD, STORE, MMAP, MUNMAP, MREMAP, MAP_FIXED, MPROTECT, MADVISE, FORK, PIPE, WAITPID, EXIT, SPAWN, YIELD, KILL, AFFINITY
+        LOAD, STORE, MMAP, MUNMAP, MREMAP, MAP_FIXED, MPROTECT, MADVISE, FORK, PIPE, WAITPID, EXIT, SPAWN, YIELD, KILL, AFFINITY,
+        /** A shared mapping mapped. */
+        MMAP_SHARED,
+        /** A read of a shared word another sharer owns: any value it stored may be read, so none is checked. */
+        SHARED_LOAD,
+        /** A word taken back from a reaped child or a joined thread, read and checked against its last store. */
+        TAKE_BACK
     }
+
+    /** Pages of the shared mapping init's threads share. */
+    private static final int LENT_PAGES = 4;
 
     @Override
     public String name() {
@@ -71,7 +91,7 @@ public final class Chaos implements Workload {
 
     @Override
     public String description() {
-        return "the randomized soak: random fork/exit/waitpid/kill/mmap/munmap/mremap/MAP_FIXED/mprotect/madvise/pipes/threads/affinity, every read checked";
+        return "the randomized soak: random fork/exit/waitpid/kill/mmap (private and shared)/munmap/mremap/MAP_FIXED/mprotect/madvise/pipes/threads/affinity, every read checked";
     }
 
     @Override
@@ -129,19 +149,32 @@ public final class Chaos implements Workload {
             return left <= 0;
         }
 
-        /** The init process: starts the clock (before any other thread exists), then walks on every thread. */
+        /**
+         * The init process: starts the clock (before any other thread exists), maps the shared region its threads
+         * share, lends each spawned thread a share of its words, then walks on every thread; each thread's words
+         * are taken back and checked once it has been joined.
+         */
         int init(Sys sys, int threads) {
             deadline = System.nanoTime() + millis * 1_000_000;
             processes.increment();
+            MemoryModel model = new MemoryModel();
+            Region lent = model.addShared(sys.mmapShared(LENT_PAGES * PAGE, Vma.READ_WRITE), LENT_PAGES, true, true);
+            count(Op.MMAP_SHARED);
+            SplittableRandom lending = ctx.random(-1);
             List<Integer> tids = new ArrayList<>();
+            List<Handoff> loans = new ArrayList<>();
             for (int t = 1; t < threads; t++) {
                 final SplittableRandom random = ctx.random(t);
-                tids.add(sys.spawnThread(th -> work(th, new MemoryModel(), random, 0, Integer.MAX_VALUE)));
+                final int sharers = threads - t + 1;
+                Handoff loan = model.lend(lent, () -> lending.nextInt(sharers) == 0);
+                loans.add(loan);
+                tids.add(sys.spawnThread(th -> work(th, loan.child(), random, 0, Integer.MAX_VALUE)));
                 count(Op.SPAWN);
             }
-            int failed = work(sys, new MemoryModel(), ctx.random(0), 0, Integer.MAX_VALUE);
-            for (int tid : tids) {
-                sys.joinThread(tid);
+            int failed = work(sys, model, ctx.random(0), 0, Integer.MAX_VALUE);
+            for (int i = 0; i < tids.size(); i++) {
+                sys.joinThread(tids.get(i));
+                failed += checkTakenBack(sys, model, loans.get(i), "thread " + tids.get(i));
             }
             failed += reapOrphans(sys);
             return failed == 0 ? 0 : 1;
@@ -179,9 +212,13 @@ public final class Chaos implements Workload {
             ops.get(op).increment();
         }
 
+        /** A forked child and the words of shared regions handed to it. */
+        private record Child(int pid, Handoff handoff) {
+        }
+
         /** One thread's random walk over its own regions; returns how many problems it saw. */
         private int work(Sys sys, MemoryModel model, SplittableRandom random, int depth, int steps) {
-            List<Integer> children = new ArrayList<>();
+            List<Child> children = new ArrayList<>();
             int failed = 0;
             int pid = sys.getpid();
             while (steps-- > 0 && !pastDeadline()) {
@@ -191,16 +228,21 @@ public final class Chaos implements Workload {
                     int pages = 1 + random.nextInt(16);
                     // one in four far away, in a leaf table of its own (unless another thread took the hint
                     // first): unmapping or moving it frees page tables
-                    long a = random.nextInt(4) == 0
-                            ? sys.mmapHint(FAR + random.nextInt(FAR_SPANS) * PageTable.LEAF_TABLE_SPAN, pages * PAGE, Vma.READ_WRITE)
-                            : sys.mmap(pages * PAGE, Vma.READ_WRITE);
-                    model.add(a, pages, true);
-                    count(Op.MMAP);
+                    if (random.nextInt(3) == 0) {
+                        model.addShared(sys.mmapShared(pages * PAGE, Vma.READ_WRITE), pages, true, false);
+                        count(Op.MMAP_SHARED);
+                    } else {
+                        long a = random.nextInt(4) == 0
+                                ? sys.mmapHint(FAR + random.nextInt(FAR_SPANS) * PageTable.LEAF_TABLE_SPAN, pages * PAGE, Vma.READ_WRITE)
+                                : sys.mmap(pages * PAGE, Vma.READ_WRITE);
+                        model.add(a, pages, true);
+                        count(Op.MMAP);
+                    }
                 } else if (roll < 35) {
                     Region r = regions.get(random.nextInt(regions.size()));
-                    if (r.writable) {
-                        int page = random.nextInt(r.pages);
-                        int w = random.nextInt(MemoryModel.WORDS_PER_PAGE);
+                    int page = random.nextInt(r.pages);
+                    int w = random.nextInt(MemoryModel.WORDS_PER_PAGE);
+                    if (r.writable && r.owns(page, w)) {
                         long v = random.nextLong();
                         sys.storeLong(r.address(page, w), v);
                         r.stored(page, w, v);
@@ -211,53 +253,74 @@ public final class Chaos implements Workload {
                     int page = random.nextInt(r.pages);
                     int w = random.nextInt(MemoryModel.WORDS_PER_PAGE);
                     long va = r.address(page, w);
-                    if (!content.check(r.expected(page, w), sys.loadLong(va),
-                            "seed " + seed + " pid " + pid + " tid " + sys.gettid() + " load 0x" + Long.toHexString(va))) {
-                        failed++;
+                    if (!r.owns(page, w)) {
+                        sys.loadLong(va);
+                        count(Op.SHARED_LOAD);
+                    } else {
+                        if (!content.check(r.expected(page, w), sys.loadLong(va),
+                                "seed " + seed + " pid " + pid + " tid " + sys.gettid() + " load 0x" + Long.toHexString(va))) {
+                            failed++;
+                        }
+                        count(Op.LOAD);
                     }
-                    count(Op.LOAD);
                 } else if (roll < 63 && regions.size() > 1) {
                     Region r = regions.get(random.nextInt(regions.size()));
-                    sys.munmap(r.start, r.pages * PAGE);
-                    model.remove(r);
-                    count(Op.MUNMAP);
+                    if (!r.pinned) {
+                        sys.munmap(r.start, r.pages * PAGE);
+                        model.remove(r);
+                        count(Op.MUNMAP);
+                    }
                 } else if (roll < 67) {
                     Region r = regions.get(random.nextInt(regions.size()));
-                    r.writable = !r.writable;
-                    sys.mprotect(r.start, r.pages * PAGE, r.writable ? Vma.READ_WRITE : Vma.READ);
-                    count(Op.MPROTECT);
+                    if (!r.pinned) {
+                        r.writable = !r.writable;
+                        sys.mprotect(r.start, r.pages * PAGE, r.writable ? Vma.READ_WRITE : Vma.READ);
+                        count(Op.MPROTECT);
+                    }
                 } else if (roll < 70) {
                     Region r = regions.get(random.nextInt(regions.size()));
                     int page = random.nextInt(r.pages);
                     sys.madvise(r.start + page * PAGE, PAGE, Sys.MADV_DONTNEED);
-                    r.zero(page);
+                    if (!r.shared) {
+                        r.zero(page);   // a shared page keeps its data: the next touch maps it again
+                    }
                     count(Op.MADVISE);
                 } else if (roll < 75 && depth < 3 && children.size() < 3) {
-                    children.add(fork(sys, model, random, depth));
+                    Child child = fork(sys, model, random, depth);
+                    if (child != null) {
+                        children.add(child);
+                    } else {
+                        failed++;
+                    }
                 } else if (roll < 82 && !children.isEmpty()) {
-                    failed += reap(sys, children.remove(random.nextInt(children.size())));
+                    failed += reap(sys, model, children.remove(random.nextInt(children.size())));
                 } else if (roll < 84 && !children.isEmpty()) {
-                    failed += killAndReap(sys, children.remove(random.nextInt(children.size())), random);
+                    failed += killAndReap(sys, model, children.remove(random.nextInt(children.size())), random);
                 } else if (roll >= 84 && roll < 86) {
                     failed += pin(sys, random);
                 } else if (roll >= 86 && roll < 89) {
-                    failed += remap(sys, model, regions.get(random.nextInt(regions.size())), random);
+                    Region r = regions.get(random.nextInt(regions.size()));
+                    if (!r.shared) {   // private regions only: a shared object keeps its size
+                        failed += remap(sys, model, r, random);
+                    }
                 } else if (roll >= 89 && roll < 91) {
                     Region r = regions.get(random.nextInt(regions.size()));
-                    int first = random.nextInt(r.pages);
-                    int pages = 1 + random.nextInt(r.pages - first);
-                    sys.mmapFixed(r.start + first * PAGE, pages * PAGE, r.writable ? Vma.READ_WRITE : Vma.READ);
-                    for (int page = first; page < first + pages; page++) {
-                        r.zero(page);
+                    if (!r.shared) {
+                        int first = random.nextInt(r.pages);
+                        int pages = 1 + random.nextInt(r.pages - first);
+                        sys.mmapFixed(r.start + first * PAGE, pages * PAGE, r.writable ? Vma.READ_WRITE : Vma.READ);
+                        for (int page = first; page < first + pages; page++) {
+                            r.zero(page);
+                        }
+                        count(Op.MAP_FIXED);
                     }
-                    count(Op.MAP_FIXED);
                 } else {
                     sys.yield();
                     count(Op.YIELD);
                 }
             }
-            for (int child : children) {
-                failed += reap(sys, child);
+            for (Child child : children) {
+                failed += reap(sys, model, child);
             }
             return failed;
         }
@@ -285,33 +348,52 @@ public final class Chaos implements Workload {
             }
         }
 
-        private int reap(Sys sys, int child) {
-            ExitStatus s = sys.waitpid(child);
+        /** Waits for {@code child}, then takes back the shared words handed to it and checks each. */
+        private int reap(Sys sys, MemoryModel model, Child child) {
+            ExitStatus s = sys.waitpid(child.pid());
             count(Op.WAITPID);
             if (!s.exitedNormally() || s.code() != 0) {
-                ctx.fail("seed " + seed + ": child " + child + " of pid " + sys.getpid() + " ended " + s);
+                model.takeBack(child.handoff());
+                ctx.fail("seed " + seed + ": child " + child.pid() + " of pid " + sys.getpid() + " ended " + s);
                 return 1;
             }
-            return 0;
+            return checkTakenBack(sys, model, child.handoff(), "child " + child.pid());
+        }
+
+        /** Takes back the shared words of {@code handoff}, whose child finished, and checks that each reads its last store. */
+        private int checkTakenBack(Sys sys, MemoryModel model, Handoff handoff, String from) {
+            int failed = 0;
+            for (MemoryModel.Word word : model.takeBack(handoff)) {
+                long va = word.address();
+                if (!content.check(word.expected(), sys.loadLong(va), "seed " + seed + " pid " + sys.getpid() + " tid "
+                        + sys.gettid() + " load 0x" + Long.toHexString(va) + " of a shared word taken back from " + from)) {
+                    failed++;
+                }
+                count(Op.TAKE_BACK);
+            }
+            return failed;
         }
 
         /**
          * Sends {@code child} SIGTERM or SIGKILL and reaps it: it must end by that signal, or have exited 0
          * before the signal came (a zombie ignores it).
          */
-        private int killAndReap(Sys sys, int child, SplittableRandom random) {
+        private int killAndReap(Sys sys, MemoryModel model, Child child, SplittableRandom random) {
             int sig = random.nextBoolean() ? Signals.SIGTERM : Signals.SIGKILL;
-            signalsSent.put(child, sig);
-            sys.kill(child, sig);
+            signalsSent.put(child.pid(), sig);
+            sys.kill(child.pid(), sig);
             count(Op.KILL);
-            ExitStatus s = sys.waitpid(child);
+            ExitStatus s = sys.waitpid(child.pid());
             count(Op.WAITPID);
-            if (!endedWell(child, s)) {
-                ctx.fail("seed " + seed + ": child " + child + " of pid " + sys.getpid() + ", sent " + Signals.name(sig)
+            if (!endedWell(child.pid(), s)) {
+                ctx.fail("seed " + seed + ": child " + child.pid() + " of pid " + sys.getpid() + ", sent " + Signals.name(sig)
                         + ", ended " + s);
                 return 1;
             }
-            return 0;
+            if (s.exitedNormally()) {
+                return checkTakenBack(sys, model, child.handoff(), "child " + child.pid());
+            }
+            return 0;   // killed, perhaps mid-store: its shared words are not taken back and stay unchecked
         }
 
         /** Pins this thread to a random set of CPUs (every CPU one time in four) and checks it now runs on one of them. */
@@ -339,9 +421,13 @@ public final class Chaos implements Workload {
             return 0;
         }
 
-        /** Forks a child that checks the copy of this thread's model, maybe receiving bytes through a pipe first. */
-        private int fork(Sys sys, MemoryModel model, SplittableRandom random, int depth) {
-            MemoryModel childModel = model.copy();
+        /**
+         * Forks a child that checks the copy of this thread's model, owning a random half of its shared words, maybe
+         * receiving bytes through a pipe first; null when fork failed.
+         */
+        private Child fork(Sys sys, MemoryModel model, SplittableRandom random, int depth) {
+            Handoff handoff = model.fork(random::nextBoolean);
+            MemoryModel childModel = handoff.child();
             long childSeed = random.nextLong();
             boolean withPipe = random.nextBoolean();
             int[] pipe = withPipe ? sys.pipe() : null;
@@ -368,8 +454,9 @@ public final class Chaos implements Workload {
                     sys.close(pipe[0]);
                     sys.close(pipe[1]);
                 }
+                model.takeBack(handoff);
                 ctx.fail("seed " + seed + ": fork failed: " + e.getMessage());
-                return -1;
+                return null;
             }
             processes.increment();
             count(Op.FORK);
@@ -382,18 +469,18 @@ public final class Chaos implements Workload {
                 sys.munmap(buf, bytes);
                 count(Op.PIPE);
             }
-            return child;
+            return new Child(child, handoff);
         }
 
         /**
-         * Reads the parent's message into the child's first writable region (a kernel write into possibly shared
-         * pages) and checks it. End of file before any byte is no failure when the walk killed the parent: it
+         * Reads the parent's message into the child's first writable private region (a kernel write into pages it
+         * may share copy-on-write) and checks it. End of file before any byte is no failure when the walk killed the parent: it
          * died before it sent the message.
          */
         private int receive(Sys c, MemoryModel model, int fd, byte[] message, int parent) {
             Region target = null;
             for (Region r : model.regions()) {
-                if (r.writable && r.pages * PAGE >= message.length) {
+                if (r.writable && !r.shared && r.pages * PAGE >= message.length) {
                     target = r;
                     break;
                 }

@@ -128,6 +128,10 @@ public final class Mprotect implements Workload {
         /** A round's child: readers and toggling, then the revocation check, whose write kills it. */
         private int round(Sys sys, int round) {
             long control = sys.mmap(PAGE, Vma.READ_WRITE);
+            // written before any reader starts, so that no translation of it ever changes (a first read would map the
+            // zero page, and the stop flag's write would then replace it): the flag reaches the readers through any
+            // shootdown strategy, the broken ones the tests plant included
+            sys.storeLong(control + STOP, 0);
             long page = sys.mmap(PAGE, Vma.READ_WRITE);
             sys.storeLong(page + GENERATION, 0);
             int[] readers = new int[threads - 1];

@@ -34,9 +34,17 @@ import mmsim.workload.WorkloadContext;
  * {@code prefork.stop} says: by closing the request pipes (each worker reads end of file and exits 0), or by
  * sending each SIGTERM while it waits for its next request, as Apache's and nginx's masters stop theirs.
  *
+ * <p>Shared statistics: before the forks the master maps a shared region ({@link Sys#mmapShared}, Linux's
+ * {@code MAP_SHARED | MAP_ANONYMOUS}) with a slot per worker, as Apache's scoreboard: the master writes each slot's
+ * worker index, then the worker counts the requests it answered and sums their keys there, in place, before each
+ * reply; it is never copied on write, under any fork strategy.
+ *
  * <p>Correctness: every reply equals the table's value for its key; a worker that wrote a heap record reads it
- * back, and the rest of the copied page (the master's mark) intact, or reports the run failed (and exits
- * non-zero); every worker ends as the stop says: exited 0, or killed by the master's SIGTERM.
+ * back, and the rest of the copied page (the master's mark) intact, and finds its index in its statistics slot,
+ * or reports the run failed (and exits non-zero); every worker ends as the stop says: exited 0, or killed by the
+ * master's SIGTERM. After each reply the worker's count in the shared region equals the requests the master has
+ * sent it (the reply pipe orders the worker's store before the master's read, and the worker cannot count again
+ * before the next request); after the workers ended, every count and key sum equals what the master sent.
  *
  * <p>Reports {@code prefork.request_ns} (host time of each request, from its send until its reply was read)
  * and {@code prefork.requests} (replies received).
@@ -47,6 +55,10 @@ public final class Prefork implements Workload {
     private static final int HEAP_RECORD = 64;
     /** Where in each heap page the master's mark lies: the last long, which no record covers. */
     private static final long MARK_OFFSET = PAGE - Long.BYTES;
+    /** Bytes per worker in the shared statistics: its request count, the sum of the keys it was sent, its index. */
+    private static final int STATS_SLOT = 64;
+    /** Where in a worker's statistics slot the master wrote the worker's index before the forks. */
+    private static final int SLOT_OWNER = 2 * Long.BYTES;
 
     static final Setting<Integer> WORKERS = Setting.intRange("prefork.workers", 4, 1, 1024,
             "Worker processes the master forks; also how many requests are in flight at once.");
@@ -81,7 +93,7 @@ public final class Prefork implements Workload {
 
     @Override
     public String description() {
-        return "Apache/nginx prefork: a master serves requests through forked workers sharing a table; request latency, COW faults";
+        return "Apache/nginx prefork: a master serves requests through forked workers sharing a table copy-on-write and statistics in a shared mapping; request latency, COW faults";
     }
 
     @Override
@@ -141,6 +153,10 @@ public final class Prefork implements Workload {
             for (long p = 0; p < dataBytes / PAGE; p++) {
                 sys.storeLong(heap + p * PAGE + MARK_OFFSET, heapMark(seed, p));
             }
+            long stats = sys.mmapShared((long) workers * STATS_SLOT, Vma.READ_WRITE);
+            for (int w = 0; w < workers; w++) {
+                sys.storeLong(stats + (long) w * STATS_SLOT + SLOT_OWNER, w);   // the scoreboard, set up before the forks
+            }
             int[][] request = new int[workers][];
             int[][] reply = new int[workers][];
             for (int w = 0; w < workers; w++) {
@@ -151,14 +167,16 @@ public final class Prefork implements Workload {
             for (int w = 0; w < workers; w++) {
                 int index = w;
                 SplittableRandom random = ctx.random(1 + w);
-                pids[w] = sys.fork(worker -> work(worker, index, request, reply, table, heap, random));
+                pids[w] = sys.fork(worker -> work(worker, index, request, reply, table, heap, stats + (long) index * STATS_SLOT, random));
             }
             for (int w = 0; w < workers; w++) {
                 sys.close(request[w][0]);
                 sys.close(reply[w][1]);
             }
             long buffer = sys.mmap(PAGE, Vma.READ_WRITE);  // mapped after the forks: not shared, never copied
-            boolean answered = serve(sys, request, reply, buffer);
+            long[] sent = new long[workers];
+            long[] keySums = new long[workers];
+            boolean answered = serve(sys, request, reply, buffer, stats, sent, keySums);
             if (stop == Stop.SIGTERM) {
                 for (int pid : pids) {
                     sys.kill(pid, Signals.SIGTERM);
@@ -179,11 +197,25 @@ public final class Prefork implements Workload {
                             + " stop ends it (seed " + seed + ")");
                 }
             }
-            return answered && workersClean ? 0 : 1;
+            boolean counted = true;
+            for (int w = 0; w < workers; w++) {
+                long count = sys.loadLong(stats + (long) w * STATS_SLOT);
+                long keySum = sys.loadLong(stats + (long) w * STATS_SLOT + Long.BYTES);
+                if (count != sent[w] || keySum != keySums[w]) {
+                    counted = false;
+                    ctx.fail("worker " + w + "'s shared statistics read " + count + " requests with key sum " + keySum
+                            + " after it exited; the master sent it " + sent[w] + " with key sum " + keySums[w] + " (seed " + seed + ")");
+                }
+            }
+            return answered && workersClean && counted ? 0 : 1;
         }
 
-        /** Sends every request, one per worker at a time, and checks each reply; false on a wrong or missing reply. */
-        private boolean serve(Sys sys, int[][] request, int[][] reply, long buffer) {
+        /**
+         * Sends every request, one per worker at a time, and checks each reply and the worker's count in the shared
+         * statistics; false on a wrong or missing reply or count. Counts into {@code sent} and {@code keySums} what
+         * each worker was sent.
+         */
+        private boolean serve(Sys sys, int[][] request, int[][] reply, long buffer, long stats, long[] sent, long[] keySums) {
             SplittableRandom random = ctx.random(0);
             long[] keys = new long[workers];
             long[] sentAt = new long[workers];
@@ -194,6 +226,8 @@ public final class Prefork implements Workload {
                 int inFlight = Math.min(workers, requests - done);
                 for (int w = 0; w < inFlight; w++) {
                     keys[w] = random.nextLong(entries);
+                    sent[w]++;
+                    keySums[w] += keys[w];
                     sys.storeLong(buffer, keys[w]);
                     sentAt[w] = System.nanoTime();
                     Pipes.writeFully(sys, request[w][1], buffer, Long.BYTES);
@@ -211,19 +245,29 @@ public final class Prefork implements Workload {
                         firstWrong = "request " + (done + w) + " for key " + keys[w] + " to worker " + w + ": replied 0x"
                                 + Long.toHexString(value) + ", the table holds 0x" + Long.toHexString(expected);
                     }
+                    long counted = sys.loadLong(stats + (long) w * STATS_SLOT);
+                    if (counted != sent[w] && wrong++ == 0) {
+                        firstWrong = "after request " + (done + w) + " worker " + w + "'s shared count reads " + counted
+                                + ", the master has sent it " + sent[w];
+                    }
                 }
                 done += inFlight;
                 ctx.progress((double) done / requests);
             }
             if (wrong > 0) {
-                ctx.fail(wrong + " of " + requests + " replies disagree with the table; first: " + firstWrong
-                        + " (seed " + seed + ")");
+                ctx.fail(wrong + " replies or shared counts of " + requests + " requests disagree with the master's; first: "
+                        + firstWrong + " (seed " + seed + ")");
             }
             return wrong == 0;
         }
 
-        /** A worker: answers requests until end of file; exits 1 when a heap record or mark read back wrong. */
-        private int work(Sys sys, int index, int[][] request, int[][] reply, long table, long heap, SplittableRandom random) {
+        /**
+         * A worker: answers requests until end of file, counting each and summing its keys in its slot {@code stat}
+         * of the shared statistics before it replies; exits 1 when the slot does not name it or a heap record or
+         * mark read back wrong.
+         */
+        private int work(Sys sys, int index, int[][] request, int[][] reply, long table, long heap, long stat,
+                         SplittableRandom random) {
             for (int w = 0; w < workers; w++) {
                 sys.close(request[w][1]);
                 sys.close(reply[w][0]);
@@ -237,6 +281,11 @@ public final class Prefork implements Workload {
             long buffer = sys.mmap(PAGE, Vma.READ_WRITE);
             long heapRecords = dataBytes / HEAP_RECORD;
             int errors = 0;
+            if (sys.loadLong(stat + SLOT_OWNER) != index) {
+                errors++;
+                ctx.fail("worker " + index + " (pid " + sys.getpid() + ") found " + sys.loadLong(stat + SLOT_OWNER)
+                        + " as the owner of its statistics slot (seed " + seed + ")");
+            }
             while (Pipes.readFully(sys, in, buffer, Long.BYTES)) {
                 long key = sys.loadLong(buffer);
                 long value = sys.loadLong(table + key * Long.BYTES);
@@ -252,6 +301,8 @@ public final class Prefork implements Workload {
                                 + page + " after writing key " + key + "'s record (seed " + seed + ")");
                     }
                 }
+                sys.storeLong(stat, sys.loadLong(stat) + 1);
+                sys.storeLong(stat + Long.BYTES, sys.loadLong(stat + Long.BYTES) + key);
                 sys.storeLong(buffer, value);
                 Pipes.writeFully(sys, out, buffer, Long.BYTES);
             }

@@ -11,7 +11,10 @@ import org.junit.jupiter.params.provider.MethodSource;
 import mmsim.run.RunResult;
 import mmsim.shootdown.Shootdowns;
 
-/** A short randomized soak (the chaos workload, both oracles on) for every shootdown strategy × fork strategy. */
+/**
+ * A short randomized soak (the chaos workload, both oracles on) for every shootdown strategy × fork strategy, with
+ * private and shared mappings and the zero page.
+ */
 class ChaosTest {
 
     static Stream<String> machines() {
@@ -35,5 +38,11 @@ class ChaosTest {
         assertTrue(r.stats().value("tables.freed", 0) > 0, "the soak's munmaps and moves freed page tables");
         assertTrue(r.stats().value("chaos.content_checks", 0) > 1000, "the soak checked reads");
         assertTrue(r.stats().value("shootdown.initiated", 0) > 0, "the soak caused shootdowns");
+        assertTrue(r.stats().value("chaos.ops.mmap_shared", 0) > 0 && r.stats().value("faults.shared", 0) > 0,
+                "the soak mapped and touched shared mappings");
+        assertTrue(r.stats().value("chaos.ops.take_back", 0) > 0,
+                "the soak read shared words back from children and threads that wrote them");
+        assertTrue(r.stats().value("faults.zero_page", 0) > 0 && r.stats().value("faults.zero_page_write", 0) > 0,
+                "the soak read untouched pages through the zero page, then wrote some of them");
     }
 }
