@@ -42,9 +42,12 @@ class InspectionTest {
         assertEquals(0, s.code(), s.toString());
         assertFalse(before.get().present());
         assertEquals(-1, before.get().frame());
-        assertTrue(afterLoad.get().present() && afterLoad.get().writable() && afterLoad.get().accessed(), afterLoad.get().toString());
+        // a load maps the shared zero page, read-only (mm.zero_page is on by default); the store then allocates
+        assertTrue(afterLoad.get().present() && !afterLoad.get().writable() && afterLoad.get().accessed(), afterLoad.get().toString());
+        assertTrue(afterLoad.get().frameReferences() >= 2, "the zero frame: the kernel's reference and this mapping's");
         assertEquals(afterLoad.get().va(), afterStore.get().va(), "an address inside a page names that page");
-        assertTrue(afterStore.get().dirty(), afterStore.get().toString());
+        assertTrue(afterStore.get().writable() && afterStore.get().dirty(), afterStore.get().toString());
+        assertTrue(afterStore.get().frame() != afterLoad.get().frame(), "the write replaced the zero frame");
         assertEquals(1, afterStore.get().frameReferences());
         assertFalse(afterStore.get().cow() || afterStore.get().leafTableShared());
     }
