@@ -226,7 +226,8 @@ public final class MemoryModel {
      * After the child of {@code handoff} finished (its exit reaped, or its thread joined, so that everything it
      * stored happened before): this model owns the words it handed over again, with the values the child last
      * stored in them (or that its own children handed back). Returns those of them in regions this model still
-     * has, which a read must now return.
+     * has, which a read must now return. A word the child handed on to a child of its own and never took back
+     * (that grandchild was killed, perhaps mid-store) has no known value and stays unowned.
      */
     public List<Word> takeBack(Handoff handoff) {
         if (handoff.takenBack) {
@@ -240,7 +241,9 @@ public final class MemoryModel {
             boolean[] given = handoff.given.get(k);
             boolean mapped = regions.contains(parent);
             for (int i = 0; i < given.length; i++) {
-                if (given[i]) {
+                // a word the child handed on and never got back (to a child of its own that was killed) has no
+                // known value: it stays unowned here too, its reads unchecked
+                if (given[i] && child.owned[i]) {
                     parent.owned[i] = true;
                     parent.words[i] = child.words[i];
                     if (mapped) {
