@@ -206,6 +206,12 @@ class LazyShootdownPromisesTest {
         assertEquals(3 * ROUNDS, reads.get(), "every round's three loads ran (a wrong one is a failure above)");
     }
 
+    private static java.util.BitSet cpu(int id) {
+        java.util.BitSet set = new java.util.BitSet();
+        set.set(id);
+        return set;
+    }
+
     /** Bytes each round touches: 7 MiB of an 8 MiB machine, so a round fits only once the previous round's frames are free. */
     private static final long REGION = 7L << 20;
     private static final int REGION_ROUNDS = 5;
@@ -219,7 +225,10 @@ class LazyShootdownPromisesTest {
     private ProcessBody touchUnmapAndTouchAgain(String strategy) {
         return sys -> {
             long control = sys.mmap(PAGE, Vma.READ_WRITE);   // word 0: the sibling runs; word 1: it should stop
+            // pinned apart: no yield can hand one thread's CPU to the other, which would switch and apply the lazy queue
+            sys.schedSetaffinity(0, cpu(0));
             int sibling = sys.spawnThread(th -> {
+                th.schedSetaffinity(0, cpu(1));
                 th.storeLong(control, 1);
                 while (th.loadLong(control + 8) == 0) {
                     th.yield();   // keeps its CPU (and its lazy queue, under latr) without a switch or an idle point

@@ -62,13 +62,16 @@ class SharperOracleTest {
         AtomicBoolean heldInFlight = new AtomicBoolean();
         ExitStatus status;
         long staleHits;
-        try (Machine machine = TestMachines.boot(2, "16MiB", "checking", "true", "checking.failfast", "true")) {
+        // ASID-tagged TLBs and threads pinned apart: no context switch can drop the writer's entry by chance
+        try (Machine machine = TestMachines.boot(2, "16MiB", "checking", "true", "checking.failfast", "true", "tlb.asid", "true")) {
             try (Kernel kernel = Kernel.boot(machine, FlushesOnlyLocally::new)) {
                 status = kernel.run(sys -> {
+                    sys.schedSetaffinity(0, cpu(0));
                     long a = sys.mmap(PAGE, Vma.READ_WRITE);
                     long b = sys.mmap(PAGE, Vma.READ_WRITE);
                     sys.storeLong(b, 1);
                     int writer = sys.spawnThread(t -> {
+                        t.schedSetaffinity(0, cpu(1));
                         long v = 0;
                         while (!stop.get()) {
                             t.storeLong(a, ++v);
@@ -142,6 +145,12 @@ class SharperOracleTest {
             }
         }
         assertTrue(lazyHits > 0, "in 20 rounds no load reached the old frame after munmap returned");
+    }
+
+    private static java.util.BitSet cpu(int id) {
+        java.util.BitSet set = new java.util.BitSet();
+        set.set(id);
+        return set;
     }
 
     /** Waits (yielding the CPU, bounded) until the writer has made {@code target} stores. */
