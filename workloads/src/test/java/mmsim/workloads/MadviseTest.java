@@ -50,9 +50,16 @@ class MadviseTest {
         assertTrue(r.stats().value("sched.context_switches", 0) > 10 * 6, "every thread was preempted, again and again");
     }
 
+    /**
+     * Without the zero page: a read-back after DONTNEED then maps a fresh frame, so a stale entry left behind
+     * still reaches the old frame and its non-zero value, instead of often the zero frame, whose 0 the check
+     * cannot tell from a correct read (the stale-translation oracle flags both).
+     */
     @Test
     void aStrategyThatSkipsRemoteCpusFailsTheReadBackCheck() throws Exception {
-        RunResult r = WorkloadRuns.checkedWith(SkipsRemoteCpusShootdown::new, "madvise", machine("targeted", "50"), MIGRATING);
+        Map<String, String> machine = new java.util.HashMap<>(machine("targeted", "50"));
+        machine.put("mm.zero_page", "false");
+        RunResult r = WorkloadRuns.checkedWith(SkipsRemoteCpusShootdown::new, "madvise", machine, MIGRATING);
         assertFalse(r.passed(), "the broken strategy went unnoticed: " + WorkloadRuns.explain(r));
         assertTrue(r.problems().stream().anyMatch(p -> p.startsWith("madvise: thread")),
                 "the workload's own check read a dropped page's old value: " + r.problems());
