@@ -21,8 +21,8 @@ final class Inspector {
         if (!PageTable.isUserAddress(page)) {
             throw new SyscallException(Errno.EINVAL, "0x" + Long.toHexString(va) + " is not a user address");
         }
-        long leafSlot = pageTable.slot(space.root(), page, 0);
-        long entry = leafSlot == PageTable.NO_SLOT ? 0L : PhysicalMemory.laLong(leafSlot);
+        // as the MMU's walk sees it: W only when every link above allows writes too (on-demand fork's shared tables)
+        long entry = pageTable.walk(space.root(), page);
         int frame = Pte.holdsFrame(entry) ? Pte.frame(entry) : -1;
         int references = frame < 0 ? 0 : metadata.refCount(frame);
         long linkSlot = pageTable.slot(space.root(), page, 1);

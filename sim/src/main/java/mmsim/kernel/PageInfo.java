@@ -13,7 +13,9 @@ import mmsim.paging.Pte;
  * necessarily at the same instant. At a quiescent point (no other CPU changing that space) it is exact.
  *
  * @param va              the page-aligned virtual address inspected
- * @param entry           the raw 64-bit leaf entry (0 when no leaf table covers {@code va})
+ * @param entry           the 64-bit leaf entry as the MMU's walk sees it: its W bit is cleared when a link
+ *                        above write-protects the table (on-demand fork's shared tables); 0 when no leaf table
+ *                        covers {@code va}
  * @param frame           the physical frame the entry holds, or -1 when it holds none
  * @param frameReferences that frame's reference count (mappings holding it), or 0 without a frame
  * @param leafTableShared whether the leaf table covering {@code va} is linked from more than one space

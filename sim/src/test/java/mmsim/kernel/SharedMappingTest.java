@@ -387,7 +387,7 @@ class SharedMappingTest {
 
     /** The leaf entry as the MMU sees it (W cleared under a write-protected link). */
     private long leaf(Mm mm, long va) {
-        return h.machine.pageTable().walk(mm.space.root(), va);
+        return h.kernel.inspector.inspect(mm.space, va).entry();   // the inspection API, not a walk of our own
     }
 
     /** The leaf word itself, without the links' write protection. */
