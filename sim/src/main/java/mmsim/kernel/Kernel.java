@@ -46,6 +46,7 @@ public final class Kernel implements AutoCloseable {
     final KernelFrames frames;
     final Mappings mappings;
     final Processes processes;
+    final ProcessControl control;
     final PipeFiles files;
     final Inspector inspector;
     private volatile boolean running;
@@ -67,6 +68,7 @@ public final class Kernel implements AutoCloseable {
         this.files = new PipeFiles(scheduler);
         this.inspector = new Inspector(machine.pageTable(), machine.frames());
         this.processes = new Processes(this, machine, perCpu, scheduler, frames, mappings, files, panics);
+        this.control = new ProcessControl(processes, scheduler, cpus.length);
         machine.setFaultHandler(new FaultHandler(processes, frames, flusher, fork));
         for (PerCpu pc : perCpu) {
             Thread t = new Thread(() -> scheduler.idleLoop(pc.idle), "mmsim-idle-" + pc.cpu.id());

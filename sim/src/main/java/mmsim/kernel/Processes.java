@@ -55,6 +55,7 @@ final class Processes implements FaultHandler.Tasks {
     private final Map<Integer, Task> tids = new ConcurrentHashMap<>();
     /** The process orphans are reparented to: the run's first. */
     private volatile SimProcess init;
+
     private final Interrupt attention = this::flagAttention;
 
     Processes(Kernel kernel, Machine machine, PerCpu[] perCpu, Scheduler scheduler, KernelFrames frames, Mappings mappings,
@@ -108,6 +109,26 @@ final class Processes implements FaultHandler.Tasks {
     SimProcess live(int pid) {
         SimProcess p = pids.get(pid);
         return p != null && !p.exited ? p : null;
+    }
+
+    /** The process with {@code pid}, live or zombie; null when there is none or it was reaped. */
+    SimProcess find(int pid) {
+        return pids.get(pid);
+    }
+
+    /** The init process of the current run, or null before one started. */
+    SimProcess init() {
+        return init;
+    }
+
+    /** The live thread {@code tid}, or null. */
+    Task thread(int tid) {
+        return tids.get(tid);
+    }
+
+    /** The interrupt that makes a CPU's task look at its kill flag and pending reschedule before it returns to user code. */
+    Interrupt attention() {
+        return attention;
     }
 
     /** Kills every live process and waits (up to 10 s) for them to end. */
@@ -237,7 +258,8 @@ final class Processes implements FaultHandler.Tasks {
         }
     }
 
-    private PerCpu findCpuOf(Task t) {
+    /** The CPU {@code t} holds right now, or null. */
+    PerCpu findCpuOf(Task t) {
         for (PerCpu pc : perCpu) {
             if (pc.holder == t) {
                 return pc;
@@ -482,129 +504,6 @@ final class Processes implements FaultHandler.Tasks {
             }
             scheduler.blockCurrent(t);
         }
-    }
-
-    /**
-     * kill(2) of process {@code pid} with {@code sig} (a {@link Signals} number, or 0 to probe). Every
-     * signal takes its default action: SIGCHLD is ignored; the others end the process, whose status then
-     * says "killed by signal {@code sig}" ({@link ExitStatus.Kind#SIGNALED}) unless it was already ending,
-     * its threads stopping as for exit_group (a blocked one is woken, a running one interrupted). A zombie
-     * takes any signal and stays as it was. Init takes none (Linux delivers to init only signals it has a
-     * handler for, and mmsim has no handlers). Any process may signal any other: there are no users.
-     * When the signal ends the caller's own process, the call does not return.
-     *
-     * @throws SyscallException EINVAL for a signal mmsim does not model or a pid that is not positive (no
-     *                          process groups), ESRCH when no process has that pid (or it was reaped)
-     */
-    void kill(Task t, int pid, int sig) {
-        if (sig != 0 && !Signals.isModeled(sig)) {
-            throw new SyscallException(Errno.EINVAL, "signal " + sig + " is not modelled; mmsim knows SIGABRT (6), "
-                    + "SIGKILL (9), SIGSEGV (11), SIGTERM (15) and SIGCHLD (17)");
-        }
-        if (pid <= 0) {
-            throw new SyscallException(Errno.EINVAL, "kill takes a process id; mmsim has no process groups (pid " + pid + ")");
-        }
-        SimProcess target = find(pid);
-        if (target == null) {
-            throw new SyscallException(Errno.ESRCH, "no process has pid " + pid);
-        }
-        if (!Signals.terminates(sig) || target == init || target.exited) {
-            return;
-        }
-        kill(t, target, ExitStatus.bySignal(sig, "pid " + pid + " killed by signal " + sig + " (" + Signals.name(sig)
-                + ") from pid " + t.process.pid));
-        if (target == t.process) {
-            throw ProcessExit.INSTANCE;
-        }
-    }
-
-    /**
-     * sched_setaffinity(2): thread {@code tid} (0: the caller) may run only on the CPUs of {@code cpus} from
-     * now on; bits past the machine's CPUs are ignored, as Linux ignores CPUs that do not exist. A thread on
-     * a CPU it may no longer use leaves it before the call returns: the caller at once, another thread at its
-     * next interrupt boundary (its next memory access or system call), which the caller waits for while
-     * answering its own CPU's interrupts, as Linux waits for the migration to complete. Any thread may set
-     * any thread's affinity: there are no users. fork and spawnThread pass the caller's on; exec keeps it.
-     *
-     * @throws SyscallException EFAULT for a null set, EINVAL when it holds no CPU of the machine (the thread
-     *                          keeps its affinity), ESRCH when no live thread has {@code tid}
-     */
-    void setAffinity(Task t, int tid, BitSet cpus) {
-        if (cpus == null) {
-            throw new SyscallException(Errno.EFAULT, "the CPU set is null");
-        }
-        BitSet allowed = (BitSet) cpus.clone();
-        if (allowed.length() > perCpu.length) {
-            allowed.clear(perCpu.length, allowed.length());
-        }
-        if (allowed.isEmpty()) {
-            throw new SyscallException(Errno.EINVAL, "the set " + cpus + " holds none of the machine's CPUs 0-" + (perCpu.length - 1));
-        }
-        Task target = threadById(t, tid);
-        scheduler.setAllowed(target, allowed);
-        if (target == t) {
-            if (!t.mayRunOn(t.cpu)) {
-                scheduler.migrate(t);
-            }
-            return;
-        }
-        PerCpu where = findCpuOf(target);
-        if (where != null && !target.mayRunOn(where)) {
-            where.cpu.post(attention, t.cpu.cpu.interruptServicer());
-            awaitMigrated(t, target, where);
-        }
-    }
-
-    /**
-     * Waits until {@code target} no longer holds {@code where} (or may run there again). The target leaves at
-     * its next interrupt boundary; meanwhile the caller answers its own CPU's interrupts, moves off its own
-     * CPU if its affinity was changed too, and stops waiting if its process was killed.
-     */
-    private void awaitMigrated(Task t, Task target, PerCpu where) {
-        int spins = 0;
-        while (where.holder == target && !target.mayRunOn(where) && !t.process.killed) {
-            t.cpu.cpu.serviceInterrupts();
-            if (!t.mayRunOn(t.cpu)) {
-                scheduler.migrate(t);
-            }
-            if (++spins < 100) {
-                Thread.onSpinWait();
-            } else {
-                Thread.yield();
-            }
-        }
-    }
-
-    /** sched_getaffinity(2): the CPUs thread {@code tid} (0: the caller) may run on, as a new set. ESRCH when no live thread has {@code tid}. */
-    BitSet getAffinity(Task t, int tid) {
-        return (BitSet) threadById(t, tid).allowed.clone();
-    }
-
-    /** The process with {@code pid}, live or zombie; null when there is none or it was reaped. */
-    SimProcess find(int pid) {
-        return pids.get(pid);
-    }
-
-    private Task threadById(Task t, int tid) {
-        if (tid == 0) {
-            return t;
-        }
-        Task target = tids.get(tid);
-        if (target == null) {
-            throw new SyscallException(Errno.ESRCH, "no live thread has tid " + tid);
-        }
-        return target;
-    }
-
-    /** getrusage(2) RUSAGE_SELF: this process's usage, the caller's own up to now, its other threads' up to their last context switch. */
-    Rusage usageOfSelf(Task t) {
-        t.process.usage.settle(t, t.cpu.cpu);
-        return t.process.usage.self();
-    }
-
-    /** getrusage(2) RUSAGE_CHILDREN: the usage of the children this process reaped, and of the children they reaped. */
-    Rusage usageOfChildren(Task t) {
-        return t.process.usage.children();
     }
 
     /**

@@ -201,7 +201,7 @@ public final class Sys {
      *                          process groups); ESRCH when no process (live or zombie) has that pid
      */
     public void kill(int pid, int sig) {
-        kernel.processes.kill(task, pid, sig);
+        kernel.control.kill(task, pid, sig);
         userReturn();
     }
 
@@ -216,7 +216,7 @@ public final class Sys {
      *                          has {@code tid}; EFAULT for a null set
      */
     public void schedSetaffinity(int tid, BitSet cpus) {
-        kernel.processes.setAffinity(task, tid, cpus);
+        kernel.control.setAffinity(task, tid, cpus);
         userReturn();
     }
 
@@ -225,7 +225,7 @@ public final class Sys {
      * of the machine, unless someone narrowed it). ESRCH when no live thread has {@code tid}.
      */
     public BitSet schedGetaffinity(int tid) {
-        BitSet cpus = kernel.processes.getAffinity(task, tid);
+        BitSet cpus = kernel.control.getAffinity(task, tid);
         userReturn();
         return cpus;
     }
@@ -244,8 +244,8 @@ public final class Sys {
      */
     public Rusage getrusage(int who) {
         Rusage usage = switch (who) {
-            case RUSAGE_SELF -> kernel.processes.usageOfSelf(task);
-            case RUSAGE_CHILDREN -> kernel.processes.usageOfChildren(task);
+            case RUSAGE_SELF -> kernel.control.usageOfSelf(task);
+            case RUSAGE_CHILDREN -> kernel.control.usageOfChildren(task);
             default -> throw new SyscallException(Errno.EINVAL, "getrusage who " + who
                     + ": RUSAGE_SELF (0) or RUSAGE_CHILDREN (-1)");
         };

@@ -2,7 +2,8 @@
  * The simulated kernel: processes and threads on the machine's CPUs, the scheduler, system calls
  * ({@link mmsim.kernel.Sys}, the one API a workload sees), the page-fault handler, fork strategies, pipes.
  * One concern per class: {@code Kernel} (boot, run, close), {@code Scheduler} (with CPU affinity),
- * {@code Processes} (with signals, orphans adopted by init, affinity and usage system calls),
+ * {@code Processes} (the process life cycle: creation, exit, kill, orphans adopted by init, reaping),
+ * {@code ProcessControl} (kill(2) with default signal actions, CPU affinity, getrusage),
  * {@code ProcessUsage} (per-process counts attributed at context switches, read as a
  * {@link mmsim.kernel.Rusage}), {@link mmsim.kernel.Signals} (signal numbers and default actions),
  * {@code PipeFiles}, {@code Mappings} (mmap with MAP_FIXED or a hint, munmap, mremap, mprotect, madvise,
