@@ -77,7 +77,7 @@ final class CompareCommand implements Callable<Integer> {
         }
 
         Instant started = Instant.now();
-        Path dir = RunDirectory.create(options.out, "compare");
+        Path dir = options.runDirectory("compare");
         if (!options.quiet) {
             System.out.printf("mmsim compare: %s under shootdown %s, fork %s; %d runs; %d host cores%n%n",
                     String.join(", ", workloads.stream().map(Workload::name).toList()), String.join(",", shootdownList),

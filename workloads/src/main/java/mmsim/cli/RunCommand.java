@@ -56,7 +56,7 @@ final class RunCommand implements Callable<Integer> {
             machine.put("fork.strategy", fork);
         }
         RunSpec runSpec = RunOptions.resolve(w, machine, options.workloadSettings(w), options.check, options.timeout(), commandLine(spec));
-        Path dir = RunDirectory.create(options.out, w.name());
+        Path dir = options.runDirectory(w.name());
         RunResult r;
         try (Progress progress = Progress.over(1, options.quiet)) {
             r = Harness.run(runSpec, dir, progress.start(0, runSpec.label()));

@@ -111,6 +111,17 @@ final class RunOptions {
         return settings;
     }
 
+    /** A new run directory {@code <out>/<prefix>-<time>}; an --out that cannot hold one is bad input. */
+    Path runDirectory(String prefix) {
+        try {
+            return mmsim.run.RunDirectory.create(out, prefix);
+        } catch (java.io.IOException | SecurityException e) {
+            throw new Main.BadInput("--out " + out + ": cannot create a run directory there ("
+                    + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage())
+                    + "); give a directory that exists or can be created");
+        }
+    }
+
     Duration timeout() {
         if (timeoutMinutes < 1) {
             throw new Main.BadInput("--timeout: '" + timeoutMinutes + "' is not allowed; allowed: a whole number of minutes from 1");

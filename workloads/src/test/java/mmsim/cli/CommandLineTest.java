@@ -50,8 +50,10 @@ class CommandLineTest {
 
     private String[] withOut(String... args) {
         List<String> all = new ArrayList<>(Arrays.asList(args));
-        all.add("--out");
-        all.add(out.toString());
+        if (!all.contains("--out")) {
+            all.add("--out");
+            all.add(out.toString());
+        }
         all.add("--quiet");
         return all.toArray(new String[0]);
     }
@@ -76,7 +78,8 @@ class CommandLineTest {
                 Arguments.of(new String[] {"run"}, "WORKLOAD", "forkserver"),
                 Arguments.of(new String[] {"run", "forkserver", "--frobnicate"}, "--frobnicate", "--help"),
                 Arguments.of(new String[] {"forks=abc"}, "unknown setting 'forks'", "cpus"),
-                Arguments.of(new String[] {"nonsense"}, "'nonsense'", "run, compare, list"));
+                Arguments.of(new String[] {"nonsense"}, "'nonsense'", "run, compare, list"),
+                Arguments.of(new String[] {"run", "forkserver", "--out", "/proc/no/such/dir"}, "--out /proc/no/such/dir", "a directory that exists"));
     }
 
     @ParameterizedTest
