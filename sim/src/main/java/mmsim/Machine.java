@@ -164,11 +164,7 @@ public final class Machine implements AutoCloseable {
     public Map<CpuCounter, Long> countersTotal() {
         Map<CpuCounter, Long> totals = new EnumMap<>(CpuCounter.class);
         for (CpuCounter c : CpuCounter.all()) {
-            long sum = 0;
-            for (Cpu cpu : cpus) {
-                sum += cpu.counters().read(c);
-            }
-            totals.put(c, sum);
+            totals.put(c, counterTotal(c));
         }
         return totals;
     }

@@ -11,7 +11,7 @@
  * <p>Memory ordering: page-table words are read with {@code la}/{@code lv} and changed with
  * {@code cas}/{@code so}; a release store or CAS pairs with an acquire load of the same word (a table's
  * zeroed contents are visible before the link to it). User data is accessed plainly. Reference counts
- * change by CAS (acquire-release): the last {@code release} of a frame happens-after every use of it by
+ * change by atomic read-modify-write (volatile): the last {@code release} of a frame happens-after every use of it by
  * the other holders. A per-CPU cache is touched only by the thread executing on its CPU.
  *
  * <p>Extending: a different allocator must keep the {@code NO_FRAME} contract and conservation; the

@@ -162,6 +162,17 @@ public final class StatsRegistry {
         metrics.put(name, metric);
     }
 
+    /** The distributions kept elsewhere ({@link #histogramSource}), by name, for a reporter that logs them once at the end. */
+    public synchronized Map<String, Supplier<Histogram>> histogramSources() {
+        Map<String, Supplier<Histogram>> out = new LinkedHashMap<>();
+        for (Object m : metrics.values()) {
+            if (m instanceof HistogramSource h) {
+                out.put(h.descriptor().name(), h.read());
+            }
+        }
+        return out;
+    }
+
     /** The recorders, for a reporter that writes interval logs. */
     public synchronized List<LatencyRecorder> recorders() {
         List<LatencyRecorder> out = new ArrayList<>();

@@ -84,8 +84,6 @@ public final class Harness {
                 kernel.close();
                 if (logs != null) {
                     logs.close();
-                    logs.writeWhole("shootdown.initiator_cycles", () -> kernel.shootdownStats().modeledCycles());
-                    logs.writeWhole("shootdown.initiator_ns", () -> kernel.shootdownStats().hostNanos());
                 }
             }
             if (init != null && (!init.exitedNormally() || init.code() != 0)) {

@@ -84,20 +84,25 @@ final class IntervalLogs implements AutoCloseable {
     }
 
     /** Writes a distribution kept elsewhere as a one-interval log. */
-    void writeWhole(String name, Supplier<Histogram> histogram) {
+    private void writeWhole(String name, Supplier<Histogram> histogram) {
         Log log = open(name);
         double now = (System.currentTimeMillis() - startMillis) / 1000.0;
         log.writer().outputIntervalHistogram(0, now, histogram.get(), 1.0);
         log.out().close();
     }
 
-    /** Stops the reporter, writes the last interval of every recorder and closes the logs. */
+    /**
+     * Stops the reporter, writes the last interval of every recorder, closes the logs, and writes every
+     * distribution kept elsewhere (the registry's histogram sources) as one interval. Call once the run is
+     * quiescent, so those sources are exact.
+     */
     @Override
     public void close() throws InterruptedException {
         stopping = true;
         reporter.interrupt();
         reporter.join();
         takeIntervals();
+        stats.histogramSources().forEach(this::writeWhole);
         List<Log> all = new ArrayList<>(logs.values());
         for (Log log : all) {
             log.out().close();
