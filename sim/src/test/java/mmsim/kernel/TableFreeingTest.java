@@ -151,7 +151,10 @@ class TableFreeingTest {
             for (int i = 0; i < 3; i++) {
                 sys.storeLong(a + i * PAGE, 10 + i);
             }
+            // pinned apart: no yield can hand one thread's CPU to the other (a switch would apply the lazy queue early)
+            sys.schedSetaffinity(0, onlyCpu(0));
             int sibling = sys.spawnThread(th -> {
+                th.schedSetaffinity(0, onlyCpu(1));
                 for (long polls = 0; th.loadLong(control) == 0 && polls < MAX_POLLS; polls++) {
                     th.storeLong(control + 8, th.cpuId() + 1);
                     th.yield();
@@ -258,5 +261,11 @@ class TableFreeingTest {
         long slot = h.machine.pageTable().slot(sys.mm().space.root(), va, 1);
         long link = slot == PageTable.NO_SLOT ? 0 : PhysicalMemory.laLong(slot);
         return Pte.isPresent(link) ? Pte.frame(link) : -1;
+    }
+
+    private static java.util.BitSet onlyCpu(int id) {
+        java.util.BitSet set = new java.util.BitSet();
+        set.set(id);
+        return set;
     }
 }
