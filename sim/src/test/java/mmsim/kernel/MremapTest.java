@@ -183,7 +183,10 @@ class MremapTest {
         for (int i = 0; i < 4; i++) {
             sys.storeLong(a + i * PAGE, 10 + i);
         }
+        // pinned apart: no chance context switch can flush the sibling's entries (the broken twin must see them used)
+        sys.schedSetaffinity(0, onlyCpu(0));
         int sibling = sys.spawnThread(th -> {
+            th.schedSetaffinity(0, onlyCpu(1));
             for (long polls = 0; th.loadLong(control) == 0; polls++) {
                 if (polls == MAX_POLLS) {
                     h.check(false, strategy + ": the sibling never got the new address");
@@ -219,5 +222,11 @@ class MremapTest {
         sys.storeLong(control, b);
         sys.joinThread(sibling);
         return 0;
+    }
+
+    private static java.util.BitSet onlyCpu(int id) {
+        java.util.BitSet set = new java.util.BitSet();
+        set.set(id);
+        return set;
     }
 }
