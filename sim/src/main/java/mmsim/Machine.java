@@ -30,6 +30,7 @@ public final class Machine implements AutoCloseable {
     private final List<Cpu> cpus;
     private final StaleTranslationOracle oracle;
     private final StatsRegistry stats = new StatsRegistry();
+    private final mmsim.cpu.Slots slots;
     private int nextSpaceId;
     /** ASIDs in use (1..Tlb.MAX_ASID; 0 is every space's tag when ASIDs are off). */
     private final java.util.BitSet asids = new java.util.BitSet();
@@ -40,15 +41,19 @@ public final class Machine implements AutoCloseable {
         this.frames = new FrameMetadata(config.frames());
         this.framePool = new FramePool(config.frames(), config.cpus(), config.framePoolBatch());
         this.pageTable = new PageTable(memory, framePool, frames);
+        this.slots = new mmsim.cpu.Slots(config.cpus(), config.simParallelism(), config.simPhaseCycles());
         Cpu[] list = new Cpu[config.cpus()];
         for (int i = 0; i < list.length; i++) {
-            list[i] = new Cpu(i, config, memory, pageTable);
+            list[i] = new Cpu(i, config, memory, pageTable, slots);
         }
+        slots.attach(list);
         this.cpus = List.of(list);
         this.oracle = config.checking() ? new StaleTranslationOracle(pageTable, config.checkingFailFast()) : null;
         for (Cpu cpu : list) {
             cpu.setTranslationChecker(oracle);
         }
+        stats.gauge("modeled.time", StatsRegistry.Kind.MODELED, "cycles",
+                "The latest modeled clock of any CPU at the end: the run's modeled duration.", this::modeledTime);
         for (CpuCounter c : CpuCounter.all()) {
             stats.gauge(c.key(), StatsRegistry.Kind.MODELED, c.unit(), c.doc(), () -> counterTotal(c));
         }
@@ -60,6 +65,20 @@ public final class Machine implements AutoCloseable {
      */
     public StatsRegistry stats() {
         return stats;
+    }
+
+    /** The host-slot arbiter of this machine's CPUs (active once a kernel boots on it). */
+    public mmsim.cpu.Slots slots() {
+        return slots;
+    }
+
+    /** The latest modeled clock of any CPU: the run's modeled duration in cycles. Exact when quiescent. */
+    public long modeledTime() {
+        long max = 0;
+        for (Cpu cpu : cpus) {
+            max = Math.max(max, cpu.clock());
+        }
+        return max;
     }
 
     /** One counter summed over every CPU. Exact when no CPU is running. */

@@ -147,8 +147,31 @@ public final class MachineConfig {
     public static final Setting<Boolean> CHECKING_FAIL_FAST = Setting.bool("checking.failfast", false,
             "In checking mode, throw at the first stale-translation hit (naming CPU, address and frame) instead of counting it.");
 
-    public static final Setting<Integer> SCHED_QUANTUM_US = Setting.intRange("sched.quantum.us", 2000, 50, 1_000_000,
-            "Host microseconds a task may run before it yields its CPU to a waiting task (preemption tick).");
+    public static final Setting<Integer> SCHED_QUANTUM_US = Setting.intRange("sched.quantum.us", 2000, 1, 1_000_000,
+            "The preemption tick's period in modeled microseconds at the cost model's clock (3 GHz): the same quantum as "
+                    + "sched.quantum.cycles, which it sets when given alone (kept for scripts written before modeled time).");
+
+    public static final Setting<Long> SCHED_QUANTUM_CYCLES = Setting.longRange("sched.quantum.cycles", 6_000_000L, 1_000L,
+            1L << 40, "Modeled cycles of a CPU's clock between preemption ticks (a waiting task gets the CPU; LATR "
+                    + "reconciles its lazy queue): 6,000,000 = 2 ms at 3 GHz, between Linux's 1 ms (HZ=1000) and 4 ms (HZ=250) ticks.");
+
+    public static final Setting<Integer> SIM_PARALLELISM = Setting.intRange("sim.parallelism", 0, 0, 1024,
+            "Host slots: at most this many simulated CPUs execute at once (0: the host's cores). Waiting CPUs give their "
+                    + "slot up, so 256 CPUs run on 2 host cores without time-slicing; 1 with sim.deterministic.");
+
+    public static final Setting<Long> SIM_PHASE_CYCLES = Setting.longRange("sim.phase.cycles", 10_000L, 100L, 1L << 40,
+            "Bound phase length in modeled cycles: no CPU runs more than one phase ahead of the slowest runnable one "
+                    + "(zsim's bound-weave phases; zsim's default length is 10,000 cycles). Shorter bounds clock skew, longer costs "
+                    + "fewer host hand-overs.");
+
+    public static final Setting<Boolean> SIM_DETERMINISTIC = Setting.bool("sim.deterministic", false,
+            "Deterministic mode: one host slot, the next CPU chosen by a fixed rule (pending interrupt, then lowest modeled "
+                    + "clock, ties by CPU id), so the same seed gives the same counters, clocks and modeled histograms, bit for bit.");
+
+    public static final Setting<String> SIM_THREADS = Setting.oneOfStrings("sim.threads", "auto",
+            java.util.List.of("auto", "virtual", "platform"),
+            "What backs each simulated task: virtual threads (JDK 21+: a fork or a context switch costs well under a "
+                    + "microsecond of host time), platform threads (any JDK; ~25 us per hand-off), or auto (virtual when the JVM has them).");
 
     public static final Setting<Long> SEED = Setting.anyLong("seed", 1L,
             "The one seed every random choice of a run derives from (replacement, workloads).");
@@ -156,7 +179,8 @@ public final class MachineConfig {
     /** All settings, in the order they are documented and written out. */
     public static final List<Setting<?>> SETTINGS = List.of(
             CPUS, MEMORY, PAGE_SIZE, TLB_LEVELS, TLB_L1_ENTRIES, TLB_L1_WAYS, TLB_L2_ENTRIES, TLB_L2_WAYS,
-            TLB_REPLACEMENT, TLB_ASID, FRAMEPOOL_BATCH, FORK_STRATEGY, MM_ZERO_PAGE, SHOOTDOWN_STRATEGY, CHECKING, CHECKING_FAIL_FAST, SCHED_QUANTUM_US, SEED);
+            TLB_REPLACEMENT, TLB_ASID, FRAMEPOOL_BATCH, FORK_STRATEGY, MM_ZERO_PAGE, SHOOTDOWN_STRATEGY, CHECKING, CHECKING_FAIL_FAST, SCHED_QUANTUM_US,
+            SCHED_QUANTUM_CYCLES, SIM_PARALLELISM, SIM_PHASE_CYCLES, SIM_DETERMINISTIC, SIM_THREADS, SEED);
 
     private final Map<Setting<?>, Object> values;
 
@@ -184,7 +208,42 @@ public final class MachineConfig {
             Setting<?> setting = find(e.getKey());
             resolved.put(setting, setting.parse(e.getValue()));
         }
+        resolveQuantum(resolved, overrides);
+        resolveParallelism(resolved, overrides);
         return new MachineConfig(resolved);
+    }
+
+    /** sched.quantum.us and sched.quantum.cycles name one quantum: the one given sets the other; both must agree. */
+    private static void resolveQuantum(Map<Setting<?>, Object> resolved, Map<String, String> overrides) {
+        boolean us = overrides.containsKey(SCHED_QUANTUM_US.key());
+        boolean cycles = overrides.containsKey(SCHED_QUANTUM_CYCLES.key());
+        long cyclesPerMicro = Math.round(mmsim.stats.CostModel.GHZ * 1000);
+        if (us && !cycles) {
+            resolved.put(SCHED_QUANTUM_CYCLES, (Integer) resolved.get(SCHED_QUANTUM_US) * cyclesPerMicro);
+        } else if (cycles) {
+            long c = (Long) resolved.get(SCHED_QUANTUM_CYCLES);
+            long micros = Math.max(1, Math.min(1_000_000, c / cyclesPerMicro));
+            if (us && (Integer) resolved.get(SCHED_QUANTUM_US) != micros) {
+                throw new ConfigException(SCHED_QUANTUM_US.key() + "=" + resolved.get(SCHED_QUANTUM_US) + " and "
+                        + SCHED_QUANTUM_CYCLES.key() + "=" + c + " disagree: give one of them (1 us = " + cyclesPerMicro + " cycles)");
+            }
+            resolved.put(SCHED_QUANTUM_US, (int) micros);
+        }
+    }
+
+    /** sim.parallelism 0 becomes the host's cores; the deterministic mode runs one slot. */
+    private static void resolveParallelism(Map<Setting<?>, Object> resolved, Map<String, String> overrides) {
+        int p = (Integer) resolved.get(SIM_PARALLELISM);
+        if ((Boolean) resolved.get(SIM_DETERMINISTIC)) {
+            if (overrides.containsKey(SIM_PARALLELISM.key()) && p != 1 && p != 0) {
+                throw new ConfigException(SIM_PARALLELISM.key() + "=" + p + " contradicts " + SIM_DETERMINISTIC.key()
+                        + "=true, which runs one CPU at a time: drop one of them (or set " + SIM_PARALLELISM.key() + "=1)");
+            }
+            p = 1;
+        } else if (p == 0) {
+            p = Runtime.getRuntime().availableProcessors();
+        }
+        resolved.put(SIM_PARALLELISM, p);
     }
 
     /** A copy with one more override. */
@@ -289,6 +348,31 @@ public final class MachineConfig {
 
     public int schedQuantumMicros() {
         return get(SCHED_QUANTUM_US);
+    }
+
+    /** Modeled cycles between preemption ticks. */
+    public long schedQuantumCycles() {
+        return get(SCHED_QUANTUM_CYCLES);
+    }
+
+    /** Host slots: simulated CPUs executing at once (resolved: never 0; 1 in deterministic mode). */
+    public int simParallelism() {
+        return get(SIM_PARALLELISM);
+    }
+
+    /** Modeled cycles per bound phase. */
+    public long simPhaseCycles() {
+        return get(SIM_PHASE_CYCLES);
+    }
+
+    /** Whether the run is deterministic (one slot, fixed grant rule). */
+    public boolean deterministic() {
+        return get(SIM_DETERMINISTIC);
+    }
+
+    /** auto, virtual or platform: what backs each simulated task. */
+    public String simThreads() {
+        return get(SIM_THREADS);
     }
 
     public long seed() {

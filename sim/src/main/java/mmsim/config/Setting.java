@@ -88,6 +88,19 @@ public final class Setting<T> {
         });
     }
 
+    /** A 64-bit integer in {@code [min, max]} (underscores allowed as digit separators: 6_000_000). */
+    public static Setting<Long> longRange(String key, long defaultValue, long min, long max, String doc) {
+        return new Setting<>(key, defaultValue, doc, "an integer from " + min + " to " + max, s -> {
+            long v = Long.parseLong(s.replace("_", ""));
+            return v >= min && v <= max ? v : null;
+        });
+    }
+
+    /** One of a fixed list of words. */
+    public static Setting<String> oneOfStrings(String key, String defaultValue, List<String> values, String doc) {
+        return new Setting<>(key, defaultValue, doc, "one of " + String.join(", ", values), s -> values.contains(s) ? s : null);
+    }
+
     /** Any signed 64-bit integer (decimal, or hexadecimal with 0x). */
     public static Setting<Long> anyLong(String key, long defaultValue, String doc) {
         return new Setting<>(key, defaultValue, doc, "a 64-bit integer (decimal or 0x-hex)", s ->

@@ -53,13 +53,33 @@ public final class Cpu {
     private final Runnable servicer = this::serviceInterrupts;
     /** Lazy-TLB mode: the idle task holds the CPU with the last space still loaded. Written by the owner, read by initiators. */
     private volatile boolean lazy;
+    /** The host-slot arbiter this CPU executes under. */
+    private final Slots slots;
+    /** Modeled cycles between preemption ticks (sched.quantum.cycles). */
+    private final long quantum;
+    /** The modeled cycle of this CPU's next tick. Owner only. */
+    private long nextTick;
+    /** Called at each tick, on this CPU (the kernel's scheduler); null: none. */
+    private Interrupt tickHandler;
+    /** Owner-written, read by interrupt handlers on this CPU: the CPU runs no work of its own (idle loop, or a wait). */
+    private boolean idle;
+    private boolean waiting;
 
+    /** A CPU outside any machine's arbitration (tests that drive CPUs from their own threads). */
     public Cpu(int id, MachineConfig config, PhysicalMemory memory, PageTable pageTable) {
+        this(id, config, memory, pageTable, new Slots(Math.max(config.cpus(), id + 1), 1, Long.MAX_VALUE));
+    }
+
+    /** A CPU of a machine whose CPUs share {@code slots}. */
+    public Cpu(int id, MachineConfig config, PhysicalMemory memory, PageTable pageTable, Slots slots) {
         this.id = id;
         this.asidTagged = config.tlbAsid();
         this.tlb = new Tlb(config, config.seed() * 0x9E3779B97F4A7C15L + id);
         this.mmu = new Mmu(this, tlb, counters, memory, pageTable);
         this.inbox = new MpscArrayQueue<>(Math.max(64, 4 * config.cpus()));
+        this.slots = slots;
+        this.quantum = config.schedQuantumCycles();
+        this.nextTick = quantum;
     }
 
     public int id() {
@@ -132,10 +152,137 @@ public final class Cpu {
         mmu.setChecker(checker);
     }
 
-    /** This CPU's modeled clock: explicit charges plus one L1 lookup per access. Exact when quiescent. */
+    /**
+     * Modeled busy cycles: explicit charges plus one L1 lookup per access (work done, waits excluded).
+     * Exact when quiescent.
+     */
     public long modeledCycles() {
         return counters.read(CpuCounter.MODELED_CYCLES)
                 + (counters.read(CpuCounter.LOADS) + counters.read(CpuCounter.STORES)) * mmsim.stats.CostModel.TLB_L1_HIT;
+    }
+
+    // ---- modeled time ----
+
+    /**
+     * This CPU's modeled clock, in cycles since boot: every charged cost, every access's L1 lookup, and
+     * the modeled time it waited (for acknowledgements, a lock, a task) or skipped while idle. Never
+     * decreases. The owner reads it exactly; another thread reads a value the owner wrote (exact while the
+     * CPU does not run, as when the arbiter compares READY CPUs).
+     */
+    public long clock() {
+        return mmu.clock();
+    }
+
+    /**
+     * Charges {@code cycles} of modeled work to this CPU: its busy counter ({@link CpuCounter#MODELED_CYCLES})
+     * and its clock. The one place costs enter modeled time (the access path adds its own, inlined). Owner
+     * only; never blocks (a tick or phase end falls due at the next access or system-call boundary).
+     */
+    public void charge(long cycles) {
+        mmu.charge(cycles);
+    }
+
+    /**
+     * Moves the clock forward to {@code cycle} if it is behind (a wait that ended then, or an idle stretch
+     * skipped), counting the skipped cycles as {@link CpuCounter#MODELED_IDLE_CYCLES} when the CPU was idle,
+     * else {@link CpuCounter#MODELED_WAIT_CYCLES}. Owner only.
+     */
+    public void advanceTo(long cycle) {
+        long behind = cycle - mmu.clock();
+        if (behind > 0) {
+            counters.add(idle ? CpuCounter.MODELED_IDLE_CYCLES : CpuCounter.MODELED_WAIT_CYCLES, behind);
+            mmu.advance(behind);
+        }
+    }
+
+    /** Whether this CPU runs no work of its own now (its idle loop, or a wait): an interrupt moves its clock to the interrupt's arrival. Owner only. */
+    public boolean idleOrWaiting() {
+        return idle || waiting;
+    }
+
+    /** Marks this CPU as running its idle loop (true) or a task (false). Owner only. */
+    public void setIdle(boolean idle) {
+        this.idle = idle;
+    }
+
+    /** The host-slot arbiter this CPU executes under. */
+    public Slots slots() {
+        return slots;
+    }
+
+    /** Installs what runs at each preemption tick (every sched.quantum.cycles of this CPU's clock). */
+    public void setTickHandler(Interrupt handler) {
+        this.tickHandler = handler;
+    }
+
+    /**
+     * Runs due modeled-time events if the clock reached the next one: the tick, then the phase barrier.
+     * Called at system-call boundaries; the access path checks the deadline itself. Owner only.
+     */
+    public void checkDeadline() {
+        if (mmu.clock() >= mmu.deadline()) {
+            deadlineReached();
+        }
+    }
+
+    /** The clock reached the deadline: tick if due, stop at the phase end if due, then set the next deadline. */
+    void deadlineReached() {
+        long now = mmu.clock();
+        if (now >= nextTick) {
+            nextTick = (now / quantum + 1) * quantum;
+            if (tickHandler != null) {
+                tickHandler.handle(this);
+            }
+        }
+        if (slots.active() && mmu.clock() >= slots.phaseEnd()) {
+            slots.barrier(this);
+        }
+        resetDeadline();
+    }
+
+    /** Sets the next deadline: the earlier of the next tick and the phase end (none when unarbitrated). Owner only. */
+    void resetDeadline() {
+        long next = nextTick;
+        if (slots.active()) {
+            next = Math.min(next, slots.phaseEnd());
+        }
+        mmu.setDeadline(next);
+    }
+
+    /**
+     * Waits until {@code condition} holds: the one wait primitive of the simulator (acks, cross-calls,
+     * locks, the phase barrier, an idle CPU's wait for work). It services this CPU's interrupts
+     * throughout, spins briefly while no other CPU wants a host slot, then gives the slot up
+     * ({@link Slots}) and sleeps until the condition is signalled or an interrupt arrives. The modeled
+     * time of the wait is the caller's to account ({@link #advanceTo}): a wait costs no modeled cycles by
+     * itself. Owner only.
+     */
+    public void await(WaitCondition condition) {
+        boolean wasWaiting = waiting;
+        waiting = true;
+        try {
+            int spins = 0;
+            while (!condition.satisfied()) {
+                if (serviceInterrupts() > 0) {
+                    continue;
+                }
+                if (!slots.active()) {
+                    // unarbitrated (test threads): spin, yielding the host CPU now and then
+                    if (++spins % 64 == 0) {
+                        Thread.yield();
+                    } else {
+                        Thread.onSpinWait();
+                    }
+                } else if (spins < slots.spins()) {
+                    spins++;
+                    Thread.onSpinWait();
+                } else {
+                    slots.sleep(this, condition);
+                }
+            }
+        } finally {
+            waiting = wasWaiting;
+        }
     }
 
     /** Whether TLB entries carry the address space's ASID. */
@@ -182,12 +329,13 @@ public final class Cpu {
         while (!inbox.offer(irq)) {
             posterIdle.run();
         }
-        // volatile: the offer is visible before the flag, and the flag before the read of the sleeper
+        // volatile: the offer is visible before the flag, and the flag before the read of the sleeper and the slot state
         PENDING.setVolatile(this, 1);
         Thread s = (Thread) SLEEPER.getVolatile(this);
         if (s != null) {
             LockSupport.unpark(s);
         }
+        slots.wake(this);
     }
 
     /** This CPU's {@link #serviceInterrupts} as a Runnable, for {@link #post}'s posterIdle; allocated once. */
@@ -200,10 +348,14 @@ public final class Cpu {
         return (int) PENDING.getOpaque(this) != 0;
     }
 
-    /** Runs pending interrupts if any. Called at every access boundary; owner only. */
+    /**
+     * Runs pending interrupts if any. Called at every access boundary; owner only. After handling some, the
+     * CPU lets a CPU woken from a wait (an initiator whose acknowledgements just arrived) take its slot if
+     * the grant rule prefers it ({@link Slots}).
+     */
     public void pollInterrupts() {
-        if ((int) PENDING.getOpaque(this) != 0) {
-            serviceInterrupts();
+        if ((int) PENDING.getOpaque(this) != 0 && serviceInterrupts() > 0) {
+            slots.yieldToWoken(this);
         }
     }
 

@@ -53,6 +53,10 @@ public final class Mmu {
     /** Root table frame of the loaded address space; -1 when none is loaded. */
     private int root = -1;
     private int asid;
+    /** The CPU's modeled clock in cycles ({@link Cpu#clock}); advanced by the owner only, here and through {@link Cpu#charge}. */
+    private long clock;
+    /** The clock value at which the next modeled-time event (tick, phase end) is due; owner only. */
+    private long deadline = Long.MAX_VALUE;
 
     Mmu(Cpu cpu, Tlb tlb, SingleWriterCounters counters, PhysicalMemory memory, PageTable pageTable) {
         this.cpu = cpu;
@@ -75,6 +79,32 @@ public final class Mmu {
     void load(AddressSpace space, int spaceAsid) {
         this.root = space == null ? -1 : space.root();
         this.asid = spaceAsid;
+    }
+
+    long clock() {
+        return clock;
+    }
+
+    /**
+     * The one place modeled work enters a CPU's time: its busy counter and its clock ({@link Cpu#charge}
+     * delegates here). Only the L1 hit's cycle is added inline on the hit path, and counted by LOADS/STORES.
+     */
+    void charge(long cycles) {
+        counters[MODELED_CYCLES] += cycles;
+        clock += cycles;
+    }
+
+    /** Moves the clock without charging work (a wait or an idle stretch; {@link Cpu#advanceTo}). */
+    void advance(long cycles) {
+        clock += cycles;
+    }
+
+    long deadline() {
+        return deadline;
+    }
+
+    void setDeadline(long deadline) {
+        this.deadline = deadline;
     }
 
     /** The ASID that the loaded space's TLB entries carry. */
@@ -151,6 +181,10 @@ public final class Mmu {
     public long translate(long va, boolean write) {
         cpu.pollInterrupts();
         counters[write ? STORES : LOADS]++;
+        // every access costs one L1 lookup of modeled time; the tick and the phase end fall due here
+        if ((clock += CostModel.TLB_L1_HIT) >= deadline) {
+            cpu.deadlineReached();
+        }
         long vpn = va >>> PhysicalMemory.PAGE_SHIFT;
         long tag = TlbArray.tag(asid, vpn);
         // a VPN beyond 35 bits is outside user space; it must not alias into the ASID bits of the tag
@@ -183,7 +217,7 @@ public final class Mmu {
                     int frame = l2.frames[j];
                     fillL1(vpn, tag, dataWord, frame);
                     counters[L2_HITS]++;
-                    counters[MODELED_CYCLES] += CostModel.TLB_L2_HIT;
+                    charge(CostModel.TLB_L2_HIT);
                     if (checker != null) {
                         checker.onHit(cpu, va, write, frame);
                     }
@@ -227,7 +261,7 @@ public final class Mmu {
         long writable = Pte.WRITABLE;
         for (int level = PageTable.LEVELS - 1; level > 0; level--) {
             counters[WALK_LEVELS]++;
-            counters[MODELED_CYCLES] += CostModel.WALK_LEVEL;
+            charge(CostModel.WALK_LEVEL);
             long link = PhysicalMemory.laLong(pageTable.slotAddress(table, PageTable.index(va, level)));
             if (!Pte.isPresent(link)) {
                 fault(va, write, FaultKind.NOT_PRESENT);
@@ -237,7 +271,7 @@ public final class Mmu {
             table = Pte.frame(link);
         }
         counters[WALK_LEVELS]++;
-        counters[MODELED_CYCLES] += CostModel.WALK_LEVEL;
+        charge(CostModel.WALK_LEVEL);
         long slot = pageTable.slotAddress(table, PageTable.index(va, 0));
         while (true) {
             long pte = PhysicalMemory.laLong(slot);
@@ -297,7 +331,7 @@ public final class Mmu {
 
     private void fault(long va, boolean write, FaultKind kind) {
         counters[kind == FaultKind.NOT_PRESENT ? FAULTS_NOT_PRESENT : FAULTS_PROTECTION]++;
-        counters[MODELED_CYCLES] += CostModel.FAULT_ENTRY_EXIT;
+        charge(CostModel.FAULT_ENTRY_EXIT);
         faultHandler.handlePageFault(cpu, va, write, kind);
     }
 }

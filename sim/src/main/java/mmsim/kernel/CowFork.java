@@ -65,7 +65,7 @@ final class CowFork implements ForkStrategy {
                     if (shared != e) {
                         cpu.counters().increment(CpuCounter.FORK_PTES_PROTECTED);
                     }
-                    cpu.counters().add(CpuCounter.MODELED_CYCLES, 2 * CostModel.PTE_UPDATE);
+                    cpu.charge(2 * CostModel.PTE_UPDATE);
                     cpu.pollInterrupts();
                 });
             }

@@ -58,7 +58,7 @@ final class EagerFork implements ForkStrategy {
                 if (Pte.frame(e) == zero) {
                     frames.metadata().retain(zero);
                     PhysicalMemory.soLong(childSlot, Pte.without(e, Pte.ACCESSED));
-                    cpu.counters().add(CpuCounter.MODELED_CYCLES, CostModel.PTE_UPDATE);
+                    cpu.charge(CostModel.PTE_UPDATE);
                     return;
                 }
                 int copy = frames.allocFrame(cpu, "an eager fork copy");
@@ -66,7 +66,7 @@ final class EagerFork implements ForkStrategy {
                 // a write-protected entry stays COW: the child's first write then finds its copy sole-owned and reuses it
                 PhysicalMemory.soLong(childSlot, Pte.make(copy, Pte.flags(Pte.without(e, Pte.ACCESSED))));
                 cpu.counters().increment(CpuCounter.FORK_PAGES_COPIED);
-                cpu.counters().add(CpuCounter.MODELED_CYCLES, CostModel.PAGE_COPY + CostModel.PTE_UPDATE);
+                cpu.charge(CostModel.PAGE_COPY + CostModel.PTE_UPDATE);
                 cpu.pollInterrupts();
             });
         }

@@ -114,7 +114,7 @@ final class FaultHandler implements PageFaultHandler {
                 }
             }
         } finally {
-            mm.lock.readUnlock();
+            mm.lock.readUnlock(cpu);
         }
     }
 
@@ -141,7 +141,7 @@ final class FaultHandler implements PageFaultHandler {
         // CAS (release): the zeroed contents are visible before the entry that maps them
         if (PhysicalMemory.casLong(slot, 0L, pte)) {
             cpu.counters().increment(CpuCounter.FAULTS_DEMAND_ZERO);
-            cpu.counters().add(CpuCounter.MODELED_CYCLES, CostModel.PAGE_ZERO + CostModel.PTE_UPDATE);
+            cpu.charge(CostModel.PAGE_ZERO + CostModel.PTE_UPDATE);
             return true;
         }
         frames.putFrame(cpu, f);
@@ -156,7 +156,7 @@ final class FaultHandler implements PageFaultHandler {
         metadata.retain(zero);
         if (PhysicalMemory.casLong(slot, 0L, Pte.make(zero, Pte.PRESENT | Pte.USER | Pte.ACCESSED))) {
             cpu.counters().increment(CpuCounter.FAULTS_ZERO_PAGE);
-            cpu.counters().add(CpuCounter.MODELED_CYCLES, CostModel.PTE_UPDATE);
+            cpu.charge(CostModel.PTE_UPDATE);
             return true;
         }
         frames.putFrame(cpu, zero);
@@ -180,7 +180,7 @@ final class FaultHandler implements PageFaultHandler {
             long writable = Pte.without(pte, Pte.COW) | Pte.WRITABLE | Pte.ACCESSED | Pte.DIRTY;
             if (PhysicalMemory.casLong(slot, pte, writable)) {
                 cpu.counters().increment(CpuCounter.FAULTS_COW_REUSE);
-                cpu.counters().add(CpuCounter.MODELED_CYCLES, CostModel.PTE_UPDATE);
+                cpu.charge(CostModel.PTE_UPDATE);
                 return true;
             }
             return false;
@@ -191,7 +191,7 @@ final class FaultHandler implements PageFaultHandler {
         } else {
             memory.copyFrame(old, copy);
         }
-        cpu.counters().add(CpuCounter.MODELED_CYCLES, (zero ? CostModel.PAGE_ZERO : CostModel.PAGE_COPY) + CostModel.PTE_UPDATE);
+        cpu.charge((zero ? CostModel.PAGE_ZERO : CostModel.PAGE_COPY) + CostModel.PTE_UPDATE);
         long fresh = Pte.make(copy, Pte.flags(Pte.without(pte, Pte.COW)) | Pte.WRITABLE | Pte.ACCESSED | Pte.DIRTY);
         try (TlbFlusher.Flush flush = flusher.open(cpu, space, FlushReason.COW_REPLACE, page, page + PAGE)) {
             // CAS (release): the copied bytes are visible before the entry that maps them

@@ -21,10 +21,13 @@ import mmsim.shootdown.Shootdowns;
  * {@link KernelFrames} (every frame the kernel takes) and {@link TlbFlusher} (every downgrade's bracket),
  * with a {@link ForkStrategy} and a {@link ShootdownStrategy} plugged in. Workloads see only {@link Sys}.
  *
- * <p>Execution model: every task (a thread of a process) is a Java thread that runs its code only while
- * it holds a CPU; blocking, yielding and the preemption tick hand the CPU to the next runnable task, or
- * to the CPU's idle task, which services interrupts. So an interrupt always reaches someone who answers,
- * real parallelism equals the number of simulated CPUs, and a blocked process never blocks a CPU.
+ * <p>Execution model: every task (a thread of a process) is a Java thread (virtual where the JVM allows,
+ * {@link TaskThreads}) that runs its code only while it holds a CPU; blocking, yielding and the preemption
+ * tick hand the CPU to the next runnable task, or to the CPU's idle task, which services interrupts. So an
+ * interrupt always reaches someone who answers, and a blocked process never blocks a CPU. A CPU executes
+ * only while it holds one of the machine's host slots ({@link mmsim.cpu.Slots}: at most
+ * {@code sim.parallelism} at once, in bound phases of {@code sim.phase.cycles}); with one slot the run is
+ * deterministic.
  */
 public final class Kernel implements AutoCloseable {
     /** Where exec places the first segment of an image (x86-64's traditional text base). */
@@ -42,6 +45,7 @@ public final class Kernel implements AutoCloseable {
     private final ShootdownStrategy shootdown;
     private final Queue<String> panics = new ConcurrentLinkedQueue<>();
     private final List<Thread> idleThreads = new ArrayList<>();
+    final TaskThreads threads;
     final Scheduler scheduler;
     final KernelFrames frames;
     final Mappings mappings;
@@ -58,9 +62,10 @@ public final class Kernel implements AutoCloseable {
         for (int i = 0; i < cpus.length; i++) {
             perCpu[i] = new PerCpu(cpus[i], new Task(0, null, true));
         }
+        this.threads = new TaskThreads(machine.config().simThreads());
         this.shootdownStats = new ShootdownStats(cpus.length);
         this.shootdown = shootdownFactory.create(cpus, shootdownStats);
-        this.scheduler = new Scheduler(perCpu, machine.config().schedQuantumMicros(), shootdown);
+        this.scheduler = new Scheduler(perCpu, shootdown);
         this.frames = new KernelFrames(machine, shootdown, machine.config().zeroPage());
         TlbFlusher flusher = new TlbFlusher(shootdown, cpus.length);
         ForkStrategy fork = forkFactory.create(frames, flusher);
@@ -70,9 +75,9 @@ public final class Kernel implements AutoCloseable {
         this.processes = new Processes(this, machine, perCpu, scheduler, frames, mappings, files, panics);
         this.control = new ProcessControl(processes, scheduler, cpus.length);
         machine.setFaultHandler(new FaultHandler(processes, frames, flusher, fork));
+        machine.slots().activate();
         for (PerCpu pc : perCpu) {
-            Thread t = new Thread(() -> scheduler.idleLoop(pc.idle), "mmsim-idle-" + pc.cpu.id());
-            t.setDaemon(true);
+            Thread t = threads.create("mmsim-idle-" + pc.cpu.id(), () -> scheduler.idleLoop(pc.idle));
             pc.idle.thread = t;
             idleThreads.add(t);
         }
@@ -81,7 +86,11 @@ public final class Kernel implements AutoCloseable {
             pc.idle.thread.start();
             pc.idle.grant(pc);
         }
-        scheduler.start();
+    }
+
+    /** Whether simulated tasks run on virtual threads ({@code sim.threads}). */
+    public boolean virtualThreads() {
+        return threads.virtual();
     }
 
     /** Boots a kernel on {@code machine} with its configured strategies: one idle thread per CPU, the tick, the fault handler. */
@@ -144,6 +153,8 @@ public final class Kernel implements AutoCloseable {
         }
         running = true;
         try {
+            // every CPU's idle loop has started and waits: from here, with one slot, the run is deterministic
+            machine.slots().awaitQuiescent(perCpu.length);
             SimProcess proc = processes.startInit(init);
             long deadline = System.nanoTime() + timeout.toNanos();
             processes.awaitAllExited(deadline, timeout);

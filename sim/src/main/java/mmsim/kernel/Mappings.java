@@ -71,7 +71,7 @@ final class Mappings {
         } catch (IllegalStateException e) {
             throw new SyscallException(Errno.ENOMEM, e.getMessage());
         } finally {
-            mm.lock.writeUnlock();
+            mm.lock.writeUnlock(cpu);
         }
     }
 
@@ -99,7 +99,7 @@ final class Mappings {
         } catch (IllegalStateException e) {
             throw new SyscallException(Errno.ENOMEM, e.getMessage());
         } finally {
-            mm.lock.writeUnlock();
+            mm.lock.writeUnlock(cpu);
         }
     }
 
@@ -116,7 +116,7 @@ final class Mappings {
         try {
             unmapLocked(cpu, mm.space, start, length, "munmap");
         } finally {
-            mm.lock.writeUnlock();
+            mm.lock.writeUnlock(cpu);
         }
     }
 
@@ -159,7 +159,7 @@ final class Mappings {
             shared.unmapped(cpu, replaced);
             return address;
         } finally {
-            mm.lock.writeUnlock();
+            mm.lock.writeUnlock(cpu);
         }
     }
 
@@ -184,7 +184,7 @@ final class Mappings {
         } catch (IllegalStateException e) {
             throw new SyscallException(Errno.ENOMEM, e.getMessage());
         } finally {
-            mm.lock.writeUnlock();
+            mm.lock.writeUnlock(cpu);
         }
     }
 
@@ -264,7 +264,7 @@ final class Mappings {
             moveLocked(cpu, space, oldAddress, oldLength, target, newLength);
             return target;
         } finally {
-            mm.lock.writeUnlock();
+            mm.lock.writeUnlock(cpu);
         }
     }
 
@@ -282,7 +282,7 @@ final class Mappings {
             // the range stays mapped: its page tables stay too, as Linux's zap does
             clearRanges(cpu, mm.space, ranges, FlushReason.MADVISE, false, null);
         } finally {
-            mm.lock.writeUnlock();
+            mm.lock.writeUnlock(cpu);
         }
     }
 
@@ -329,7 +329,7 @@ final class Mappings {
                 }
             }
         } finally {
-            mm.lock.writeUnlock();
+            mm.lock.writeUnlock(cpu);
         }
     }
 
@@ -347,7 +347,7 @@ final class Mappings {
             shared.forked(child.space);
             fork.copy(cpu, parent.space, child.space);
         } finally {
-            parent.lock.writeUnlock();
+            parent.lock.writeUnlock(cpu);
         }
         cpu.counters().increment(CpuCounter.FORKS);
     }
@@ -420,7 +420,7 @@ final class Mappings {
             releaseAfter(flush, new IntList(), unlinkUnusedTables(cpu, space, List.of(new Vma(from, from + length, Vma.NONE)), flush), null);
         }
         cpu.counters().add(CpuCounter.MREMAP_PAGES_MOVED, moved[0]);
-        cpu.counters().add(CpuCounter.MODELED_CYCLES, 2 * moved[0] * CostModel.PTE_UPDATE);
+        cpu.charge(2 * moved[0] * CostModel.PTE_UPDATE);
     }
 
     /**
@@ -459,7 +459,7 @@ final class Mappings {
                 });
                 flush.addRange(r.start(), (r.end() - r.start()) / PAGE);
             }
-            cpu.counters().add(CpuCounter.MODELED_CYCLES, released.size() * CostModel.PTE_UPDATE);
+            cpu.charge(released.size() * CostModel.PTE_UPDATE);
             IntList tables = freeTables ? unlinkUnusedTables(cpu, space, ranges, flush) : new IntList();
             releaseAfter(flush, released, tables, afterFlush);
         }
@@ -478,7 +478,7 @@ final class Mappings {
         if (tables.size() > 0) {
             flush.freesTables();
             cpu.counters().add(CpuCounter.TABLES_FREED, tables.size());
-            cpu.counters().add(CpuCounter.MODELED_CYCLES, tables.size() * CostModel.PTE_UPDATE);
+            cpu.charge(tables.size() * CostModel.PTE_UPDATE);
         }
         return tables;
     }

@@ -70,7 +70,7 @@ final class OnDemandFork implements ForkStrategy {
                 }
                 PhysicalMemory.soLong(childLinkSlot, shared);
                 cpu.counters().increment(CpuCounter.FORK_TABLES_SHARED);
-                cpu.counters().add(CpuCounter.MODELED_CYCLES, 2 * CostModel.PTE_UPDATE);
+                cpu.charge(2 * CostModel.PTE_UPDATE);
                 cpu.pollInterrupts();
             });
         }
@@ -101,8 +101,9 @@ final class OnDemandFork implements ForkStrategy {
         int copy = frames.allocTable(cpu, "a page-table copy");
         int lastReference = -1;
         while (!space.tryLockTables()) {
-            cpu.serviceInterrupts();   // a holder may be waiting for nothing, but others may be waiting for us
-            Thread.onSpinWait();
+            // servicing interrupts meanwhile: the holder waits for nothing, but others may wait for us; a rare wait,
+            // so no unlock signals it: a sleeping waiter is polled at the next phase end
+            cpu.await(space::tablesUnlocked);
         }
         try {
             while (true) {
@@ -128,7 +129,7 @@ final class OnDemandFork implements ForkStrategy {
                 }
                 copy = -1;
                 cpu.counters().increment(CpuCounter.FAULTS_TABLE_COPY);
-                cpu.counters().add(CpuCounter.MODELED_CYCLES, CostModel.PAGE_COPY + CostModel.PTE_UPDATE);
+                cpu.charge(CostModel.PAGE_COPY + CostModel.PTE_UPDATE);
                 if (metadata.release(shared)) {
                     lastReference = shared;
                 }

@@ -1,11 +1,12 @@
 package mmsim.kernel;
 
 import mmsim.cpu.Cpu;
+import mmsim.cpu.WaitCondition;
 
 /**
  * The kernel's state for one CPU. Fields are owned by whichever thread executes on the CPU (the
- * scheduler's hand-off orders successive owners), except {@link #holder}, which the scheduler's timer
- * reads to decide whom to tick.
+ * scheduler's hand-off orders successive owners), except {@link #holder}, which others read to find
+ * whom to interrupt, and {@link #kicked}, which wake-ups set.
  */
 final class PerCpu {
     final Cpu cpu;
@@ -16,8 +17,10 @@ final class PerCpu {
     boolean attention;
     /** Set by the tick: another task is waiting for a CPU. */
     boolean needResched;
-    /** A tick is posted and not yet handled: the timer posts at most one at a time. */
-    final java.util.concurrent.atomic.AtomicBoolean tickPosted = new java.util.concurrent.atomic.AtomicBoolean();
+    /** A wake-up chose this idle CPU to look at the run queue; the idle loop clears it before it looks. */
+    volatile boolean kicked;
+    /** What the idle loop waits for: a wake-up, an interrupt, deferred invalidations to apply, or shutdown (set by the scheduler). */
+    WaitCondition idleWork;
 
     PerCpu(Cpu cpu, Task idle) {
         this.cpu = cpu;

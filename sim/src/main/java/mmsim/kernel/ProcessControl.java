@@ -98,16 +98,12 @@ final class ProcessControl {
      * CPU if its affinity was changed too, and stops waiting if its process was killed.
      */
     private void awaitMigrated(Task t, Task target, PerCpu where) {
-        int spins = 0;
         while (where.holder == target && !target.mayRunOn(where) && !t.process.killed) {
-            t.cpu.cpu.serviceInterrupts();
+            // a rare wait, signalled by nobody: a sleeping waiter is polled at the next phase end
+            t.cpu.cpu.await(() -> where.holder != target || target.mayRunOn(where) || t.process.killed
+                    || !t.mayRunOn(t.cpu));
             if (!t.mayRunOn(t.cpu)) {
                 scheduler.migrate(t);
-            }
-            if (++spins < 100) {
-                Thread.onSpinWait();
-            } else {
-                Thread.yield();
             }
         }
     }

@@ -146,15 +146,20 @@ final class Processes implements FaultHandler.Tasks {
         }
     }
 
-    private static String dumpSimulatedThreads() {
+    /** Every live task's and idle loop's thread with its stack (virtual threads included, which getAllStackTraces omits). */
+    private String dumpSimulatedThreads() {
         StringBuilder sb = new StringBuilder();
-        for (Map.Entry<Thread, StackTraceElement[]> e : Thread.getAllStackTraces().entrySet()) {
-            String name = e.getKey().getName();
-            if (!name.startsWith("mmsim-")) {
+        List<Task> tasks = new ArrayList<>(tids.values());
+        for (PerCpu pc : perCpu) {
+            tasks.add(pc.idle);
+        }
+        for (Task t : tasks) {
+            Thread thread = t.thread;
+            if (thread == null) {
                 continue;
             }
-            sb.append('"').append(name).append("\" ").append(e.getKey().getState()).append('\n');
-            for (StackTraceElement frame : e.getValue()) {
+            sb.append('"').append(thread.getName()).append("\" ").append(thread.getState()).append(" (").append(t).append(")\n");
+            for (StackTraceElement frame : thread.getStackTrace()) {
                 sb.append("    at ").append(frame).append('\n');
             }
         }
@@ -177,8 +182,7 @@ final class Processes implements FaultHandler.Tasks {
     private void startMainTask(SimProcess proc, ProcessBody body, BitSet allowed) {
         pids.put(proc.pid, proc);
         Task t = newTask(proc, allowed);
-        t.thread = new Thread(() -> taskMain(t, body, null), "mmsim-pid" + proc.pid);
-        t.thread.setDaemon(true);
+        t.thread = kernel.threads.create("mmsim-pid" + proc.pid, () -> taskMain(t, body, null));
         t.thread.start();
         scheduler.wake(t);
     }
@@ -197,6 +201,7 @@ final class Processes implements FaultHandler.Tasks {
     }
 
     private void taskMain(Task t, ProcessBody main, ThreadBody thread) {
+        Task.setCurrent(t);
         scheduler.awaitCpu(t);
         try {
             t.sys.userReturn();
@@ -436,8 +441,7 @@ final class Processes implements FaultHandler.Tasks {
     int spawnThread(Task t, ThreadBody body) {
         SimProcess proc = t.process;
         Task thread = newTask(proc, t.allowed);
-        thread.thread = new Thread(() -> taskMain(thread, null, body), "mmsim-pid" + proc.pid + "-tid" + thread.tid);
-        thread.thread.setDaemon(true);
+        thread.thread = kernel.threads.create("mmsim-pid" + proc.pid + "-tid" + thread.tid, () -> taskMain(thread, null, body));
         thread.thread.start();
         scheduler.wake(thread);
         return thread.tid;

@@ -7,7 +7,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 import mmsim.cpu.Cpu;
-import mmsim.cpu.Interrupt;
 import mmsim.shootdown.ShootdownStrategy;
 import mmsim.stats.CostModel;
 import mmsim.stats.CpuCounter;
@@ -31,34 +30,40 @@ import mmsim.stats.CpuCounter;
  * {@link #migrate}. Context switches also attribute the CPU's counters to the task's process
  * ({@link ProcessUsage}).
  *
+ * <p>Modeled time: the preemption tick falls due every {@code sched.quantum.cycles} of a busy CPU's own
+ * clock, checked where the MMU already polls (an access or a system-call boundary); no host timer decides
+ * anything. A woken task carries its waker's clock: the CPU that takes it moves its clock there (a task
+ * cannot run before it was woken), and an idle CPU's clock skips to the interrupt or task that ends its
+ * idleness. An idle CPU gives its host slot up ({@link mmsim.cpu.Slots}) and costs no host time.
+ *
  * <p>The run-queue lock is a host lock held for a few instructions; nothing waits on a CPU while
  * holding it.
  */
 final class Scheduler {
-    private static final int SPINS_BEFORE_PARK = 200;
+    /** Spins of a thread waiting to be handed a CPU before it parks. */
+    private static final int SPINS_BEFORE_PARK = 100;
 
     private final PerCpu[] cpus;
     private final ShootdownStrategy shootdown;
     private final ArrayDeque<Task> runQueue = new ArrayDeque<>();
-    private final Interrupt tick = this::tick;
-    private final Thread timer;
     private volatile boolean shutdown;
 
-    Scheduler(PerCpu[] cpus, int quantumMicros, ShootdownStrategy shootdown) {
+    Scheduler(PerCpu[] cpus, ShootdownStrategy shootdown) {
         this.cpus = cpus;
         this.shootdown = shootdown;
-        this.timer = new Thread(() -> tickLoop(quantumMicros), "mmsim-tick");
-        this.timer.setDaemon(true);
+        for (PerCpu pc : cpus) {
+            pc.cpu.setTickHandler(this::tick);
+            Cpu cpu = pc.cpu;
+            pc.idleWork = () -> pc.kicked || cpu.interruptPending() || shutdown || shootdown.hasDeferredWork(cpu);
+        }
     }
 
-    void start() {
-        timer.start();
-    }
-
-    /** The preemption tick, on a busy CPU: the strategy's periodic work, and a reschedule if someone waits. */
+    /**
+     * The preemption tick, on a busy CPU whose clock crossed a quantum boundary: the strategy's periodic
+     * work, and a reschedule at the next return to user code if a task allowed here waits.
+     */
     private void tick(Cpu cpu) {
         PerCpu pc = cpus[cpu.id()];
-        pc.tickPosted.set(false);
         shootdown.onTick(cpu);
         if (hasRunnableFor(pc)) {
             pc.needResched = true;
@@ -66,21 +71,28 @@ final class Scheduler {
         }
     }
 
-    /** Wakes every parked idle CPU (to apply deferred work). */
+    /** Wakes every idle CPU (to apply deferred work). */
     void kickAllIdle() {
         for (PerCpu pc : cpus) {
             Task h = pc.holder;
             if (h != null && h.idle) {
-                LockSupport.unpark(h.thread);
+                pc.kicked = true;
+                pc.cpu.slots().wake(pc.cpu);
             }
         }
     }
 
-    /** Makes a new or blocked task runnable; an idle CPU it may run on, if any, picks it up. */
+    /**
+     * Makes a new or blocked task runnable at the waker's clock (the CPU of the calling task; time 0 from a
+     * thread outside the machine, as for the init task); an idle CPU it may run on, if any, picks it up.
+     */
     void wake(Task t) {
         int s = t.state.get();
         while (s == Task.NEW || s == Task.BLOCKED) {
             if (t.state.compareAndSet(s, Task.RUNNABLE)) {
+                Task waker = Task.current();
+                PerCpu wakerCpu = waker == null ? null : waker.cpu;
+                t.wokenAt = wakerCpu == null ? 0 : wakerCpu.cpu.clock();
                 synchronized (this) {
                     runQueue.addLast(t);
                 }
@@ -91,13 +103,19 @@ final class Scheduler {
         }
     }
 
-    /** Unparks one idle CPU that {@code t} may run on (otherwise the tick of a busy one will make room). */
+    /**
+     * Wakes one idle CPU that {@code t} may run on and that no other wake-up has claimed yet (lowest id
+     * first); otherwise the tick of a busy one makes room.
+     */
     private void kickIdleCpu(Task t) {
         BitSet allowed = t.allowed;
         for (int i = allowed.nextSetBit(0); i >= 0; i = allowed.nextSetBit(i + 1)) {
-            Task h = cpus[i].holder;
-            if (h != null && h.idle) {
-                LockSupport.unpark(h.thread);
+            PerCpu pc = cpus[i];
+            Task h = pc.holder;
+            if (h != null && h.idle && !pc.kicked) {
+                // volatile: the claim is visible before the CPU's state is read, as the idle CPU publishes WAITING before it re-checks
+                pc.kicked = true;
+                pc.cpu.slots().wake(pc.cpu);
                 return;
             }
         }
@@ -239,7 +257,11 @@ final class Scheduler {
         next.grant(pc);
     }
 
-    /** Waits, spinning and then parking, until this task is handed a CPU; then takes it. */
+    /**
+     * Waits, spinning briefly and then parking, until this task is handed a CPU; then takes it. A task
+     * moves the CPU's clock to its wake-up time (it cannot run before it was woken) and pays the modeled
+     * context switch.
+     */
     void awaitCpu(Task t) {
         int spins = 0;
         PerCpu pc;
@@ -247,20 +269,23 @@ final class Scheduler {
             if (++spins < SPINS_BEFORE_PARK) {
                 Thread.onSpinWait();
             } else {
-                LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(1));
+                LockSupport.park(this);
             }
         }
         t.grant = null;
         t.cpu = pc;
         Cpu cpu = pc.cpu;
         if (t.idle) {
+            cpu.setIdle(true);
             // lazy TLB: keep the last space loaded; a strategy may skip this CPU until it leaves lazy mode
             cpu.setLazy(true);
         } else {
+            cpu.advanceTo(t.wokenAt);
+            cpu.setIdle(false);
             ProcessUsage.begin(t, cpu);
             t.state.set(Task.RUNNING);
             cpu.counters().increment(CpuCounter.CONTEXT_SWITCHES);
-            cpu.counters().add(CpuCounter.MODELED_CYCLES, CostModel.CONTEXT_SWITCH);
+            cpu.charge(CostModel.CONTEXT_SWITCH);
             // volatile: leaving lazy mode is ordered before the strategy's look at the space's TLB generation
             cpu.setLazy(false);
             cpu.switchAddressSpace(t.process.mm.space);
@@ -270,55 +295,42 @@ final class Scheduler {
     }
 
     /**
-     * The idle loop of {@code pc}'s idle task: service interrupts, run whatever becomes runnable, park
-     * when there is nothing, until shutdown.
+     * The idle loop of {@code pc}'s idle task: service interrupts, apply deferred work, run whatever becomes
+     * runnable; with nothing to do, give the host slot up until a wake-up, an interrupt or deferred work
+     * arrives (the condition {@link PerCpu#idleWork}), until shutdown.
      */
     void idleLoop(Task idle) {
+        Task.setCurrent(idle);
         awaitCpu(idle);
-        Cpu cpu = idle.cpu.cpu;
-        int spins = 0;
+        PerCpu pc = idle.cpu;
+        Cpu cpu = pc.cpu;
+        cpu.slots().start(cpu);
         while (!shutdown) {
-            int work = cpu.serviceInterrupts();
+            cpu.serviceInterrupts();
             shootdown.onIdle(cpu);
-            Task next = pollRunnable(idle.cpu);
+            // cleared before the poll: a wake-up after the poll sets it again and ends the wait below
+            pc.kicked = false;
+            Task next = pollRunnable(pc);
             if (next != null) {
-                handTo(idle.cpu, idle, next);
+                handTo(pc, idle, next);
                 awaitCpu(idle);
-                spins = 0;
                 continue;
             }
-            if (work > 0 || ++spins < SPINS_BEFORE_PARK) {
-                Thread.onSpinWait();
-                continue;
-            }
-            // the sleeper is published before the re-check, and post() sets the flag before reading it: no lost wake-up
-            cpu.setSleeper(Thread.currentThread());
-            if (!cpu.interruptPending() && !hasRunnableFor(idle.cpu) && !shutdown) {
-                LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(10));
-            }
-            cpu.setSleeper(null);
+            cpu.await(pc.idleWork);
         }
         cpu.serviceInterrupts();
+        cpu.slots().leave(cpu);
     }
 
-    private void tickLoop(int quantumMicros) {
-        long period = TimeUnit.MICROSECONDS.toNanos(quantumMicros);
-        while (!shutdown) {
-            LockSupport.parkNanos(this, period);
-            for (PerCpu pc : cpus) {
-                Task h = pc.holder;
-                if (h != null && !h.idle && pc.tickPosted.compareAndSet(false, true)) {
-                    pc.cpu.post(tick, Thread::onSpinWait);
-                }
-            }
-        }
+    boolean shuttingDown() {
+        return shutdown;
     }
 
     void shutdown() {
         shutdown = true;
         for (PerCpu pc : cpus) {
+            pc.cpu.slots().wake(pc.cpu);
             LockSupport.unpark(pc.idle.thread);
         }
-        timer.interrupt();
     }
 }

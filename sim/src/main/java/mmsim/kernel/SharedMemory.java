@@ -55,7 +55,7 @@ final class SharedMemory {
             memory.zeroFrame(fresh);
             frame = object.install(index, fresh);
             if (frame == fresh) {
-                cpu.counters().add(CpuCounter.MODELED_CYCLES, CostModel.PAGE_ZERO);
+                cpu.charge(CostModel.PAGE_ZERO);
             } else {
                 frames.putFrame(cpu, fresh);   // another process's fault filled the slot first
             }
@@ -66,7 +66,7 @@ final class SharedMemory {
                 | (vma.writable() ? Pte.WRITABLE : 0) | (write ? Pte.DIRTY : 0));
         if (PhysicalMemory.casLong(slot, 0L, pte)) {
             cpu.counters().increment(CpuCounter.FAULTS_SHARED);
-            cpu.counters().add(CpuCounter.MODELED_CYCLES, CostModel.PTE_UPDATE);
+            cpu.charge(CostModel.PTE_UPDATE);
             return true;
         }
         frames.putFrame(cpu, frame);
@@ -82,7 +82,7 @@ final class SharedMemory {
         long writable = Pte.without(pte, Pte.COW) | Pte.WRITABLE | Pte.ACCESSED | Pte.DIRTY;
         if (PhysicalMemory.casLong(slot, pte, writable)) {
             cpu.counters().increment(CpuCounter.FAULTS_SHARED);
-            cpu.counters().add(CpuCounter.MODELED_CYCLES, CostModel.PTE_UPDATE);
+            cpu.charge(CostModel.PTE_UPDATE);
             return true;
         }
         return false;

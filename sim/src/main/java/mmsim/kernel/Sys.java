@@ -2,7 +2,9 @@ package mmsim.kernel;
 
 import java.util.BitSet;
 
+import mmsim.cpu.Cpu;
 import mmsim.cpu.Mmu;
+import mmsim.stats.CostModel;
 
 /**
  * The system-call interface a workload programs against: one per simulated thread, handed to its body.
@@ -33,10 +35,15 @@ public final class Sys {
 
     /**
      * Acts on a kill or a pending preemption before the thread runs more user code. A system call is an
-     * interrupt boundary too: a thread that loops on {@link #yield()} still answers shootdowns.
+     * interrupt boundary and a modeled-time boundary too: it costs {@link CostModel#SYSCALL} cycles, so a
+     * thread that loops on {@link #yield()} still answers shootdowns, reaches its ticks and the phase end.
      */
     void userReturn() {
         PerCpu pc = task.cpu;
+        Cpu cpu = pc.cpu;
+        cpu.charge(CostModel.SYSCALL);
+        cpu.checkDeadline();
+        pc = task.cpu;   // a phase end may not move a task, but a kill may have been posted meanwhile
         pc.cpu.pollInterrupts();
         if (pc.attention) {
             kernel.processes.userReturnSlowPath(task);
@@ -54,6 +61,8 @@ public final class Sys {
     Mm mm() {
         return task.process.mm;
     }
+
+    private java.util.SplittableRandom random;
 
     byte[] staging() {
         if (staging == null) {
@@ -99,6 +108,30 @@ public final class Sys {
     /** The CPU this thread is executing on right now. */
     public int cpuId() {
         return task.cpu.cpu.id();
+    }
+
+    // ---- modeled time and randomness ----
+
+    /**
+     * This CPU's modeled clock, in cycles since boot (like {@code rdtsc}: the CPU the thread runs on now;
+     * at the cost model's clock rate). Deterministic in the deterministic mode. Not a system call: costs
+     * nothing and is no interrupt boundary.
+     */
+    public long nowCycles() {
+        return task.cpu.cpu.clock();
+    }
+
+    /**
+     * This thread's own random generator, seeded from the run's seed and the thread's id (both
+     * deterministic in the deterministic mode), so a workload's random choices reproduce with its seed
+     * whatever the interleaving. One generator per thread, created on first use; not for other threads.
+     */
+    public java.util.SplittableRandom random() {
+        if (random == null) {
+            long seed = kernel.machine().config().seed();
+            random = new java.util.SplittableRandom(seed * 0x9E3779B97F4A7C15L ^ (task.tid * 0xC2B2AE3D27D4EB4FL + 0x165667B19E3779F9L));
+        }
+        return random;
     }
 
     // ---- processes ----

@@ -19,6 +19,9 @@ final class Task {
     static final int BLOCKED = 3;
     static final int DEAD = 4;
 
+    /** The task whose thread is the calling one (null outside the machine): whose CPU a wake-up's time comes from. */
+    private static final ThreadLocal<Task> CURRENT = new ThreadLocal<>();
+
     final int tid;
     final SimProcess process;
     final boolean idle;
@@ -28,6 +31,8 @@ final class Task {
     PerCpu cpu;
     /** A CPU handed to this task and not yet taken. */
     volatile PerCpu grant;
+    /** The modeled clock of the CPU that last made this task runnable; the CPU that takes it moves its clock there. */
+    volatile long wokenAt;
     /** For a thread body: its result is joined by {@link Sys#joinThread}. */
     volatile boolean finished;
     /** While a system call copies to or from user memory: a bad address is EFAULT, not a segfault. */
@@ -47,6 +52,16 @@ final class Task {
         this.process = process;
         this.idle = idle;
         this.usageMark = idle ? null : ProcessUsage.newMark();
+    }
+
+    /** The task the calling thread backs, or null for a thread outside the machine. */
+    static Task current() {
+        return CURRENT.get();
+    }
+
+    /** Binds the calling thread to {@code t} (the first thing a task's or idle loop's thread does). */
+    static void setCurrent(Task t) {
+        CURRENT.set(t);
     }
 
     /** Whether this task may run on {@code pc}'s CPU. */

@@ -150,6 +150,11 @@ public final class AddressSpace {
         tablesLocked.set(false);
     }
 
+    /** Whether the table lock is free now (what a waiter for it waits on). Thread-safe. */
+    public boolean tablesUnlocked() {
+        return !tablesLocked.get();
+    }
+
     /** Whether {@code downgrade} has begun and not yet ended. Thread-safe. */
     public boolean inFlight(Downgrade downgrade) {
         return downgrades.contains(downgrade);

@@ -2,10 +2,10 @@ package mmsim.shootdown;
 
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 
 import mmsim.cpu.Cpu;
 import mmsim.cpu.Interrupt;
+import mmsim.cpu.WaitCondition;
 import mmsim.mem.PhysicalMemory;
 import mmsim.paging.AddressSpace;
 import mmsim.stats.CostModel;
@@ -34,7 +34,7 @@ public abstract class AbstractShootdown implements ShootdownStrategy {
         this.stats = stats;
         this.rounds = new Round[cpus.length];
         for (int i = 0; i < cpus.length; i++) {
-            rounds[i] = new Round(this);
+            rounds[i] = new Round(this, cpus.length);
         }
     }
 
@@ -48,16 +48,18 @@ public abstract class AbstractShootdown implements ShootdownStrategy {
         }
         countReason(initiator, request.reason());
         long start = System.nanoTime();
-        long cycles = doFlush(initiator, request, release);
-        initiator.counters().add(CpuCounter.MODELED_CYCLES, cycles);
-        stats.record(initiator.id(), cycles, System.nanoTime() - start);
+        long startClock = initiator.clock();
+        doFlush(initiator, request, release);
+        stats.record(initiator.id(), initiator.clock() - startClock, System.nanoTime() - start);
     }
 
     /**
-     * The strategy itself. Runs {@code release} (if not null) when safe, now or later. Returns the
-     * modeled cycles the initiator spends.
+     * The strategy itself. Runs {@code release} (if not null) when safe, now or later. Charges the
+     * initiator's own work ({@link Cpu#charge}) as it happens, and waits for acknowledgements with
+     * {@link #awaitRound}, which moves the initiator's clock to the latest one; the initiator latency
+     * recorded is the clock's advance across this call.
      */
-    protected abstract long doFlush(Cpu initiator, FlushRequest request, ReleaseAction release);
+    protected abstract void doFlush(Cpu initiator, FlushRequest request, ReleaseAction release);
 
     /**
      * What a target does on receiving {@code request} (runs on the target); returns its modeled flush
@@ -130,96 +132,108 @@ public abstract class AbstractShootdown implements ShootdownStrategy {
 
     /**
      * {@link #startRound(Cpu, FlushRequest, TargetFilter)}, where {@code interrupt} false makes the round a
-     * host-level handshake that models no interrupt (no IPI counted, no cycles charged to the targets).
+     * host-level handshake that models no interrupt (no IPI counted, no cycles charged, no clock moved).
+     * With {@code interrupt}, the initiator is charged {@link CostModel#IPI_SEND} per target, and every
+     * interrupt carries the initiator's clock after the sends (its send time).
      */
     protected final int startRound(Cpu initiator, FlushRequest request, TargetFilter filter, boolean interrupt) {
         Round round = rounds[initiator.id()];
         int sent = 0;
         for (Cpu target : cpus) {
-            if (target == initiator || !filter.interrupt(target)) {
-                continue;
-            }
-            if (sent == 0) {
-                // set up lazily: a flush that reaches no other CPU (a single-threaded process) costs nothing more
-                round.request.copyFrom(request);
-                round.modeled = interrupt;
-                round.initiatorThread = Thread.currentThread();
-                round.slowestTarget.set(0);
-                round.pending.set(1);  // held until every post is out, so the count cannot reach zero early
-            }
-            round.pending.incrementAndGet();
-            target.post(round, initiator.interruptServicer());
-            sent++;
-        }
-        if (sent > 0) {
-            round.pending.decrementAndGet();
-            if (interrupt) {
-                initiator.counters().add(CpuCounter.SHOOTDOWN_IPIS_SENT, sent);
+            if (target != initiator && filter.interrupt(target)) {
+                round.targets[sent++] = target.id();
             }
         }
         round.sent = sent;
+        if (sent == 0) {
+            return 0;  // a flush that reaches no other CPU (a single-threaded process) costs nothing more
+        }
+        round.request.copyFrom(request);
+        round.modeled = interrupt;
+        round.latestAck.set(0);
+        round.pending.set(sent);
+        if (interrupt) {
+            initiator.charge(sent * CostModel.IPI_SEND);
+            initiator.counters().add(CpuCounter.SHOOTDOWN_IPIS_SENT, sent);
+        }
+        round.sentAt = initiator.clock();
+        round.initiator = initiator;
+        for (int i = 0; i < sent; i++) {
+            // the round's fields above are written before the post that publishes them (the inbox offer is a release)
+            cpus[round.targets[i]].post(round, initiator.interruptServicer());
+        }
         return sent;
     }
 
     /**
-     * Waits for every acknowledgement of the round, servicing this CPU's inbox. Returns the modeled
-     * cycles from the first send to the last ack (0 without targets).
+     * Waits for every acknowledgement of the round ({@link Cpu#await}: servicing this CPU's inbox, giving
+     * its host slot up if the wait is long), then moves the initiator's clock to the latest
+     * acknowledgement's arrival (DESIGN.md §4).
      */
-    protected final long awaitRound(Cpu initiator) {
+    protected final void awaitRound(Cpu initiator) {
         Round round = rounds[initiator.id()];
         if (round.sent == 0) {
-            return 0;
+            return;
         }
-        int spins = 0;
-        // acquire (volatile read): the targets' flushes happen-before the initiator continues
-        while (round.pending.get() != 0) {
-            int work = initiator.serviceInterrupts();
-            if (work > 0 || ++spins < 200) {
-                Thread.onSpinWait();
-            } else {
-                initiator.setSleeper(Thread.currentThread());
-                if (round.pending.get() != 0 && !initiator.interruptPending()) {
-                    LockSupport.parkNanos(this, 50_000);
-                }
-                initiator.setSleeper(null);
-            }
+        // acquire (volatile read of the count): the targets' flushes happen-before the initiator continues
+        initiator.await(round);
+        if (round.modeled) {
+            initiator.advanceTo(round.latestAck.get());
         }
-        if (!round.modeled) {
-            return 0;
-        }
-        return round.sent * CostModel.IPI_SEND + CostModel.IPI_DELIVERY + CostModel.IPI_HANDLER
-                + round.slowestTarget.get() + CostModel.IPI_ACK;
     }
 
-    /** One initiator's reusable interrupt: the request, the pending-ack count, the slowest target's cost. */
-    private static final class Round implements Interrupt {
+    /**
+     * One initiator's reusable interrupt and the condition its initiator waits on: the request, its send
+     * time, the pending-ack count and the latest acknowledgement's modeled arrival.
+     *
+     * <p>Modeled timing: a target takes the interrupt {@link CostModel#IPI_DELIVERY} cycles after it was
+     * sent. A busy target's clock is not moved (its skew against the initiator is the phase's, an artefact
+     * of simulation; the interruption is charged at its current point), and its acknowledgement arrives at
+     * send + delivery + handler + flush + ack: the zero-load latency, as zsim's bound phase models
+     * interactions. A target that was idle or itself waiting moves its clock to the arrival first, and
+     * acknowledges from its own clock.
+     */
+    private static final class Round implements Interrupt, WaitCondition {
         final AbstractShootdown strategy;
         final FlushRequest request = new FlushRequest();
         final AtomicInteger pending = new AtomicInteger();
-        final AtomicLong slowestTarget = new AtomicLong();
-        volatile Thread initiatorThread;
-        int sent;
-        /** Written before the posts that publish it. */
+        final AtomicLong latestAck = new AtomicLong();
+        final int[] targets;
+        /** Written before the posts that publish them. */
+        long sentAt;
         boolean modeled;
+        Cpu initiator;
+        int sent;
 
-        Round(AbstractShootdown strategy) {
+        Round(AbstractShootdown strategy, int cpus) {
             this.strategy = strategy;
+            this.targets = new int[cpus];
+        }
+
+        @Override
+        public boolean satisfied() {
+            return pending.get() == 0;
         }
 
         @Override
         public void handle(Cpu cpu) {
+            long arrival = sentAt + CostModel.IPI_DELIVERY;
+            boolean free = cpu.idleOrWaiting();
+            if (modeled && free) {
+                cpu.advanceTo(arrival);
+            }
             long cycles = strategy.applyOnTarget(cpu, request);
             if (modeled) {
                 cpu.counters().increment(CpuCounter.SHOOTDOWN_IPIS_RECEIVED);
                 long lost = CostModel.IPI_HANDLER + cycles + CostModel.IPI_ACK;
-                cpu.counters().add(CpuCounter.MODELED_CYCLES, lost);
+                cpu.charge(lost);
                 cpu.counters().add(CpuCounter.MODELED_CYCLES_INTERRUPTED, lost);
+                latestAck.accumulateAndGet(free ? cpu.clock() : arrival + lost, Math::max);
             }
-            slowestTarget.accumulateAndGet(cycles, Math::max);
-            Thread waiter = initiatorThread;
+            Cpu waiter = initiator;
             // release: this CPU's flush happens-before the initiator sees the count drop
-            if (pending.decrementAndGet() == 0 && waiter != null) {
-                LockSupport.unpark(waiter);
+            if (pending.decrementAndGet() == 0) {
+                waiter.slots().wake(waiter);
             }
         }
     }

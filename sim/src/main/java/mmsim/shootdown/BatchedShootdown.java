@@ -1,7 +1,6 @@
 package mmsim.shootdown;
 
 import mmsim.cpu.Cpu;
-import mmsim.stats.CostModel;
 
 /**
  * {@code batched}: Linux's arch_tlbbatch for reclaim and unmapping. However many ranges a kernel
@@ -20,15 +19,15 @@ public final class BatchedShootdown extends AbstractShootdown {
     }
 
     @Override
-    protected long doFlush(Cpu initiator, FlushRequest request, ReleaseAction release) {
+    protected void doFlush(Cpu initiator, FlushRequest request, ReleaseAction release) {
         boolean single = !request.isAll() && request.ranges() == 1 && request.totalPages() <= FULL_FLUSH_CEILING;
-        int sent = startRound(initiator, request, target -> request.space().cpuMask().contains(target.id()));
-        long local = flushLocal(initiator, request, single ? FULL_FLUSH_CEILING : 0);
-        long remote = awaitRound(initiator);
+        startRound(initiator, request, target -> request.space().cpuMask().contains(target.id()));
+        // the local flush overlaps the targets' work: the clock ends at the later of the two
+        initiator.charge(flushLocal(initiator, request, single ? FULL_FLUSH_CEILING : 0));
+        awaitRound(initiator);
         if (release != null) {
             release.release(initiator);
         }
-        return sent * CostModel.IPI_SEND + Math.max(local, remote - sent * CostModel.IPI_SEND);
     }
 
     @Override

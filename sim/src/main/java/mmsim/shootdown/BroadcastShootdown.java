@@ -17,11 +17,10 @@ public final class BroadcastShootdown extends AbstractShootdown {
     }
 
     @Override
-    protected long doFlush(Cpu initiator, FlushRequest request, ReleaseAction release) {
-        long cycles = PerRange.flushEachRange(this, initiator, request, target -> true);
+    protected void doFlush(Cpu initiator, FlushRequest request, ReleaseAction release) {
+        PerRange.flushEachRange(this, initiator, request, target -> true);
         if (release != null) {
             release.release(initiator);
         }
-        return cycles;
     }
 }

@@ -28,7 +28,7 @@ public final class HardwareBroadcastShootdown extends AbstractShootdown {
     }
 
     @Override
-    protected long doFlush(Cpu initiator, FlushRequest request, ReleaseAction release) {
+    protected void doFlush(Cpu initiator, FlushRequest request, ReleaseAction release) {
         long cycles = flushLocal(initiator, request, FULL_FLUSH_CEILING);
         int invalidated = 0;
         for (Cpu target : cpus) {
@@ -53,6 +53,7 @@ public final class HardwareBroadcastShootdown extends AbstractShootdown {
             int ranges = request.isAll() ? 1 : request.ranges();
             cycles += ranges * CostModel.INVLPGB + CostModel.TLBSYNC;
         }
+        initiator.charge(cycles);
         // TLBSYNC: every target has passed an access boundary, so no access through an old entry is in flight
         startRound(initiator, request, target -> request.space().cpuMask().contains(target.id()), false);
         awaitRound(initiator);
@@ -64,7 +65,6 @@ public final class HardwareBroadcastShootdown extends AbstractShootdown {
         if (release != null) {
             release.release(initiator);
         }
-        return cycles;
     }
 
     @Override

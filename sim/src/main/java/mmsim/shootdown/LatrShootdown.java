@@ -56,18 +56,18 @@ public final class LatrShootdown extends AbstractShootdown {
     }
 
     @Override
-    protected long doFlush(Cpu initiator, FlushRequest request, ReleaseAction release) {
+    protected void doFlush(Cpu initiator, FlushRequest request, ReleaseAction release) {
         FlushReason reason = request.reason();
         if (reason != FlushReason.MUNMAP) {
-            long local = flushLocal(initiator, request, FULL_FLUSH_CEILING);
+            initiator.charge(flushLocal(initiator, request, FULL_FLUSH_CEILING));
             startRound(initiator, request, target -> request.space().cpuMask().contains(target.id()));
-            long cycles = local + awaitRound(initiator);
+            awaitRound(initiator);
             if (release != null) {
                 release.release(initiator);
             }
-            return cycles;
+            return;
         }
-        long cycles = flushLocal(initiator, request, FULL_FLUSH_CEILING);
+        initiator.charge(flushLocal(initiator, request, FULL_FLUSH_CEILING));
         LazyInvalidation lazy = new LazyInvalidation(request, release);
         lazy.remaining.set(1);  // held by the initiator until every post is out
         outstanding.incrementAndGet();
@@ -80,7 +80,7 @@ public final class LatrShootdown extends AbstractShootdown {
             lazy.remaining.incrementAndGet();
             if (queues[target.id()].offer(lazy)) {
                 initiator.counters().increment(CpuCounter.SHOOTDOWN_LAZY_POSTED);
-                cycles += CostModel.LAZY_POST;
+                initiator.charge(CostModel.LAZY_POST);
             } else {
                 lazy.remaining.decrementAndGet();
                 fellBack[target.id()] = true;
@@ -89,10 +89,9 @@ public final class LatrShootdown extends AbstractShootdown {
         }
         if (fallbacks > 0) {
             startRound(initiator, request, target -> fellBack[target.id()]);
-            cycles += awaitRound(initiator);
+            awaitRound(initiator);
         }
         lazy.done(initiator, outstanding);
-        return cycles;
     }
 
     @Override
@@ -116,6 +115,11 @@ public final class LatrShootdown extends AbstractShootdown {
     }
 
     @Override
+    public boolean hasDeferredWork(Cpu cpu) {
+        return !queues[cpu.id()].isEmpty();
+    }
+
+    @Override
     public void applyDeferred(Cpu cpu) {
         applyQueue(cpu);
     }
@@ -126,7 +130,7 @@ public final class LatrShootdown extends AbstractShootdown {
         LazyInvalidation lazy;
         while ((lazy = q.relaxedPoll()) != null) {
             long cycles = flushLocal(cpu, lazy.request, FULL_FLUSH_CEILING);
-            cpu.counters().add(CpuCounter.MODELED_CYCLES, cycles);
+            cpu.charge(cycles);
             cpu.counters().increment(CpuCounter.SHOOTDOWN_LAZY_APPLIED);
             lazy.done(cpu, outstanding);
         }

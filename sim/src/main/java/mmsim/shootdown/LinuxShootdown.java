@@ -58,7 +58,7 @@ public final class LinuxShootdown extends AbstractShootdown {
     }
 
     @Override
-    protected long doFlush(Cpu initiator, FlushRequest request, ReleaseAction release) {
+    protected void doFlush(Cpu initiator, FlushRequest request, ReleaseAction release) {
         AddressSpace space = request.space();
         // union of the ranges: one [start, end) as mmu_gather tracks it
         if (!request.isAll() && request.ranges() > 1) {
@@ -87,15 +87,14 @@ public final class LinuxShootdown extends AbstractShootdown {
             }
         }
         initiator.counters().add(CpuCounter.SHOOTDOWN_LAZY_SKIPPED, skipped);
-        int sent = startRound(initiator, request, target ->
+        startRound(initiator, request, target ->
                 space.cpuMask().contains(target.id()) && (freesTables || !target.isLazy()));
-        // the local flush runs while the targets handle their interrupts
-        long local = flushOne(initiator, request, gen);
-        long remote = awaitRound(initiator);
+        // the local flush runs while the targets handle their interrupts: the clock ends at the later of the two
+        initiator.charge(flushOne(initiator, request, gen));
+        awaitRound(initiator);
         if (release != null) {
             release.release(initiator);
         }
-        return sent * CostModel.IPI_SEND + Math.max(local, remote - sent * CostModel.IPI_SEND);
     }
 
     @Override
@@ -143,7 +142,7 @@ public final class LinuxShootdown extends AbstractShootdown {
         if (local < mmGen) {
             if (local >= 0 || cpu.asidTagged()) {
                 cpu.flushAsid(space.asid());
-                cpu.counters().add(CpuCounter.MODELED_CYCLES, CostModel.FULL_FLUSH);
+                cpu.charge(CostModel.FULL_FLUSH);
             }
             setLocal(cpu, space, space.asid(), mmGen);
         }

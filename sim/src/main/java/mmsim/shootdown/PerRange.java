@@ -7,24 +7,24 @@ final class PerRange {
     private PerRange() {
     }
 
-    static long flushEachRange(AbstractShootdown strategy, Cpu initiator, FlushRequest request,
+    static void flushEachRange(AbstractShootdown strategy, Cpu initiator, FlushRequest request,
                                AbstractShootdown.TargetFilter filter) {
         if (request.isAll() || request.ranges() == 1) {
-            return oneRound(strategy, initiator, request, filter);
+            oneRound(strategy, initiator, request, filter);
+            return;
         }
         FlushRequest one = new FlushRequest();
-        long cycles = 0;
         for (int r = 0; r < request.ranges(); r++) {
             one.begin(request.space(), request.reason()).addRange(request.start(r), request.pages(r));
-            cycles += oneRound(strategy, initiator, one, filter);
+            oneRound(strategy, initiator, one, filter);
         }
-        return cycles;
     }
 
-    private static long oneRound(AbstractShootdown strategy, Cpu initiator, FlushRequest request,
+    /** Local flush first, then the round: these kernels do not overlap the two. */
+    private static void oneRound(AbstractShootdown strategy, Cpu initiator, FlushRequest request,
                                  AbstractShootdown.TargetFilter filter) {
-        long local = AbstractShootdown.flushLocal(initiator, request, AbstractShootdown.FULL_FLUSH_CEILING);
+        initiator.charge(AbstractShootdown.flushLocal(initiator, request, AbstractShootdown.FULL_FLUSH_CEILING));
         strategy.startRound(initiator, request, filter);
-        return local + strategy.awaitRound(initiator);
+        strategy.awaitRound(initiator);
     }
 }

@@ -45,6 +45,15 @@ public interface ShootdownStrategy {
     }
 
     /**
+     * Whether invalidations are deferred to {@code cpu} (its lazy queue is not empty): an idle CPU is then
+     * woken at the next phase end to apply them ({@link #onIdle}), as its next tick would. Any thread; no
+     * lock, no side effect.
+     */
+    default boolean hasDeferredWork(Cpu cpu) {
+        return false;
+    }
+
+    /**
      * Applies now every invalidation deferred to {@code cpu}, as its next tick would; an invalidation that
      * {@code cpu} is the last to apply runs its release here, so its frames go to {@code cpu}'s cache. The
      * kernel calls it on every CPU when an allocation finds no free frame while {@link #hasDeferredWork()}:

@@ -17,12 +17,11 @@ public final class TargetedShootdown extends AbstractShootdown {
     }
 
     @Override
-    protected long doFlush(Cpu initiator, FlushRequest request, ReleaseAction release) {
-        long cycles = PerRange.flushEachRange(this, initiator, request,
+    protected void doFlush(Cpu initiator, FlushRequest request, ReleaseAction release) {
+        PerRange.flushEachRange(this, initiator, request,
                 target -> request.space().cpuMask().contains(target.id()));
         if (release != null) {
             release.release(initiator);
         }
-        return cycles;
     }
 }

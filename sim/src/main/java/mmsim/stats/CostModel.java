@@ -45,6 +45,8 @@ public final class CostModel {
     public static final long TLBSYNC = 1500;
     /** Posting a lazy invalidation to another CPU's queue (LATR): one cache-line write, 100 cycles (LATR, ASPLOS'18, §5). */
     public static final long LAZY_POST = 100;
+    /** A system call's entry and return, the call's own work aside: 150 cycles (~50 ns, lmbench lat_syscall null on Skylake without KPTI). */
+    public static final long SYSCALL = 150;
     /** A context switch between tasks (save/restore, scheduler): 3000 cycles (~1 µs, lmbench lat_ctx on modern x86). */
     public static final long CONTEXT_SWITCH = 3000;
 

@@ -170,6 +170,12 @@ public enum CpuCounter {
     /** Modeled cycles charged explicitly to this CPU (walks, faults, flushes, interrupts); TLB hits are added at report time. */
     MODELED_CYCLES("modeled.cycles", "cycles",
             "Modeled cycles charged explicitly to this CPU (walks, faults, flushes, interrupts); TLB hits are added at report time."),
+    /** Modeled cycles this CPU's clock moved forward while it waited: for acknowledgements, a lock, a task it hands on to. */
+    MODELED_WAIT_CYCLES("modeled.wait_cycles", "cycles",
+            "Modeled cycles this CPU's clock moved forward while it waited: for acknowledgements, a lock, a woken task's wake-up time."),
+    /** Modeled cycles this CPU's clock skipped while idle (no task to run), up to the next interrupt or task. */
+    MODELED_IDLE_CYCLES("modeled.idle_cycles", "cycles",
+            "Modeled cycles this CPU's clock skipped while idle (no task to run), up to the next interrupt or task it took."),
     /** Modeled cycles this CPU lost handling other CPUs' shootdown interrupts. */
     MODELED_CYCLES_INTERRUPTED("modeled.cycles_interrupted", "cycles",
             "Modeled cycles this CPU lost handling other CPUs' shootdown interrupts."),

@@ -17,7 +17,7 @@ final class SkipsOneTargetShootdown extends AbstractShootdown {
     }
 
     @Override
-    protected long doFlush(Cpu initiator, FlushRequest request, ReleaseAction release) {
+    protected void doFlush(Cpu initiator, FlushRequest request, ReleaseAction release) {
         int skipped = -1;
         for (Cpu c : cpus) {
             if (c != initiator && request.space().cpuMask().contains(c.id())) {
@@ -26,12 +26,11 @@ final class SkipsOneTargetShootdown extends AbstractShootdown {
             }
         }
         final int skip = skipped;
-        long cycles = flushLocal(initiator, request, FULL_FLUSH_CEILING);
+        initiator.charge(flushLocal(initiator, request, FULL_FLUSH_CEILING));
         startRound(initiator, request, t -> t.id() != skip && request.space().cpuMask().contains(t.id()));
-        cycles += awaitRound(initiator);
+        awaitRound(initiator);
         if (release != null) {
             release.release(initiator);
         }
-        return cycles;
     }
 }

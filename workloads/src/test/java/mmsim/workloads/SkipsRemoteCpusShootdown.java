@@ -22,11 +22,10 @@ final class SkipsRemoteCpusShootdown extends AbstractShootdown {
     }
 
     @Override
-    protected long doFlush(Cpu initiator, FlushRequest request, ReleaseAction release) {
-        long cycles = flushLocal(initiator, request, FULL_FLUSH_CEILING);
+    protected void doFlush(Cpu initiator, FlushRequest request, ReleaseAction release) {
+        initiator.charge(flushLocal(initiator, request, FULL_FLUSH_CEILING));
         if (release != null) {
             release.release(initiator);
         }
-        return cycles;
     }
 }

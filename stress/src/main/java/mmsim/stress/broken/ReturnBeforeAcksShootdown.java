@@ -22,13 +22,12 @@ public final class ReturnBeforeAcksShootdown extends AbstractShootdown {
     }
 
     @Override
-    protected long doFlush(Cpu initiator, FlushRequest request, ReleaseAction release) {
-        long cycles = flushLocal(initiator, request, FULL_FLUSH_CEILING);
+    protected void doFlush(Cpu initiator, FlushRequest request, ReleaseAction release) {
+        initiator.charge(flushLocal(initiator, request, FULL_FLUSH_CEILING));
         startRound(initiator, request, target -> request.space().cpuMask().contains(target.id()));
         // BROKEN: no awaitRound: the IPIs are out, none is acknowledged yet
         if (release != null) {
             release.release(initiator);
         }
-        return cycles;
     }
 }

@@ -1,0 +1,385 @@
+package mmsim.cpu;
+
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Bounded host parallelism and bound phases (zsim's "bound-weave", Sanchez &amp; Kozyrakis, ISCA'13): at
+ * most {@code parallelism} simulated CPUs execute at once, each holding one host <em>slot</em>; modeled
+ * time advances in phases of {@code phaseCycles}, and no CPU runs past the end of the current phase
+ * until every CPU that can run has reached it. A phase ends when no CPU runs or waits for a slot; the
+ * next phase begins at the earliest clock among the CPUs that stopped at the barrier (idle stretches are
+ * skipped, not simulated).
+ *
+ * <p>A CPU is in one of three states: RUNNING (it holds a slot; its current thread executes), READY (it
+ * wants a slot) or WAITING (it waits in {@link Cpu#await} for a {@link WaitCondition}: an ack, a lock, the
+ * next phase, work for its idle loop). A CPU gives its slot up only from its own thread; it gets one back
+ * when the condition is signalled ({@link #wake}), when an interrupt is posted to it, or when a phase
+ * end's poll finds its condition true. So a CPU never holds a slot while it waits for one that has none:
+ * a waiter spins only briefly (never when a slot is wanted by someone else), then sleeps.
+ *
+ * <p>Which READY CPU gets a free slot is a fixed rule on simulated state only: first a CPU with a pending
+ * interrupt, then one woken from a wait (mid-work), then one starting its phase; within each, the lowest
+ * modeled clock, ties by CPU id. With {@code parallelism = 1} exactly one CPU executes at a time and every
+ * hand-over is one of these decisions, so a run is a deterministic function of its configuration and seed
+ * (the deterministic mode).
+ *
+ * <p>Before {@link #activate} (a machine driven directly by test threads, with no kernel) nothing is
+ * arbitrated: waits spin, and clocks have no phase barrier.
+ *
+ * <p>Thread-safety: every state transition happens under this object's monitor (held for a few
+ * instructions, never while waiting); the state array is also read without it, volatile, by signallers
+ * deciding whether a waiter gave its slot up (Dekker-style: a waiter publishes WAITING before it re-checks
+ * its condition; a signaller publishes the condition before it reads the state).
+ */
+public final class Slots {
+    static final int RUNNING = 0;
+    static final int READY = 1;
+    static final int WAITING = 2;
+
+    /** READY classes, in grant order after pending interrupts: woken from a wait, then starting a phase. */
+    private static final int WOKEN = 0;
+    private static final int FRESH = 1;
+
+    /** Spins of a waiter before it sleeps, when no other CPU wants a slot. */
+    private static final int SPINS = 64;
+    /** What a CPU that left for good (shutdown) "waits" on: never true, never polled. */
+    private static final WaitCondition GONE = () -> false;
+
+    private final int parallelism;
+    private final long phaseCycles;
+    private final AtomicIntegerArray state;
+    /** Guarded by this: each CPU's condition while WAITING, its READY class, the thread to unpark on a grant. */
+    private final WaitCondition[] waitingOn;
+    private final int[] readyClass;
+    private final Thread[] sleeper;
+    private final PhaseBarrier[] barriers;
+    private Cpu[] cpus;
+    /** Guarded by this. */
+    private int running;
+    private int ready;
+    private int started;
+    /** READY CPUs woken from a wait or with an interrupt: a CPU that handled an interrupt yields to them. */
+    private volatile int readyWoken;
+    private volatile long phaseEnd;
+    private volatile boolean active;
+    private long phases;
+    private long grants;
+
+    /**
+     * @param cpus        simulated CPUs (1..1024)
+     * @param parallelism slots: simulated CPUs that may execute at once (1..cpus; more is clamped)
+     * @param phaseCycles modeled cycles per bound phase (≥ 1)
+     */
+    public Slots(int cpus, int parallelism, long phaseCycles) {
+        if (parallelism < 1 || phaseCycles < 1) {
+            throw new IllegalArgumentException("parallelism and phase cycles must be positive");
+        }
+        this.parallelism = Math.min(parallelism, cpus);
+        this.phaseCycles = phaseCycles;
+        this.state = new AtomicIntegerArray(cpus);
+        this.waitingOn = new WaitCondition[cpus];
+        this.readyClass = new int[cpus];
+        this.sleeper = new Thread[cpus];
+        this.barriers = new PhaseBarrier[cpus];
+        this.phaseEnd = phaseCycles;
+        for (int i = 0; i < cpus; i++) {
+            state.set(i, WAITING);
+        }
+    }
+
+    /** Binds the arbiter to the machine's CPUs (once, at boot, before any CPU runs). */
+    public void attach(Cpu[] all) {
+        this.cpus = all;
+        for (Cpu c : all) {
+            barriers[c.id()] = new PhaseBarrier(c);
+        }
+    }
+
+    /** Slots: how many simulated CPUs may execute at once. */
+    public int parallelism() {
+        return parallelism;
+    }
+
+    /** Modeled cycles per bound phase. */
+    public long phaseCycles() {
+        return phaseCycles;
+    }
+
+    /** Whether the arbiter runs (a kernel booted on the machine). */
+    public boolean active() {
+        return active;
+    }
+
+    /** The modeled cycle at which the current phase ends. */
+    public long phaseEnd() {
+        return phaseEnd;
+    }
+
+    /** Phases completed so far. Exact when quiescent. */
+    public synchronized long phases() {
+        return phases;
+    }
+
+    /** Slots granted so far (host hand-overs between CPUs). Exact when quiescent. */
+    public synchronized long grants() {
+        return grants;
+    }
+
+    /** Turns arbitration on; then each CPU's first thread enters through {@link #start}. Called once, before any {@code start}. */
+    public void activate() {
+        active = true;
+    }
+
+    /**
+     * The calling thread begins executing on {@code cpu} (its idle loop's first step): it waits for a slot,
+     * like a CPU starting its first phase.
+     */
+    public void start(Cpu cpu) {
+        int id = cpu.id();
+        synchronized (this) {
+            started++;
+            sleeper[id] = Thread.currentThread();
+            makeReady(id, FRESH);
+            dispatch();
+        }
+        awaitGrant(id);
+        cpu.resetDeadline();
+    }
+
+    /** The calling thread stops executing on {@code cpu} for good (shutdown): its slot is given away. */
+    public void leave(Cpu cpu) {
+        synchronized (this) {
+            state.set(cpu.id(), WAITING);
+            waitingOn[cpu.id()] = GONE;
+            started--;
+            running--;
+            dispatch();
+        }
+    }
+
+    /**
+     * Waits until every started CPU waits and none is runnable (after boot, before the first task runs):
+     * the point from which a deterministic run starts.
+     *
+     * @throws InterruptedException when interrupted
+     */
+    public synchronized void awaitQuiescent(int cpuCount) throws InterruptedException {
+        while (started < cpuCount || running > 0 || ready > 0) {
+            wait(10);
+        }
+    }
+
+    /**
+     * Gives {@code cpu}'s slot up until {@code condition} holds or an interrupt is posted to it; returns
+     * holding a slot again. Called by {@link Cpu#await} on the CPU's thread.
+     */
+    void sleep(Cpu cpu, WaitCondition condition) {
+        int id = cpu.id();
+        synchronized (this) {
+            waitingOn[id] = condition;
+            sleeper[id] = Thread.currentThread();
+            // volatile: WAITING is visible before the re-check, as a signaller's condition write is before its state read
+            state.set(id, WAITING);
+            if (condition.satisfied() || cpu.interruptPending()) {
+                state.set(id, RUNNING);
+                waitingOn[id] = null;
+                return;
+            }
+            running--;
+            dispatch();
+        }
+        awaitGrant(id);
+    }
+
+    /** Whether a waiter on {@code cpu} may spin before sleeping: only while no CPU wants a slot. */
+    boolean maySpin() {
+        return parallelism > 1 && ready == 0;
+    }
+
+    /** Spins a waiter may take before it sleeps. */
+    int spins() {
+        return maySpin() ? SPINS : 0;
+    }
+
+    /**
+     * {@code cpu}'s condition became true or an interrupt was posted to it: if it gave its slot up, it
+     * becomes READY (a slot is granted when one is free). Callable from any thread; cheap when the CPU
+     * still holds its slot.
+     */
+    public void wake(Cpu cpu) {
+        int id = cpu.id();
+        if (state.get(id) != WAITING || !active) {
+            return;
+        }
+        synchronized (this) {
+            if (state.get(id) == WAITING && waitingOn[id] != null && waitingOn[id] != GONE) {
+                makeReady(id, WOKEN);
+                dispatch();
+            }
+        }
+    }
+
+    /** Wakes every CPU waiting on {@code condition} (a lock coming free). Callable from any thread. */
+    public void wakeWaitersOf(WaitCondition condition) {
+        if (!active) {
+            return;
+        }
+        synchronized (this) {
+            boolean any = false;
+            for (int i = 0; i < waitingOn.length; i++) {
+                if (waitingOn[i] == condition && state.get(i) == WAITING) {
+                    makeReady(i, WOKEN);
+                    any = true;
+                }
+            }
+            if (any) {
+                dispatch();
+            }
+        }
+    }
+
+    /**
+     * {@code cpu} reached the end of the phase (its clock is at or past it): it waits until the phase
+     * advances past its clock. Runs on the CPU's thread, at an access or system-call boundary.
+     */
+    void barrier(Cpu cpu) {
+        if (active) {
+            cpu.await(barriers[cpu.id()]);
+        }
+    }
+
+    /**
+     * After {@code cpu} handled interrupts: if a CPU woken from a wait (an initiator whose acks just arrived)
+     * wants a slot, {@code cpu} lets the grant rule choose again, so a round trip does not wait for a
+     * phase to end. Runs on the CPU's thread.
+     */
+    void yieldToWoken(Cpu cpu) {
+        if (readyWoken == 0 || !active) {
+            return;
+        }
+        int id = cpu.id();
+        synchronized (this) {
+            if (readyWoken == 0 || state.get(id) != RUNNING) {
+                return;
+            }
+            sleeper[id] = Thread.currentThread();
+            makeReady(id, WOKEN);
+            running--;
+            dispatch();
+        }
+        awaitGrant(id);
+    }
+
+    private void awaitGrant(int id) {
+        while (state.get(id) != RUNNING) {
+            LockSupport.park(this);
+        }
+    }
+
+    private void makeReady(int id, int cls) {
+        state.set(id, READY);
+        waitingOn[id] = null;
+        readyClass[id] = cls;
+        ready++;
+        if (cls == WOKEN) {
+            readyWoken++;
+        }
+    }
+
+    /** Grants free slots to READY CPUs by the rule; ends the phase when nothing runs or waits for a slot. */
+    private void dispatch() {
+        while (true) {
+            while (running < parallelism && ready > 0) {
+                int best = pickReady();
+                state.set(best, RUNNING);
+                ready--;
+                if (readyClass[best] == WOKEN) {
+                    readyWoken--;
+                }
+                running++;
+                grants++;
+                LockSupport.unpark(sleeper[best]);
+            }
+            if (running > 0 || ready > 0 || !endPhase()) {
+                break;
+            }
+        }
+        if (running == 0 && ready == 0) {
+            notifyAll();
+        }
+    }
+
+    /** The READY CPU that gets the next slot: pending interrupt, then class, then lowest clock, then lowest id. */
+    private int pickReady() {
+        int best = -1;
+        boolean bestUrgent = false;
+        int bestClass = 0;
+        long bestClock = 0;
+        for (int i = 0; i < readyClass.length; i++) {
+            if (state.get(i) != READY) {
+                continue;
+            }
+            Cpu c = cpus[i];
+            boolean urgent = c.interruptPending();
+            int cls = readyClass[i];
+            long clock = c.clock();
+            if (best < 0 || (urgent && !bestUrgent)
+                    || (urgent == bestUrgent && (cls < bestClass || (cls == bestClass && clock < bestClock)))) {
+                best = i;
+                bestUrgent = urgent;
+                bestClass = cls;
+                bestClock = clock;
+            }
+        }
+        return best;
+    }
+
+    /**
+     * Nothing runs and nothing wants a slot: the phase ends. Moves the phase end past the earliest clock at
+     * the barrier, then makes READY every waiter whose condition now holds (the barrier's, and any other
+     * polled one). Returns whether any CPU became READY.
+     */
+    private boolean endPhase() {
+        if (cpus == null) {
+            return false;
+        }
+        long earliest = Long.MAX_VALUE;
+        for (int i = 0; i < cpus.length; i++) {
+            if (state.get(i) == WAITING && waitingOn[i] == barriers[i]) {
+                earliest = Math.min(earliest, cpus[i].clock());
+            }
+        }
+        if (earliest != Long.MAX_VALUE) {
+            long end = phaseEnd + phaseCycles;
+            if (earliest >= end) {
+                end = (earliest / phaseCycles + 1) * phaseCycles;
+            }
+            phaseEnd = end;
+            phases++;
+        }
+        boolean any = false;
+        for (int i = 0; i < cpus.length; i++) {
+            WaitCondition w = waitingOn[i];
+            if (state.get(i) == WAITING && w != null && w != GONE && (w.satisfied() || cpus[i].interruptPending())) {
+                makeReady(i, w == barriers[i] ? FRESH : WOKEN);
+                any = true;
+            }
+        }
+        return any;
+    }
+
+    /** A CPU's wait at the phase end: over once the phase has moved past its clock. */
+    private final class PhaseBarrier implements WaitCondition {
+        private final Cpu cpu;
+
+        PhaseBarrier(Cpu cpu) {
+            this.cpu = cpu;
+        }
+
+        @Override
+        public boolean satisfied() {
+            return cpu.clock() < phaseEnd;
+        }
+    }
+}
