@@ -278,6 +278,8 @@ public final class Cpu {
                     Thread.onSpinWait();
                 } else {
                     slots.sleep(this, condition);
+                    // the phase end may have moved back while this CPU slept (a slower CPU rejoined)
+                    resetDeadline();
                 }
             }
         } finally {

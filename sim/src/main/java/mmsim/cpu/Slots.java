@@ -8,8 +8,8 @@ import java.util.concurrent.locks.LockSupport;
  * most {@code parallelism} simulated CPUs execute at once, each holding one host <em>slot</em>; modeled
  * time advances in phases of {@code phaseCycles}, and no CPU runs past the end of the current phase
  * until every CPU that can run has reached it. A phase ends when no CPU runs or waits for a slot; the
- * next phase begins at the earliest clock among the CPUs that stopped at the barrier (idle stretches are
- * skipped, not simulated).
+ * next phase is the one holding the earliest clock among the CPUs that can go on (idle stretches are
+ * skipped, not simulated; a CPU that rejoins after a wait, behind the others, is caught up with first).
  *
  * <p>A CPU is in one of three states: RUNNING (it holds a slot; its current thread executes), READY (it
  * wants a slot) or WAITING (it waits in {@link Cpu#await} for a {@link WaitCondition}: an ack, a lock, the
@@ -99,6 +99,11 @@ public final class Slots {
     /** Slots: how many simulated CPUs may execute at once. */
     public int parallelism() {
         return parallelism;
+    }
+
+    /** {@code cpu}'s state: {@link #RUNNING}, {@link #READY} or {@link #WAITING} (a volatile read). */
+    int state(int cpu) {
+        return state.get(cpu);
     }
 
     /** Modeled cycles per bound phase. */
@@ -336,9 +341,11 @@ public final class Slots {
     }
 
     /**
-     * Nothing runs and nothing wants a slot: the phase ends. Moves the phase end past the earliest clock at
-     * the barrier, then makes READY every waiter whose condition now holds (the barrier's, and any other
-     * polled one). Returns whether any CPU became READY.
+     * Nothing runs and nothing wants a slot: the phase ends. The next phase is the one holding the earliest
+     * clock among the CPUs that can go on (those at the barrier, and waiters whose condition now holds or
+     * that have an interrupt pending; the slowest of them may be a phase or more behind the others, having
+     * waited), so no CPU runs more than a phase ahead of the slowest runnable one, and idle stretches are
+     * skipped. Every waiter that can go on becomes READY. Returns whether any did.
      */
     private boolean endPhase() {
         if (cpus == null) {
@@ -346,18 +353,18 @@ public final class Slots {
         }
         long earliest = Long.MAX_VALUE;
         for (int i = 0; i < cpus.length; i++) {
-            if (state.get(i) == WAITING && waitingOn[i] == barriers[i]) {
+            WaitCondition w = waitingOn[i];
+            if (state.get(i) == WAITING && w != null && w != GONE
+                    && (w == barriers[i] || w.satisfied() || cpus[i].interruptPending())) {
                 earliest = Math.min(earliest, cpus[i].clock());
             }
         }
-        if (earliest != Long.MAX_VALUE) {
-            long end = phaseEnd + phaseCycles;
-            if (earliest >= end) {
-                end = (earliest / phaseCycles + 1) * phaseCycles;
-            }
-            phaseEnd = end;
-            phases++;
+        if (earliest == Long.MAX_VALUE) {
+            return false;
         }
+        // may move back: a CPU that waited rejoins behind the others, who then wait at their barrier for it
+        phaseEnd = (earliest / phaseCycles + 1) * phaseCycles;
+        phases++;
         boolean any = false;
         for (int i = 0; i < cpus.length; i++) {
             WaitCondition w = waitingOn[i];

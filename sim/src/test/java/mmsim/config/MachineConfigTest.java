@@ -71,4 +71,32 @@ class MachineConfigTest {
         assertEquals(4, c.cpus());
         assertEquals(MachineConfig.defaults().memoryBytes(), c.memoryBytes());
     }
+
+    @Test
+    void theQuantumCanBeGivenInModeledMicrosecondsOrCyclesButNotTwoDifferentWays() {
+        assertEquals(6_000_000L, MachineConfig.defaults().schedQuantumCycles());
+        assertEquals(1_500_000L, MachineConfig.parse(Map.of("sched.quantum.us", "500")).schedQuantumCycles());
+        MachineConfig cycles = MachineConfig.parse(Map.of("sched.quantum.cycles", "300000"));
+        assertEquals(100, cycles.schedQuantumMicros());
+        assertEquals(cycles.asStrings(), MachineConfig.parse(cycles.asStrings()).asStrings(), "reads back");
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> MachineConfig.parse(Map.of("sched.quantum.us", "500", "sched.quantum.cycles", "300000")));
+        assertTrue(e.getMessage().contains("sched.quantum.us=500") && e.getMessage().contains("sched.quantum.cycles=300000"),
+                e.getMessage());
+    }
+
+    @Test
+    void parallelismDefaultsToTheHostsCoresAndIsOneInTheDeterministicMode() {
+        assertEquals(Runtime.getRuntime().availableProcessors(), MachineConfig.defaults().simParallelism());
+        assertEquals(3, MachineConfig.parse(Map.of("sim.parallelism", "3")).simParallelism());
+        MachineConfig det = MachineConfig.parse(Map.of("sim.deterministic", "true"));
+        assertEquals(1, det.simParallelism());
+        assertTrue(det.deterministic());
+        assertEquals(1, MachineConfig.parse(Map.of("sim.deterministic", "true", "sim.parallelism", "1")).simParallelism());
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> MachineConfig.parse(Map.of("sim.deterministic", "true", "sim.parallelism", "2")));
+        assertTrue(e.getMessage().contains("sim.parallelism=2") && e.getMessage().contains("sim.deterministic"), e.getMessage());
+        ConfigException threads = assertThrows(ConfigException.class, () -> MachineConfig.parse(Map.of("sim.threads", "green")));
+        assertEquals("sim.threads: 'green' is not allowed; allowed: one of auto, virtual, platform", threads.getMessage());
+    }
 }

@@ -1,0 +1,167 @@
+package mmsim.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLongArray;
+
+import org.junit.jupiter.api.Test;
+
+import mmsim.config.MachineConfig;
+
+/**
+ * The host-slot arbiter: a waiting CPU never keeps the only slot from the CPU that can end its wait, no
+ * CPU runs more than a phase ahead of the slowest runnable one, and never more CPUs execute than there
+ * are slots. CPUs are driven by test threads (no kernel), each entering through {@link Slots#start}.
+ */
+class SlotsTest {
+    private static final long BOUND_MS = 20_000;
+
+    private static Cpu[] cpus(Slots slots, int n) {
+        MachineConfig config = MachineConfig.parse(Map.of("cpus", Integer.toString(n)));
+        Cpu[] cpus = new Cpu[n];
+        for (int i = 0; i < n; i++) {
+            cpus[i] = new Cpu(i, config, null, null, slots);
+        }
+        slots.attach(cpus);
+        slots.activate();
+        return cpus;
+    }
+
+    private static void awaitState(Slots slots, int cpu, int state, String what) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + BOUND_MS;
+        while (slots.state(cpu) != state) {
+            if (System.currentTimeMillis() > deadline) {
+                fail(what + ": cpu" + cpu + " still in state " + slots.state(cpu) + " after " + BOUND_MS + " ms");
+            }
+            Thread.sleep(1);
+        }
+    }
+
+    private static void join(Thread t, String what) throws InterruptedException {
+        t.join(BOUND_MS);
+        if (t.isAlive()) {
+            fail(what + " did not finish within " + BOUND_MS + " ms: " + java.util.Arrays.toString(t.getStackTrace()));
+        }
+    }
+
+    @Test
+    void aWaitingCpuGivesTheOnlySlotToTheCpuThatCanEndItsWait() throws Exception {
+        Slots slots = new Slots(2, 1, 1_000_000);
+        Cpu[] cpus = cpus(slots, 2);
+        AtomicBoolean flag = new AtomicBoolean();
+        ConcurrentLinkedQueue<String> problems = new ConcurrentLinkedQueue<>();
+        WaitCondition raised = flag::get;
+        Thread waiter = new Thread(() -> {
+            slots.start(cpus[0]);
+            cpus[0].await(raised);
+            if (!flag.get()) {
+                problems.add("cpu0 came back from its wait before the flag was raised");
+            }
+            slots.leave(cpus[0]);
+        });
+        waiter.start();
+        // cpu0 holds the only slot and waits for a flag only cpu1 can raise: it must give the slot up
+        awaitState(slots, 0, Slots.WAITING, "the waiter gave its slot up");
+        Thread raiser = new Thread(() -> {
+            slots.start(cpus[1]);
+            if (slots.state(0) == Slots.RUNNING) {
+                problems.add("cpu1 runs while cpu0 still holds a slot, with one slot");
+            }
+            flag.set(true);
+            slots.wake(cpus[0]);
+            slots.leave(cpus[1]);
+        });
+        raiser.start();
+        join(raiser, "the CPU that raises the flag (it needs the only slot)");
+        join(waiter, "the waiting CPU");
+        assertTrue(problems.isEmpty(), problems.toString());
+    }
+
+    @Test
+    void anInterruptWakesASleepingWaiterToServiceIt() throws Exception {
+        Slots slots = new Slots(2, 1, 1_000_000);
+        Cpu[] cpus = cpus(slots, 2);
+        AtomicInteger handled = new AtomicInteger();
+        AtomicBoolean stop = new AtomicBoolean();
+        Thread waiter = new Thread(() -> {
+            slots.start(cpus[0]);
+            cpus[0].await(stop::get);
+            slots.leave(cpus[0]);
+        });
+        waiter.start();
+        awaitState(slots, 0, Slots.WAITING, "the waiter gave its slot up");
+        Thread poster = new Thread(() -> {
+            slots.start(cpus[1]);
+            cpus[1].post(c -> handled.incrementAndGet(), cpus[1].interruptServicer());
+            // the interrupt made cpu0 READY: waiting for the handler gives the slot to it
+            cpus[1].await(() -> handled.get() == 1);
+            stop.set(true);
+            slots.wake(cpus[0]);
+            slots.leave(cpus[1]);
+        });
+        poster.start();
+        join(poster, "the poster (it waits for the handler on the other CPU)");
+        join(waiter, "the waiter");
+        assertEquals(1, handled.get(), "the interrupt ran once");
+    }
+
+    @Test
+    void noCpuRunsMoreThanOnePhaseAheadOfTheSlowestRunnableOneAndSlotsBoundParallelism() throws Exception {
+        int n = 4;
+        long phase = 1_000;
+        long step = 100;
+        int steps = 300;
+        Slots slots = new Slots(n, 2, phase);
+        Cpu[] cpus = cpus(slots, n);
+        AtomicLongArray published = new AtomicLongArray(n);
+        AtomicInteger started = new AtomicInteger();
+        AtomicInteger executing = new AtomicInteger();
+        AtomicInteger maxExecuting = new AtomicInteger();
+        boolean[] finished = new boolean[n];
+        java.util.concurrent.atomic.AtomicLong worstSkew = new java.util.concurrent.atomic.AtomicLong();
+        Thread[] threads = new Thread[n];
+        for (int i = 0; i < n; i++) {
+            final int me = i;
+            threads[i] = new Thread(() -> {
+                Cpu cpu = cpus[me];
+                slots.start(cpu);
+                started.incrementAndGet();
+                // nobody starts its first phase before every CPU is in (a polled wait: woken at a phase end)
+                cpu.await(() -> started.get() == n);
+                for (int s = 0; s < steps; s++) {
+                    maxExecuting.accumulateAndGet(executing.incrementAndGet(), Math::max);
+                    cpu.charge(step);
+                    long mine = cpu.clock();
+                    for (int j = 0; j < n; j++) {
+                        if (j != me && !finished[j]) {
+                            worstSkew.accumulateAndGet(mine - published.get(j), Math::max);
+                        }
+                    }
+                    published.set(me, mine);
+                    executing.decrementAndGet();
+                    cpu.checkDeadline();
+                }
+                finished[me] = true;
+                published.set(me, Long.MAX_VALUE / 2);
+                slots.leave(cpu);
+            });
+            threads[i].start();
+        }
+        for (Thread t : threads) {
+            join(t, "a CPU charging its steps");
+        }
+        assertTrue(maxExecuting.get() <= 2, maxExecuting.get() + " CPUs executed at once with 2 slots");
+        // a published clock lags its CPU by at most one step; a CPU stops at the phase end after at most one step
+        assertTrue(worstSkew.get() <= phase + 2 * step, "a CPU ran " + worstSkew.get()
+                + " cycles ahead of a runnable one; the phase is " + phase);
+        assertTrue(slots.phases() >= steps * step / phase - 1, "phases ended: " + slots.phases());
+        assertFalse(worstSkew.get() < 0);
+    }
+}

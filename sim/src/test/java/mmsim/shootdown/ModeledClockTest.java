@@ -1,0 +1,114 @@
+package mmsim.shootdown;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import mmsim.Machine;
+import mmsim.TestMachines;
+import mmsim.cpu.Cpu;
+import mmsim.paging.AddressSpace;
+import mmsim.stats.CostModel;
+import mmsim.stats.CpuCounter;
+
+/**
+ * Modeled time across an IPI round (DESIGN.md §4): a target takes the interrupt no earlier than its send
+ * time plus the delivery; a busy target acknowledges at the zero-load latency, an idle one from its own
+ * clock; and the initiator's clock ends at or after the latest acknowledgement.
+ */
+class ModeledClockTest {
+    private static final long VA = 0x1000_0000L;
+    private static final long IDLE_TARGET_CLOCK = 50_000;
+
+    @ParameterizedTest
+    @ValueSource(strings = {"targeted", "broadcast", "linux", "batched"})
+    void theInitiatorsClockEndsAtOrAfterTheLatestAcknowledgement(String name) throws Exception {
+        try (Machine machine = TestMachines.boot(3, "8MiB")) {
+            Cpu initiator = machine.cpu(0);
+            Cpu busy = machine.cpu(1);
+            Cpu idle = machine.cpu(2);
+            AddressSpace space = machine.newAddressSpace(0);
+            for (Cpu c : machine.cpus()) {
+                c.switchAddressSpace(space);
+            }
+            initiator.charge(1_000);
+            // the idle target's clock is far ahead of the initiator's: its acknowledgement comes from its own clock
+            idle.charge(IDLE_TARGET_CLOCK);
+            idle.setIdle(true);
+            ShootdownStrategy strategy = Shootdowns.create(name, machine.cpus().toArray(new Cpu[0]), new ShootdownStats(3));
+
+            AtomicBoolean done = new AtomicBoolean();
+            Thread[] targets = new Thread[2];
+            for (int i = 0; i < 2; i++) {
+                Cpu target = i == 0 ? busy : idle;
+                targets[i] = new Thread(() -> {
+                    while (!done.get()) {
+                        target.serviceInterrupts();
+                        Thread.onSpinWait();
+                    }
+                });
+                targets[i].start();
+            }
+            long before = initiator.clock();
+            FlushRequest request = new FlushRequest().begin(space, FlushReason.MPROTECT).addRange(VA, 1);
+            strategy.flush(initiator, request, null);
+            long after = initiator.clock();
+            done.set(true);
+            for (Thread t : targets) {
+                t.join(TimeUnit.SECONDS.toMillis(10));
+            }
+
+            long handled = CostModel.IPI_HANDLER + CostModel.IPI_ACK;
+            long sentAt = before + 2 * CostModel.IPI_SEND;
+            assertEquals(1, busy.counters().read(CpuCounter.SHOOTDOWN_IPIS_RECEIVED), "the busy target took one IPI");
+            assertEquals(1, idle.counters().read(CpuCounter.SHOOTDOWN_IPIS_RECEIVED), "the idle target took one IPI");
+            // the busy target's acknowledgement: send + delivery + handler (+ its flush) + ack
+            assertTrue(after >= sentAt + CostModel.IPI_DELIVERY + handled,
+                    name + ": initiator clock " + after + " ends before the busy target's acknowledgement");
+            // the idle target's: from its own clock, which was ahead of the arrival
+            assertTrue(idle.clock() >= IDLE_TARGET_CLOCK + handled, "the idle target was charged its handler");
+            assertTrue(after >= idle.clock(), name + ": initiator clock " + after
+                    + " ends before the idle target's acknowledgement at " + idle.clock());
+            // the busy target was not moved to the arrival: only its lost cycles were charged
+            assertEquals(busy.counters().read(CpuCounter.MODELED_CYCLES_INTERRUPTED), busy.clock(),
+                    "a busy target's clock moves only by the cycles the interrupt cost it");
+            assertTrue(initiator.counters().read(CpuCounter.MODELED_WAIT_CYCLES) > 0, "the initiator waited in modeled time");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"targeted", "linux"})
+    void anIdleTargetBehindTheSenderTakesTheInterruptOnlyAfterItsDelivery(String name) throws Exception {
+        try (Machine machine = TestMachines.boot(2, "8MiB")) {
+            Cpu initiator = machine.cpu(0);
+            Cpu idle = machine.cpu(1);
+            AddressSpace space = machine.newAddressSpace(0);
+            initiator.switchAddressSpace(space);
+            idle.switchAddressSpace(space);
+            initiator.charge(100_000);
+            idle.setIdle(true);
+            ShootdownStrategy strategy = Shootdowns.create(name, machine.cpus().toArray(new Cpu[0]), new ShootdownStats(2));
+            AtomicBoolean done = new AtomicBoolean();
+            Thread target = new Thread(() -> {
+                while (!done.get()) {
+                    idle.serviceInterrupts();
+                    Thread.onSpinWait();
+                }
+            });
+            target.start();
+            strategy.flush(initiator, new FlushRequest().begin(space, FlushReason.MUNMAP).addRange(VA, 1), null);
+            done.set(true);
+            target.join(10_000);
+            long arrival = 100_000 + CostModel.IPI_SEND + CostModel.IPI_DELIVERY;
+            assertTrue(idle.clock() >= arrival + CostModel.IPI_HANDLER + CostModel.IPI_ACK,
+                    "the idle target's clock " + idle.clock() + " did not move to the interrupt's arrival " + arrival);
+            assertTrue(idle.counters().read(CpuCounter.MODELED_IDLE_CYCLES) >= arrival, "the skip counts as idle time");
+            assertTrue(initiator.clock() >= idle.clock(), "the initiator ends at or after the acknowledgement");
+        }
+    }
+}
