@@ -66,6 +66,11 @@ final class HostLatencyLog {
         iteration.recordValue(Math.max(1, nanos));
     }
 
+    /** Adds every latency of {@code nanos} (host nanoseconds) to this iteration. */
+    void recordAll(org.HdrHistogram.Histogram nanos) {
+        iteration.add(nanos);
+    }
+
     /** Counts {@code n} simulated events named {@code name} in this iteration; the summary reports them per operation. */
     void addEvents(String name, long n) {
         iterationEvents.merge(name, n, Long::sum);

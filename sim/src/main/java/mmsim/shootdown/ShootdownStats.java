@@ -34,6 +34,11 @@ public final class ShootdownStats {
         return all;
     }
 
+    /** A copy of the host-measured latencies of the shootdowns {@code cpu} initiated. Call on {@code cpu}'s own thread, or when quiescent. */
+    public Histogram hostNanos(int cpu) {
+        return hostNanos[cpu].copy();
+    }
+
     /** Every CPU's host-measured initiator latencies merged. Call when quiescent. */
     public Histogram hostNanos() {
         Histogram all = new Histogram(3);
