@@ -170,8 +170,9 @@ public final class MachineConfig {
 
     public static final Setting<String> SIM_THREADS = Setting.oneOfStrings("sim.threads", "auto",
             java.util.List.of("auto", "virtual", "platform"),
-            "What backs each simulated task: virtual threads (JDK 21+: a fork or a context switch costs well under a "
-                    + "microsecond of host time), platform threads (any JDK; ~25 us per hand-off), or auto (virtual when the JVM has them).");
+            "What backs each simulated task: virtual threads (JDK 21+; a host park/unpark hand-off costs ~0.3 us), platform "
+                    + "threads (any JDK; ~25 us per hand-off, ~100 us per start), or auto (virtual on JDK 24+, where blocking inside "
+                    + "synchronized no longer pins a carrier; platform before). The modeled results are the same either way.");
 
     public static final Setting<Long> SEED = Setting.anyLong("seed", 1L,
             "The one seed every random choice of a run derives from (replacement, workloads).");
