@@ -258,6 +258,14 @@ public final class Cpu {
      * itself. Owner only.
      */
     public void await(WaitCondition condition) {
+        await(condition, true);
+    }
+
+    /**
+     * {@link #await(WaitCondition)}, without the spin when {@code spin} is false: for a condition no
+     * running CPU can make true (the phase barrier, which only the arbiter's phase end satisfies).
+     */
+    void await(WaitCondition condition, boolean spin) {
         boolean wasWaiting = waiting;
         waiting = true;
         try {
@@ -273,7 +281,7 @@ public final class Cpu {
                     } else {
                         Thread.onSpinWait();
                     }
-                } else if (spins < slots.spins()) {
+                } else if (spin && spins < slots.spins()) {
                     spins++;
                     Thread.onSpinWait();
                 } else {

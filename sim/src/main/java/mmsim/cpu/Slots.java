@@ -250,7 +250,7 @@ public final class Slots {
      */
     void barrier(Cpu cpu) {
         if (active) {
-            cpu.await(barriers[cpu.id()]);
+            cpu.await(barriers[cpu.id()], false);
         }
     }
 
