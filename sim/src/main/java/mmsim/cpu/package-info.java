@@ -4,6 +4,12 @@
  * interrupt poll → TLB → walk setting accessed/dirty by CAS → fault → retry), an interrupt inbox, the
  * loaded address space and its counters.
  *
+ * <p>Modeled time: each CPU's clock ({@link mmsim.cpu.Cpu#clock}) advances by {@link mmsim.cpu.Cpu#charge}
+ * (the access path's {@code Mmu.charge}, inlined) and by waits ({@link mmsim.cpu.Cpu#advanceTo}); the tick
+ * and the phase end fall due at an access or system-call boundary when the clock passes the CPU's deadline.
+ * {@link mmsim.cpu.Slots} bounds how many CPUs execute at once and runs the bound phases; every wait goes
+ * through {@link mmsim.cpu.Cpu#await}, which gives the CPU's slot up when the wait is long.
+ *
  * <p>Guarantees: exactly one Java thread executes on a CPU at a time (a task or the CPU's idle thread);
  * its owner-only state (TLB lookups and fills, counters, frame cache) needs no atomics. Every access is an
  * interrupt boundary: an interrupt posted to a CPU runs on it before its next access completes or at its

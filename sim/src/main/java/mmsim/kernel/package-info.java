@@ -13,10 +13,12 @@
  * reclaim-and-retry), {@link mmsim.kernel.TlbFlusher} (every downgrade's begin–flush–release–end bracket,
  * by try-with-resources) and the {@link mmsim.kernel.ForkStrategy} implementations side by side.
  *
- * <p>Execution model: every task (a thread of a process) is a Java thread that runs only while it holds a
- * CPU; blocking, yielding and the preemption tick hand the CPU to the next runnable task or to the CPU's
- * idle thread, which services interrupts and enters lazy-TLB mode as Linux does. So an interrupt always
- * reaches someone who answers, and a blocked task never blocks a CPU.
+ * <p>Execution model: every task (a thread of a process) is a Java thread (virtual on JDK 24+,
+ * {@code TaskThreads}) that runs only while it holds a CPU; blocking, yielding and the preemption tick
+ * (every {@code sched.quantum.cycles} of the CPU's modeled clock) hand the CPU to the next runnable task
+ * or to the CPU's idle thread, which services interrupts, enters lazy-TLB mode as Linux does, and gives
+ * its host slot up while there is nothing to do. So an interrupt always reaches someone who answers, and a
+ * blocked task never blocks a CPU. A woken task carries its waker's clock; the CPU taking it moves there.
  *
  * <p>Guarantees: a system call that fails changes nothing and a failed copy to or from user memory
  * consumes nothing (Linux is the reference); a segfault or an out-of-memory kills only its own process;

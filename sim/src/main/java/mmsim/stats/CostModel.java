@@ -2,8 +2,9 @@ package mmsim.stats;
 
 /**
  * Modeled cycles: what each simulated event would cost on real hardware, in one table. Every CPU keeps
- * a modeled clock ({@link CpuCounter#MODELED_CYCLES} plus its TLB hits at {@link #TLB_L1_HIT}); these
- * numbers, not host time, are what strategies are compared on, so they do not depend on host noise.
+ * a modeled clock ({@code Cpu.clock}) that these costs advance through {@code Cpu.charge} (busy cycles:
+ * {@link CpuCounter#MODELED_CYCLES} plus its TLB hits at {@link #TLB_L1_HIT}), and that waits move forward;
+ * these numbers, not host time, are what strategies are compared on, so they do not depend on host noise.
  * Each constant names its source; where a source gives a range, the value chosen is said.
  */
 public final class CostModel {
