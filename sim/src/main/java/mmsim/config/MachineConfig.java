@@ -159,10 +159,11 @@ public final class MachineConfig {
             "Host slots: at most this many simulated CPUs execute at once (0: the host's cores). Waiting CPUs give their "
                     + "slot up, so 256 CPUs run on 2 host cores without time-slicing; 1 with sim.deterministic.");
 
-    public static final Setting<Long> SIM_PHASE_CYCLES = Setting.longRange("sim.phase.cycles", 10_000L, 100L, 1L << 40,
+    public static final Setting<Long> SIM_PHASE_CYCLES = Setting.longRange("sim.phase.cycles", 1_000L, 100L, 1L << 40,
             "Bound phase length in modeled cycles: no CPU runs more than one phase ahead of the slowest runnable one "
-                    + "(zsim's bound-weave phases; zsim's default length is 10,000 cycles). Shorter bounds clock skew, longer costs "
-                    + "fewer host hand-overs.");
+                    + "(zsim's bound-weave phases). 1,000 keeps the skew below an IPI's delivery (2,400 cycles), so CPUs interleave "
+                    + "at the grain shootdowns happen in (zsim uses 10,000 for cache-level events); longer costs fewer host hand-overs "
+                    + "but lets a CPU run further ahead of the others it interacts with.");
 
     public static final Setting<Boolean> SIM_DETERMINISTIC = Setting.bool("sim.deterministic", false,
             "Deterministic mode: one host slot, the next CPU chosen by a fixed rule (pending interrupt, then lowest modeled "
