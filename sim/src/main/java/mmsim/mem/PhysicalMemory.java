@@ -5,6 +5,7 @@ import java.lang.invoke.VarHandle;
 import java.util.Map;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.agrona.UnsafeAccess;
 import sun.misc.Unsafe;
@@ -20,8 +21,9 @@ import sun.misc.Unsafe;
  * at the same host address until {@link #close()}: a TLB entry may hold a frame's host address for the life
  * of the machine. A frame's host address is its chunk's base (one load from the chunk table) plus
  * {@code (frame mod 512) << 12}, page-aligned, so a TLB entry can hold it with flags in its low bits. Frames
- * hold user data and page-table pages alike. A frame's bytes are undefined until written, as they were when
- * all of memory was one {@code allocateMemory}: the kernel zeroes or copies every frame it hands out.
+ * hold user data and page-table pages alike. A machine's last chunk takes only what its frames need, so a
+ * 64 KiB machine still costs 64 KiB. A frame's bytes are undefined until written, as they were when all of
+ * memory was one {@code allocateMemory}: the kernel zeroes or copies every frame it hands out.
  *
  * <p>Why 2 MiB chunks: the chunk table costs 8 bytes per chunk for the whole machine at boot (4 MiB for
  * 1 TiB, 16 MiB for the 4 TiB maximum), which rules out much smaller chunks; a first touch costs a whole
@@ -56,7 +58,7 @@ public final class PhysicalMemory implements AutoCloseable {
     public static final int CHUNK_FRAMES = 1 << CHUNK_SHIFT;
     /** Bytes of simulated memory in one chunk: 2 MiB. */
     public static final long CHUNK_BYTES = (long) CHUNK_FRAMES << PAGE_SHIFT;
-    /** What one chunk takes from the host allocator: its bytes and a page of slack to align them. */
+    /** What a whole chunk takes from the host allocator: its bytes and a page of slack to align them. */
     static final long CHUNK_ALLOCATION_BYTES = CHUNK_BYTES + PAGE_SIZE;
 
     static final Unsafe UNSAFE = UnsafeAccess.UNSAFE;
@@ -94,6 +96,8 @@ public final class PhysicalMemory implements AutoCloseable {
     /** The installed chunks by base address: for {@link #frameOfAddress} and {@link #close()}. */
     private final ConcurrentSkipListMap<Long, Chunk> chunksByBase = new ConcurrentSkipListMap<>();
     private final AtomicInteger chunksInstalled = new AtomicInteger();
+    /** Bytes the installed chunks took from the host allocator. */
+    private final AtomicLong chunkBytesInstalled = new AtomicLong();
     /** One frame of zeros outside simulated memory: copying it is the fastest way to zero a frame. */
     private final long zeroPage;
     private volatile boolean closed;
@@ -165,12 +169,12 @@ public final class PhysicalMemory implements AutoCloseable {
 
     /**
      * Bytes of host memory this physical memory holds from the host allocator: every chunk allocated so far
-     * ({@link #CHUNK_BYTES} and a page of alignment slack each) and the zero page. Readable at any time; each
-     * chunk counts once it is installed. The chunk table (8 bytes per chunk of the whole machine, on the Java
-     * heap) is not included.
+     * ({@link #CHUNK_BYTES}, or what the frames of a machine's last, partial chunk need, and a page of
+     * alignment slack each) and the zero page. Readable at any time; each chunk counts once it is installed.
+     * The chunk table (8 bytes per chunk of the whole machine, on the Java heap) is not included.
      */
     public long hostBytesAllocated() {
-        return chunksInstalled.get() * CHUNK_ALLOCATION_BYTES + PAGE_SIZE;
+        return chunkBytesInstalled.get() + PAGE_SIZE;
     }
 
     public void checkFrame(int frame) {
@@ -306,8 +310,12 @@ public final class PhysicalMemory implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("physical memory is closed");
         }
-        long allocation = allocateFromHost(CHUNK_ALLOCATION_BYTES, "chunk " + chunk + " (frames "
-                + ((long) chunk << CHUNK_SHIFT) + " to " + (Math.min((long) (chunk + 1) << CHUNK_SHIFT, frames) - 1) + ")");
+        int firstFrame = chunk << CHUNK_SHIFT;
+        int chunkFrames = Math.min(CHUNK_FRAMES, frames - firstFrame);
+        // a small machine's only chunk is only as large as its frames: jcstress builds such machines by the thousand
+        long bytes = ((long) chunkFrames << PAGE_SHIFT) + PAGE_SIZE;
+        long allocation = allocateFromHost(bytes, "chunk " + chunk + " (frames " + firstFrame + " to "
+                + (firstFrame + chunkFrames - 1) + ")");
         long base = (allocation + PAGE_OFFSET_MASK) & ~PAGE_OFFSET_MASK;
         // in the map before the table, so an address anyone can obtain is always found by frameOfAddress
         chunksByBase.put(base, new Chunk(chunk, allocation));
@@ -317,6 +325,7 @@ public final class PhysicalMemory implements AutoCloseable {
             allocator.free(allocation);
             return witness;
         }
+        chunkBytesInstalled.addAndGet(bytes);
         chunksInstalled.incrementAndGet();
         return base;
     }

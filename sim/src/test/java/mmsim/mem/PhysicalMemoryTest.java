@@ -120,6 +120,17 @@ class PhysicalMemoryTest {
     }
 
     @Test
+    void aMachineSmallerThanAChunkTakesOnlyWhatItsFramesNeed() {
+        try (PhysicalMemory m = new PhysicalMemory(16)) {
+            m.putLong(15, 4088, 7L);
+            assertEquals(7L, m.getLong(15, 4088));
+            assertEquals(1, m.chunksAllocated());
+            assertEquals(16 * PhysicalMemory.PAGE_SIZE + PhysicalMemory.PAGE_SIZE + PhysicalMemory.PAGE_SIZE,
+                    m.hostBytesAllocated(), "16 frames, the alignment slack and the zero page");
+        }
+    }
+
+    @Test
     void aFramesHostAddressIsAlignedAndNeverChanges() {
         try (PhysicalMemory m = new PhysicalMemory(TERABYTE_FRAMES)) {
             int[] frames = {0, 1, 511, 512, 513, 1 << 20, TERABYTE_FRAMES - 1};
