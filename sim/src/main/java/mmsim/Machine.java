@@ -20,7 +20,7 @@ import mmsim.stats.StatsRegistry;
  * A booted machine: physical memory, frame metadata, the frame pool, the page-table walker and the
  * CPUs, built from one {@link MachineConfig}. The one entry point a workload or kernel needs.
  * Booting builds nothing per frame (physical memory, reference counts and the free-frame supply all grow
- * with the frames touched), so even {@code memory=4TiB} boots in milliseconds.
+ * with the frames touched), so even {@code memory=4TiB} boots in well under a second.
  * Closing it frees physical memory; no CPU may run afterwards.
  */
 public final class Machine implements AutoCloseable {
