@@ -19,9 +19,17 @@ import mmsim.stats.StatsRegistry;
 /**
  * A booted machine: physical memory, frame metadata, the frame pool, the page-table walker and the
  * CPUs, built from one {@link MachineConfig}. The one entry point a workload or kernel needs.
+ * Booting builds nothing per frame (physical memory, reference counts and the free-frame supply all grow
+ * with the frames touched), so even {@code memory=4TiB} boots in well under a second.
  * Closing it frees physical memory; no CPU may run afterwards.
  */
 public final class Machine implements AutoCloseable {
+    /**
+     * The gauge of {@link PhysicalMemory#hostBytesAllocated()} in {@link #stats()}. Not {@code host.memory_bytes}:
+     * a run's manifest already uses that name for the host's total memory.
+     */
+    public static final String HOST_MEMORY_GAUGE = "mem.host_bytes";
+
     private final MachineConfig config;
     private final PhysicalMemory memory;
     private final FrameMetadata frames;
@@ -57,6 +65,10 @@ public final class Machine implements AutoCloseable {
         for (CpuCounter c : CpuCounter.all()) {
             stats.gauge(c.key(), StatsRegistry.Kind.MODELED, c.unit(), c.doc(), () -> counterTotal(c));
         }
+        stats.gauge(HOST_MEMORY_GAUGE, StatsRegistry.Kind.HOST, "bytes",
+                "Host memory backing simulated physical memory: 2 MiB chunks allocated as frames are first touched"
+                        + " (and a zero page). Grows with the frames the run touched, not with the memory setting.",
+                memory::hostBytesAllocated);
     }
 
     /**

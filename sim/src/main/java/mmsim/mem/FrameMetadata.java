@@ -11,24 +11,34 @@ import java.lang.invoke.VarHandle;
  * {@link #claim(int)}; {@link #retain(int)} adds a holder; {@link #release(int)} removes one and says
  * whether it was the last, in which case the caller returns the frame to the pool. A count never
  * goes below zero: releasing a free frame is a simulator bug and throws.
+ *
+ * <p>Layout: the counts live in {@link ChunkedFrameInts} chunks of 4096 frames, created by the first claim
+ * in a chunk, so a machine's counts cost heap in proportion to the frames it touched (4 bytes per touched
+ * frame, rounded up to 16 KiB), not to its size. A frame of a chunk never created counts 0.
+ *
+ * <p>Thread-safety: every method may be called from any thread; every change is an atomic
+ * read-modify-write (volatile), every read a volatile read.
  */
 public final class FrameMetadata {
     private static final VarHandle INTS = MethodHandles.arrayElementVarHandle(int[].class);
 
-    private final int[] refCounts;
+    private final ChunkedFrameInts refCounts;
 
     public FrameMetadata(int frames) {
-        this.refCounts = new int[frames];
+        if (frames <= 0) {
+            throw new IllegalArgumentException("frames must be positive: " + frames);
+        }
+        this.refCounts = new ChunkedFrameInts(frames);
     }
 
     public int frames() {
-        return refCounts.length;
+        return refCounts.frames();
     }
 
     /** Sets a freshly allocated frame's count to 1. The frame must be free (count 0). */
     public void claim(int frame) {
         // volatile CAS: the claim is ordered before the frame's publication in any page table
-        if (!INTS.compareAndSet(refCounts, frame, 0, 1)) {
+        if (!INTS.compareAndSet(counts(frame), ChunkedFrameInts.indexInChunk(frame), 0, 1)) {
             throw new IllegalStateException("frame " + frame + " claimed while it still has "
                     + refCount(frame) + " references");
         }
@@ -36,9 +46,11 @@ public final class FrameMetadata {
 
     /** Adds one reference; the frame must already be held. Returns the new count. */
     public int retain(int frame) {
-        int previous = (int) INTS.getAndAdd(refCounts, frame, 1);
+        int[] counts = counts(frame);
+        int i = ChunkedFrameInts.indexInChunk(frame);
+        int previous = (int) INTS.getAndAdd(counts, i, 1);
         if (previous <= 0) {
-            INTS.getAndAdd(refCounts, frame, -1);
+            INTS.getAndAdd(counts, i, -1);
             throw new IllegalStateException("frame " + frame + " retained while free");
         }
         return previous + 1;
@@ -46,9 +58,11 @@ public final class FrameMetadata {
 
     /** Removes one reference. Returns true when it was the last: the caller must free the frame. */
     public boolean release(int frame) {
-        int previous = (int) INTS.getAndAdd(refCounts, frame, -1);
+        int[] counts = counts(frame);
+        int i = ChunkedFrameInts.indexInChunk(frame);
+        int previous = (int) INTS.getAndAdd(counts, i, -1);
         if (previous <= 0) {
-            INTS.getAndAdd(refCounts, frame, 1);
+            INTS.getAndAdd(counts, i, 1);
             throw new IllegalStateException("frame " + frame + " released while free");
         }
         return previous == 1;
@@ -56,17 +70,41 @@ public final class FrameMetadata {
 
     /** The current count (a volatile read). */
     public int refCount(int frame) {
-        return (int) INTS.getVolatile(refCounts, frame);
+        checkFrame(frame);
+        int[] counts = refCounts.chunkIfCreated(frame);
+        return counts == null ? 0 : (int) INTS.getVolatile(counts, ChunkedFrameInts.indexInChunk(frame));
     }
 
-    /** Frames with a non-zero count; exact at a quiescent point. */
+    /** Frames with a non-zero count; exact at a quiescent point. Reads only the chunks created so far. */
     public long framesReferenced() {
         long n = 0;
-        for (int i = 0; i < refCounts.length; i++) {
-            if ((int) INTS.getVolatile(refCounts, i) != 0) {
-                n++;
+        for (int c = 0; c < refCounts.chunkSlots(); c++) {
+            int[] counts = refCounts.chunkAt(c);
+            if (counts == null) {
+                continue;
+            }
+            for (int i = 0; i < counts.length; i++) {
+                if ((int) INTS.getVolatile(counts, i) != 0) {
+                    n++;
+                }
             }
         }
         return n;
+    }
+
+    /** Chunks of 4096 counts created so far: grows with the frames ever claimed. */
+    public int chunksCreated() {
+        return refCounts.chunksCreated();
+    }
+
+    private int[] counts(int frame) {
+        checkFrame(frame);
+        return refCounts.chunkOf(frame);
+    }
+
+    private void checkFrame(int frame) {
+        if (frame < 0 || frame >= refCounts.frames()) {
+            throw new IndexOutOfBoundsException("frame " + frame + " is outside [0, " + refCounts.frames() + ")");
+        }
     }
 }

@@ -1,5 +1,7 @@
 package mmsim.mem;
 
+import java.util.concurrent.atomic.AtomicInteger;
+
 /**
  * The physical frame allocator: lock-free, with a cache per CPU in front of a global pool, in the shape
  * of Linux's per-CPU page lists.
@@ -10,10 +12,20 @@ package mmsim.mem;
  * time. Threads that are not executing on a CPU (set-up, tools, tests) use {@link #allocateGlobal()} and
  * {@link #freeGlobal(int)}, which go to the global pool directly.
  *
- * <p>Running out is a result, not an exception: {@link #NO_FRAME}. Frames sitting in other CPUs'
- * caches are not stolen (as in Linux before {@code drain_all_pages}); a kernel that wants the last
- * frames asks each CPU to {@link #drainCache(int)} first. Conservation, free + in use = total, can be
- * checked with {@link #freeFramesQuiescent()} whenever no CPU is allocating.
+ * <p>The global pool has two parts: a lock-free stack of frames that were freed ({@code GlobalFrameStack}),
+ * and a frontier, the frames never handed out yet: {@code [frontier, frames)}, taken a batch at a time by
+ * a CAS on one counter. Boot costs nothing per frame, and a frame's host memory and metadata come into
+ * existence only once it is handed out. Freed frames go first, so the frontier advances only when the pool
+ * holds no freed frame: what a machine touches is bounded by its peak use, not by all the allocations of its
+ * life (and recycled frames are the ones warm in the host's caches). Never-used frames leave the frontier in
+ * ascending order, the lowest first, which keeps traces easy to read.
+ *
+ * <p>Running out is a result, not an exception: {@link #NO_FRAME}, only when the frontier is exhausted and
+ * the stack is empty with no split in progress (the frontier never moves back, so there was an instant when
+ * both were empty). Frames sitting in other CPUs' caches are not stolen (as in Linux before
+ * {@code drain_all_pages}); a kernel that wants the last frames asks each CPU to {@link #drainCache(int)}
+ * first. Conservation, free + in use = total, can be checked with {@link #freeFramesQuiescent()} whenever no
+ * CPU is allocating.
  */
 public final class FramePool {
     /** Returned when no frame is available. */
@@ -24,10 +36,12 @@ public final class FramePool {
     private final int frames;
     private final int batch;
     private final GlobalFrameStack global;
+    /** The lowest frame never handed out; {@code frames} once every frame was. Only grows. */
+    private final AtomicInteger frontier = new AtomicInteger();
     private final PerCpuFrameCache[] caches;
 
     /**
-     * @param frames every frame, 0 to frames-1, starts free
+     * @param frames every frame, 0 to frames-1, starts free (beyond the frontier: nothing is built per frame)
      * @param cpus   one cache per CPU
      * @param batch  frames moved per refill or drain; a cache holds at most {@code 2 × batch}
      */
@@ -41,16 +55,6 @@ public final class FramePool {
         this.caches = new PerCpuFrameCache[cpus];
         for (int i = 0; i < cpus; i++) {
             caches[i] = new PerCpuFrameCache(2 * batch);
-        }
-        // Push in descending chain order so the lowest frames are handed out first: easier to read in traces.
-        int[] next = global.nextInChain;
-        for (int start = ((frames - 1) / batch) * batch; start >= 0; start -= batch) {
-            int end = Math.min(start + batch, frames);
-            for (int f = start; f < end - 1; f++) {
-                next[f] = f + 1;
-            }
-            next[end - 1] = GlobalFrameStack.NONE;
-            global.pushChain(start, end - start);
         }
     }
 
@@ -99,13 +103,21 @@ public final class FramePool {
     public int allocateGlobal() {
         global.beginSplit();
         try {
-            int chain = global.popChainOrWait(1);
+            int chain = global.popChain();
             if (chain == GlobalFrameStack.NONE) {
-                return NO_FRAME;
+                int fresh = takeFromFrontier(1);
+                if (fresh != NO_FRAME) {
+                    return fresh;
+                }
+                // the frontier is exhausted for good: now an empty stack (with no split in progress) means none left
+                chain = global.popChainOrWait(1);
+                if (chain == GlobalFrameStack.NONE) {
+                    return NO_FRAME;
+                }
             }
             int length = global.lengthOf(chain);
             if (length > 1) {
-                global.pushChain(global.nextInChain[chain], length - 1);
+                global.pushChain(global.nextInChain(chain), length - 1);
             }
             return chain;
         } finally {
@@ -115,7 +127,7 @@ public final class FramePool {
 
     /** Returns a frame to the global pool from a thread not executing on a CPU. */
     public void freeGlobal(int frame) {
-        global.nextInChain[frame] = GlobalFrameStack.NONE;
+        global.linkInChain(frame, GlobalFrameStack.NONE);
         global.pushChain(frame, 1);
     }
 
@@ -132,9 +144,12 @@ public final class FramePool {
         return caches[cpu].count;
     }
 
-    /** Free frames, global pool and caches together. Exact only while no CPU allocates or frees. */
+    /**
+     * Free frames, global pool (freed and never used) and caches together. Exact only while no CPU allocates
+     * or frees; walks the freed chains.
+     */
     public long freeFramesQuiescent() {
-        long n = global.countQuiescent();
+        long n = global.countQuiescent() + neverUsedFrames();
         for (PerCpuFrameCache cache : caches) {
             n += cache.count;
         }
@@ -149,7 +164,15 @@ public final class FramePool {
      * equals {@link #freeFramesQuiescent()}. Costs one read per CPU; takes no lock, stops no one.
      */
     public long freeFrames() {
-        return global.count() + cachedFrames();
+        return global.count() + neverUsedFrames() + cachedFrames();
+    }
+
+    /**
+     * Frames never handed out, beyond the frontier: their host memory and metadata do not exist yet. Exact at
+     * any time (one volatile read); it only shrinks.
+     */
+    public int neverUsedFrames() {
+        return frames - frontier.get();
     }
 
     /** Free frames sitting in the per-CPU caches, read as {@link #freeFrames()} reads them. */
@@ -162,32 +185,69 @@ public final class FramePool {
     }
 
     private int refillAndAllocate(PerCpuFrameCache cache) {
-        int chain = global.popChainOrWait(0);
+        int chain = global.popChain();
         if (chain == GlobalFrameStack.NONE) {
-            return NO_FRAME;
+            int first = takeFromFrontier(batch);
+            if (first != NO_FRAME) {
+                return refillFromFrontier(cache, first);
+            }
+            // the frontier is exhausted for good: now an empty stack (with no split in progress) means none left
+            chain = global.popChainOrWait(0);
+            if (chain == GlobalFrameStack.NONE) {
+                return NO_FRAME;
+            }
         }
         int length = global.lengthOf(chain);
-        int[] next = global.nextInChain;
         int[] slots = cache.frames;
         int f = chain;
         // The first frame of the chain is handed out; the rest fill the cache.
         for (int i = 0; i < length - 1; i++) {
-            f = next[f];
+            f = global.nextInChain(f);
             slots[i] = f;
         }
         cache.count = length - 1;
         return chain;
     }
 
+    /**
+     * Hands out {@code first}, taken from the frontier with the frames after it, and puts the others in the
+     * cache highest first, so that the cache hands them out in ascending order.
+     */
+    private int refillFromFrontier(PerCpuFrameCache cache, int first) {
+        int taken = Math.min(batch, frames - first);
+        int[] slots = cache.frames;
+        for (int i = 0; i < taken - 1; i++) {
+            slots[i] = first + taken - 1 - i;
+        }
+        cache.count = taken - 1;
+        return first;
+    }
+
+    /**
+     * Moves up to {@code max} never-used frames out of the frontier: returns the first, {@code first} to
+     * {@code first + min(max, frames - first) - 1} are now the caller's; or {@link #NO_FRAME} when none is left.
+     */
+    private int takeFromFrontier(int max) {
+        while (true) {
+            int first = frontier.get();
+            if (first >= frames) {
+                return NO_FRAME;
+            }
+            if (frontier.compareAndSet(first, first + Math.min(max, frames - first))) {
+                return first;
+            }
+            Thread.onSpinWait();
+        }
+    }
+
     private void drain(PerCpuFrameCache cache, int n) {
         int[] slots = cache.frames;
-        int[] next = global.nextInChain;
         int top = cache.count;
         int first = slots[top - n];
         for (int i = top - n; i < top - 1; i++) {
-            next[slots[i]] = slots[i + 1];
+            global.linkInChain(slots[i], slots[i + 1]);
         }
-        next[slots[top - 1]] = GlobalFrameStack.NONE;
+        global.linkInChain(slots[top - 1], GlobalFrameStack.NONE);
         cache.count = top - n;
         global.pushChain(first, n);
     }

@@ -31,4 +31,31 @@ class FrameMetadataTest {
         assertEquals(1, meta.refCount(1));
         assertEquals(1, meta.framesReferenced());
     }
+
+    @Test
+    void aTerabyteOfCountsCostsNothingUntilFramesAreClaimed() {
+        int frames = 1 << 28;
+        FrameMetadata meta = new FrameMetadata(frames);
+        assertEquals(0, meta.refCount(frames - 1));
+        assertEquals(0, meta.refCount(123_456_789));
+        assertEquals(0, meta.chunksCreated(), "reading a count creates nothing");
+        meta.claim(0);
+        meta.claim(4095);
+        meta.claim(frames - 1);
+        assertEquals(2, meta.chunksCreated(), "frames 0 and 4095 share a chunk of counts");
+        assertEquals(2, meta.retain(frames - 1));
+        assertEquals(3, meta.framesReferenced());
+        assertTrue(meta.release(0));
+        assertEquals(2, meta.framesReferenced());
+        assertThrows(IllegalStateException.class, () -> meta.retain(1 << 20), "a frame never claimed is free");
+        assertEquals(0, meta.refCount(1 << 20));
+    }
+
+    @Test
+    void aFrameOutsideTheMachineIsRejected() {
+        FrameMetadata meta = new FrameMetadata(4);
+        assertThrows(IndexOutOfBoundsException.class, () -> meta.claim(4));
+        assertThrows(IndexOutOfBoundsException.class, () -> meta.refCount(-1));
+        assertThrows(IndexOutOfBoundsException.class, () -> meta.release(5000));
+    }
 }

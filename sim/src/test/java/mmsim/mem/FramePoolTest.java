@@ -215,4 +215,149 @@ class FramePoolTest {
         }
         assertEquals(frames, seen.cardinality(), "no frame lost");
     }
+
+    @Test
+    void neverUsedFramesLeaveTheFrontierLowestFirstABatchAtATime() {
+        int frames = 1 << 28;
+        FramePool pool = new FramePool(frames, 2, 8);
+        assertEquals(frames, pool.neverUsedFrames());
+        assertEquals(frames, pool.freeFramesQuiescent());
+        assertEquals(0, pool.allocate(0));
+        assertEquals(frames - 8, pool.neverUsedFrames(), "one refill took a batch");
+        assertEquals(7, pool.cachedFrames(0));
+        for (int f = 1; f < 8; f++) {
+            assertEquals(f, pool.allocate(0), "the cache hands the batch out in ascending order");
+        }
+        assertEquals(8, pool.allocate(1));
+        assertEquals(16, pool.allocateGlobal());
+        assertEquals(frames - 17, pool.neverUsedFrames());
+        assertEquals(frames - 10, pool.freeFramesQuiescent(), "cpu 1 holds 7 of its batch");
+        assertEquals(pool.freeFramesQuiescent(), pool.freeFrames());
+    }
+
+    @Test
+    void freedFramesAreHandedOutBeforeTheFrontierMoves() {
+        FramePool pool = new FramePool(1 << 20, 2, 8);
+        List<Integer> held = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            held.add(i % 3 == 2 ? pool.allocateGlobal() : pool.allocate(i % 3));
+        }
+        int neverUsed = pool.neverUsedFrames();
+        for (int round = 0; round < 50; round++) {
+            for (int i = 0; i < held.size(); i++) {
+                pool.free(i % 3 == 2 ? FramePool.NO_CPU : i % 3, held.get(i));
+            }
+            held.clear();
+            for (int i = 0; i < 100; i++) {
+                held.add(i % 3 == 2 ? pool.allocateGlobal() : pool.allocate(i % 3));
+            }
+            assertEquals(neverUsed, pool.neverUsedFrames(), "round " + round + ": the same frames, recycled");
+        }
+        assertEquals(1 << 20, pool.freeFramesQuiescent() + held.size());
+    }
+
+    @Test
+    void theLastRefillFromTheFrontierIsShortThenFreedFramesServe() {
+        FramePool pool = new FramePool(10, 1, 4);
+        for (int f = 0; f < 10; f++) {
+            assertEquals(f, pool.allocate(0));
+        }
+        assertEquals(0, pool.neverUsedFrames());
+        assertEquals(FramePool.NO_FRAME, pool.allocate(0));
+        assertEquals(FramePool.NO_FRAME, pool.allocateGlobal());
+        for (int f = 0; f < 10; f++) {
+            pool.free(0, f);
+        }
+        pool.drainCache(0);
+        BitSet again = new BitSet();
+        for (int f; (f = pool.allocate(0)) != FramePool.NO_FRAME; ) {
+            again.set(f);
+        }
+        assertEquals(10, again.cardinality());
+    }
+
+    /**
+     * Allocate/free cycles whose peak grows past the frontier until the pool runs dry, then shrinks: free +
+     * held = total at every step, by the walk and by the running count, and each frame is somewhere once.
+     */
+    @Test
+    void framesAreConservedThroughAllocateFreeCyclesOverTheFrontier() {
+        final int frames = 5000;
+        final long seed = 20261204L;
+        FramePool pool = new FramePool(frames, 3, 16);
+        SplittableRandom random = new SplittableRandom(seed);
+        List<Integer> held = new ArrayList<>();
+        int target = 0;
+        for (int step = 0; step < 60_000; step++) {
+            if (step % 2000 == 0) {
+                target = random.nextInt(frames + 500);
+            }
+            int cpu = random.nextInt(4) - 1;
+            if (held.size() < target) {
+                int f = pool.allocate(cpu);
+                if (f != FramePool.NO_FRAME) {
+                    held.add(f);
+                } else {
+                    assertEquals(0, pool.neverUsedFrames(), "seed " + seed + ": NO_FRAME with the frontier not exhausted");
+                }
+            } else if (!held.isEmpty()) {
+                pool.free(cpu, held.remove(random.nextInt(held.size())));
+            }
+            if (step % 101 == 0) {
+                assertEquals(frames, pool.freeFramesQuiescent() + held.size(), "seed " + seed + ", step " + step);
+                assertEquals(pool.freeFramesQuiescent(), pool.freeFrames(), "seed " + seed + ", step " + step);
+            }
+        }
+        assertEquals(0, pool.neverUsedFrames(), "seed " + seed + ": the peak reached the end of the frontier");
+        for (int cpu = 0; cpu < 3; cpu++) {
+            pool.drainCache(cpu);
+        }
+        BitSet seen = new BitSet();
+        for (int f : held) {
+            seen.set(f);
+        }
+        for (int f; (f = pool.allocateGlobal()) != FramePool.NO_FRAME; ) {
+            assertTrue(!seen.get(f), "seed " + seed + ": frame " + f + " is free and held, or free twice");
+            seen.set(f);
+        }
+        assertEquals(frames, seen.cardinality(), "seed " + seed + ": no frame lost");
+    }
+
+    /** CPUs and a thread on no CPU race to take never-used frames: each frame leaves the frontier once. */
+    @Test
+    void concurrentTakesFromTheFrontierNeverOverlap() throws InterruptedException {
+        final int threads = 4;
+        final int each = 50_000;
+        final int frames = threads * each + 7;
+        FramePool pool = new FramePool(frames, threads - 1, 5);
+        AtomicIntegerArray taken = new AtomicIntegerArray(frames);
+        AtomicReference<String> failure = new AtomicReference<>();
+        CountDownLatch start = new CountDownLatch(1);
+        List<Thread> workers = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            final int cpu = t == threads - 1 ? FramePool.NO_CPU : t;
+            Thread worker = new Thread(() -> {
+                try {
+                    start.await();
+                    for (int i = 0; i < each; i++) {
+                        int f = pool.allocate(cpu);
+                        if (f == FramePool.NO_FRAME || taken.getAndIncrement(f) != 0) {
+                            failure.compareAndSet(null, "frame " + f + " handed out twice, or none left");
+                            return;
+                        }
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            workers.add(worker);
+            worker.start();
+        }
+        start.countDown();
+        for (Thread w : workers) {
+            w.join();
+        }
+        assertEquals(null, failure.get());
+        assertEquals(7, pool.freeFramesQuiescent(), "what is left: the caches' remainders and the frontier");
+    }
 }

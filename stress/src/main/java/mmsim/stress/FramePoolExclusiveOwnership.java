@@ -18,8 +18,9 @@ import mmsim.mem.FramePool;
  * total.
  *
  * <p>Eight frames, batch 2 (a CPU cache holds at most 4). The constructor, as CPU 0's previous owner,
- * fills CPU 0's cache (frames 0-3) and takes frame 4 with {@code allocateGlobal}, which splits chain [4,5]
- * and pushes [5] back: the stack is [5] then [6,7]. Then:
+ * takes all eight from the pool's frontier of never-used frames and gives them back so that the frontier is
+ * exhausted, CPU 0's cache holds frames 0-3, frame 4 is held, and the global stack is [5] then [6,7] (a
+ * chain of two that CPU 0 drained). Then:
  * <ul>
  *   <li>CPU 0 frees frame 4 into its full cache, which drains [2,3] to the global stack (a push), then
  *       allocates four times: three from its cache, the fourth refills (a pop of a whole chain).</li>
@@ -49,14 +50,21 @@ public class FramePoolExclusiveOwnership {
     private int kept2;
 
     public FramePoolExclusiveOwnership() {
-        int[] warm = new int[2 * BATCH];
-        for (int i = 0; i < warm.length; i++) {
-            warm[i] = pool.allocate(0);
+        int[] toCache = new int[2 * BATCH];
+        for (int i = 0; i < toCache.length; i++) {
+            toCache[i] = pool.allocate(0);
         }
-        for (int frame : warm) {
+        heldForFree = pool.allocate(0);
+        int fifth = pool.allocate(0);
+        int sixth = pool.allocate(0);
+        int seventh = pool.allocate(0);
+        pool.free(0, sixth);
+        pool.free(0, seventh);
+        pool.drainCache(0);
+        pool.freeGlobal(fifth);
+        for (int frame : toCache) {
             pool.free(0, frame);
         }
-        heldForFree = pool.allocateGlobal();
     }
 
     @Actor

@@ -15,7 +15,8 @@ import org.openjdk.jcstress.infra.results.IIII_Result;
 import mmsim.mem.FramePool;
 
 /**
- * The ABA shape on the global Treiber stack of {@link FramePool}: four single-frame chains, 0 on top.
+ * The ABA shape on the global Treiber stack of {@link FramePool}: four single-frame chains, 0 on top (the
+ * constructor takes the four frames from the pool's frontier of never-used frames and frees them, 3 first).
  * CPU 0 refills its empty cache (one pop) while a thread on no CPU pops two frames and frees the first
  * again, so the stack's top is frame 0 both before and after. A pop that read "top 0, below it 1" before
  * those three steps must not install 1 as the top afterwards (1 is then held): the head's version tag
@@ -38,6 +39,16 @@ public class FramePoolGlobalAba {
     private final FramePool pool = new FramePool(4, 1, 1);
     private int cpuFrame;
     private int kept;
+
+    public FramePoolGlobalAba() {
+        int[] frames = new int[4];
+        for (int i = 0; i < frames.length; i++) {
+            frames[i] = pool.allocateGlobal();
+        }
+        for (int i = frames.length - 1; i >= 0; i--) {
+            pool.freeGlobal(frames[i]);
+        }
+    }
 
     @Actor
     public void refillOnCpu0() {

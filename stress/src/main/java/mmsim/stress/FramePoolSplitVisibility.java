@@ -15,8 +15,9 @@ import mmsim.mem.FramePool;
 
 /**
  * Whether {@link FramePool#allocateGlobal()} answers "no frame" only when no free frame is left in the
- * global pool. Two frames, batch 2: the global stack holds one chain [0,1]. Two threads on no CPU each
- * allocate one frame.
+ * global pool. Two frames, batch 2: the global stack holds one chain [0,1] (the constructor takes both
+ * from the frontier of never-used frames into CPU 0's cache and drains them back, so the frontier is
+ * exhausted). Two threads on no CPU each allocate one frame.
  *
  * <p>{@code allocateGlobal} pops the whole chain, then pushes its remainder back; between the two CASes
  * the stack is empty although frame 1 is free. A concurrent allocation must not answer {@code NO_FRAME}
@@ -35,6 +36,14 @@ import mmsim.mem.FramePool;
 @State
 public class FramePoolSplitVisibility {
     private final FramePool pool = new FramePool(2, 1, 2);
+
+    public FramePoolSplitVisibility() {
+        int first = pool.allocate(0);
+        int second = pool.allocate(0);
+        pool.free(0, first);
+        pool.free(0, second);
+        pool.drainCache(0);
+    }
 
     @Actor
     public void first(III_Result r) {

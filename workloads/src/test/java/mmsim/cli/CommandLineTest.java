@@ -69,7 +69,7 @@ class CommandLineTest {
                 Arguments.of(new String[] {"run", "forkserver", "--memory", "12parsecs"}, "memory", "a size from"),
                 Arguments.of(new String[] {"run", "forkserver", "--shootdown", "telepathy"}, "shootdown.strategy", "latr"),
                 Arguments.of(new String[] {"run", "forkserver", "--fork", "spoon"}, "fork.strategy", "odf"),
-                Arguments.of(new String[] {"run", "forkserver", "--memory", "4TiB"}, "memory=4TiB", "cannot reserve"),
+                Arguments.of(new String[] {"run", "forkserver", "--memory", "8TiB"}, "memory", "to 4TiB"),
                 Arguments.of(new String[] {"run", "forkserver", "--seconds", "5"}, "--seconds", "forkserver.heap"),
                 Arguments.of(new String[] {"compare", "forkserver", "--shootdown", "linux,nope"}, "'nope'", "hw-broadcast"),
                 Arguments.of(new String[] {"run", "--workload-class", "com.example.Missing"}, "com.example.Missing", "no such class"),
@@ -95,6 +95,16 @@ class CommandLineTest {
         try (Stream<Path> left = Files.list(out)) {
             assertEquals(List.of(), left.toList(), "bad input leaves no run directory behind");
         }
+    }
+
+    @Test
+    void theLargestMemoryBootsAndRunsOnASmallHost() throws Exception {
+        Outcome o = mmsim(withOut("run", "forkserver", "--set", "forkserver.forks=2", "--memory", "4TiB"));
+        assertEquals(0, o.status(), o.stdout() + o.stderr());
+        Map<String, String> row = Summary.readCsv(runDirectories("forkserver", 1).get(0).resolve("summary.csv")).get(0);
+        assertEquals("passed", row.get("outcome"));
+        long hostBytes = Long.parseLong(row.get("host:mem.host_bytes"));
+        assertTrue(hostBytes > 0 && hostBytes < (1L << 30), hostBytes + " host bytes behind 4 TiB of simulated memory");
     }
 
     @Test
