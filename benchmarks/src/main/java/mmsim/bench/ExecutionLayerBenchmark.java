@@ -41,6 +41,9 @@ import mmsim.stats.CpuCounter;
  *   <li>{@code switch}: a pipe ping-pong between two processes pinned to one CPU: the host time of one
  *       round trip divided by two, an upper bound on a simulated context switch (it includes two pipe
  *       system calls per switch).</li>
+ *   <li>{@code yield}: two processes pinned to one CPU, each calling {@code sched_yield} in a loop: each
+ *       call hands the CPU to the other process; half the host time of one of the parent's calls (two
+ *       switches and the child's call) is one simulated context switch plus a null system call.</li>
  * </ul>
  * Each invocation boots nothing (one kernel per trial) and runs {@code ops} operations; per-operation
  * percentiles go to {@code benchmarks/target/execution-*.hlog/.csv} and one printed line. Each run checks
@@ -60,8 +63,8 @@ import mmsim.stats.CpuCounter;
 public class ExecutionLayerBenchmark {
     private static final long PAGE = 4096;
 
-    /** shootdown, fork or switch. */
-    @Param({"shootdown", "fork", "switch"})
+    /** shootdown, fork, switch or yield. */
+    @Param({"shootdown", "fork", "switch", "yield"})
     public String scenario;
 
     /** Simulated CPUs (shootdown: 1 initiator, 1 target, the rest busy). */
@@ -71,6 +74,13 @@ public class ExecutionLayerBenchmark {
     /** The shootdown strategy. */
     @Param({"linux"})
     public String strategy;
+
+    /**
+     * ASID-tagged TLBs (tlb.asid): without them a switch between processes flushes the whole TLB, whose
+     * clearing (L1 and the 1,536-entry L2) is part of what a simulated context switch costs the host.
+     */
+    @Param({"false"})
+    public boolean asid;
 
     /** Operations timed per invocation. */
     @Param({"200"})
@@ -84,10 +94,10 @@ public class ExecutionLayerBenchmark {
     public void boot() {
         int n = scenario.equals("shootdown") ? cpus : Math.min(cpus, 2);
         machine = Machine.boot(MachineConfig.parse(Map.of("cpus", Integer.toString(n), "memory", "256MiB",
-                "shootdown.strategy", strategy)));
+                "shootdown.strategy", strategy, "tlb.asid", Boolean.toString(asid))));
         kernel = Kernel.boot(machine);
         log = new HostLatencyLog("execution-" + scenario + "-cpus" + n, scenario + ", simulated cpus " + n + ", strategy "
-                + strategy + ", host cores " + Runtime.getRuntime().availableProcessors() + ", slots "
+                + strategy + ", tlb.asid " + asid + ", host cores " + Runtime.getRuntime().availableProcessors() + ", slots "
                 + machine.config().simParallelism() + ", " + (kernel.virtualThreads() ? "virtual" : "platform")
                 + " threads, JVM " + Runtime.version());
     }
@@ -116,7 +126,8 @@ public class ExecutionLayerBenchmark {
             case "shootdown" -> shootdowns();
             case "fork" -> forks();
             case "switch" -> switches();
-            default -> throw new IllegalArgumentException("scenario: one of shootdown, fork, switch");
+            case "yield" -> yields();
+            default -> throw new IllegalArgumentException("scenario: one of shootdown, fork, switch, yield");
         }
     }
 
@@ -204,6 +215,31 @@ public class ExecutionLayerBenchmark {
             }
             return 0;
         }, expected, "fork of an empty process");
+    }
+
+    private void yields() throws Exception {
+        final int n = ops;
+        Map<CpuCounter, Long> expected = new EnumMap<>(CpuCounter.class);
+        Map<CpuCounter, Long> deltas = CheckedKernelRun.run(machine, kernel, sys -> {
+            sys.schedSetaffinity(0, only(0));
+            int pid = sys.fork(c -> {
+                for (int i = 0; i < n; i++) {
+                    c.yield();
+                }
+                return 0;
+            });
+            for (int i = 0; i < n; i++) {
+                long t0 = System.nanoTime();
+                sys.yield();
+                // this call spans two switches (to the child and, at its yield, back) and the child's own call
+                log.record((System.nanoTime() - t0) / 2);
+            }
+            ExitStatus s = sys.waitpid(pid);
+            return s.exitedNormally() && s.code() == 0 ? 0 : 1;
+        }, expected, "sched_yield ping-pong on one CPU");
+        if (deltas.get(CpuCounter.CONTEXT_SWITCHES) < n) {
+            throw new IllegalStateException(n + " yields made only " + deltas.get(CpuCounter.CONTEXT_SWITCHES) + " context switches");
+        }
     }
 
     private void switches() throws Exception {
