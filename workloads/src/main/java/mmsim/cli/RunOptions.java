@@ -42,7 +42,7 @@ final class RunOptions {
 
     @Option(names = "--deterministic", description = "Deterministic mode (machine setting sim.deterministic=true): one "
             + "simulated CPU executes at a time, chosen by a fixed rule, so one seed gives the same counters, modeled clocks and "
-            + "modeled histograms on every run and host; workloads that run for a time then run for modeled time (chaos.cycles).")
+            + "modeled histograms run after run; workloads that run for a time then run for modeled time (chaos.cycles).")
     boolean deterministic;
 
     @Option(names = "--check", description = "Checking mode: the stale-translation oracle checks every TLB hit and the "
