@@ -72,12 +72,12 @@ public final class Chaos implements Workload {
             "Host seconds the random walk runs before every thread winds down (children finish their steps): the budget "
                     + "in the default mode unless chaos.cycles is given. A deterministic run never reads host time, so there "
                     + "giving chaos.seconds (or --seconds) is an error: give chaos.cycles.");
-    /** The modeled budget's default: 20 ms of modeled time at 3 GHz, about 2 host seconds deterministic on 4 CPUs and 2 host cores. */
+    /** The modeled budget's default: 20 ms of modeled time at 3 GHz, 2 to 3 host seconds deterministic on 4 CPUs and 2 host cores. */
     static final long DEFAULT_CYCLES = 60_000_000L;
     static final Setting<Long> CYCLES = Setting.longRange("chaos.cycles", DEFAULT_CYCLES, 10_000L, 1L << 50,
             "Modeled budget of the random walk: each thread stops taking new steps once the clock of the CPU it runs on "
                     + "is this many cycles past init's start (children finish their steps). The budget in the deterministic "
-                    + "mode (the default, 60,000,000 cycles = 20 ms at 3 GHz, takes about 2 host seconds on 4 CPUs), and in "
+                    + "mode (the default, 60,000,000 cycles = 20 ms at 3 GHz, takes 2 to 3 host seconds on 4 CPUs), and in "
                     + "the default mode when given, instead of chaos.seconds (one budget per run: not both).");
     static final Setting<Integer> THREADS = Setting.intRange("chaos.threads", 0, 0, 4096,
             "Threads of the init process doing random walks; 0 means one per simulated CPU.");
