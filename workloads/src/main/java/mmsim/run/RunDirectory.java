@@ -18,9 +18,10 @@ import mmsim.config.MachineConfig;
 
 /**
  * A run directory: {@code config.json} (every machine and workload setting, defaults resolved, and the
- * workload), {@code manifest.json} (what produced it: code version stamped at build time, JVM, OS, host
- * cores and memory, seed, whether it was deterministic, its host slots and threads, command line, start and end), {@code summary.json} and {@code summary.csv}
- * (one row per run, see {@link Summary}) and the {@code *.hlog} interval logs the harness wrote.
+ * workload), {@code manifest.json} (what produced it and how it ran: code version stamped at build time,
+ * JVM, OS, host cores and memory, seed, whether it was deterministic, its host slots and threads, command
+ * line, start and end), {@code summary.json} and {@code summary.csv} (one row per run, see {@link Summary})
+ * and the {@code *.hlog} interval logs the harness wrote.
  */
 public final class RunDirectory {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
