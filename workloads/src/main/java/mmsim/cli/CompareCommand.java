@@ -79,9 +79,10 @@ final class CompareCommand implements Callable<Integer> {
         Instant started = Instant.now();
         Path dir = options.runDirectory("compare");
         if (!options.quiet) {
-            System.out.printf("mmsim compare: %s under shootdown %s, fork %s; %d runs; %d host cores%n%n",
+            System.out.printf("mmsim compare: %s under shootdown %s, fork %s; %d runs%s; %d host cores%n%n",
                     String.join(", ", workloads.stream().map(Workload::name).toList()), String.join(",", shootdownList),
-                    String.join(",", forkList), specs.size(), Runtime.getRuntime().availableProcessors());
+                    String.join(",", forkList), specs.size(), specs.get(0).machine().deterministic() ? ", deterministic" : "",
+                    Runtime.getRuntime().availableProcessors());
         }
         List<RunResult> results = new ArrayList<>();
         List<Map<String, Object>> rows = new ArrayList<>();
@@ -129,8 +130,8 @@ final class CompareCommand implements Callable<Integer> {
         config.put("runs", results.stream().map(r -> r.spec().label()).toList());
         config.put("machine.overrides", machine);
         RunDirectory.writeJson(dir.resolve("config.json"), config);
-        long seed = results.isEmpty() ? 0 : results.get(0).spec().machine().seed();
-        RunDirectory.writeJson(dir.resolve("manifest.json"), RunDirectory.manifest(seed, RunCommand.commandLine(spec), started, Instant.now()));
+        RunDirectory.writeJson(dir.resolve("manifest.json"),
+                RunDirectory.manifest(results.get(0), RunCommand.commandLine(spec), started, Instant.now()));
         List<Map<String, Object>> runs = new ArrayList<>();
         for (RunResult r : results) {
             Map<String, Object> m = new LinkedHashMap<>();

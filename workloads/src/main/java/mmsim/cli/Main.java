@@ -44,6 +44,9 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--check", description = "Run the default experiment in checking mode (both oracles).")
     boolean check;
 
+    @Option(names = "--deterministic", description = "Run the default experiment in the deterministic mode (sim.deterministic=true).")
+    boolean deterministic;
+
     public static void main(String[] args) {
         System.exit(execute(args));
     }
@@ -98,6 +101,9 @@ public final class Main implements Callable<Integer> {
         }
         if (check) {
             args.add("--check");
+        }
+        if (deterministic) {
+            args.add("--deterministic");
         }
         return execute(args.toArray(new String[0]));
     }

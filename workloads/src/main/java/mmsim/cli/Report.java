@@ -61,9 +61,10 @@ final class Report {
     /** One run's account, as {@code mmsim run} prints it. */
     static void printRun(PrintStream out, RunResult r) {
         var m = r.spec().machine();
-        out.printf("%s: %d CPUs, %s, shootdown %s, fork %s, seed %d%s; %d host cores%n", r.spec().workload().name(), m.cpus(),
+        out.printf("%s: %d CPUs, %s, shootdown %s, fork %s, seed %d%s%s; %d host cores%n", r.spec().workload().name(), m.cpus(),
                 m.asStrings().get("memory"), m.shootdownStrategy(), m.forkStrategy(), m.seed(),
-                r.spec().check() ? ", checking" : "", Runtime.getRuntime().availableProcessors());
+                r.spec().check() ? ", checking" : "", m.deterministic() ? ", deterministic" : "",
+                Runtime.getRuntime().availableProcessors());
         out.println("settings: " + r.spec().settings().asStrings());
         out.println();
         Table table = new Table().column("metric", "").column("p50 / value", "").column("p99", "").column("max", "").column("", "");

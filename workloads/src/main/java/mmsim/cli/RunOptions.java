@@ -36,8 +36,14 @@ final class RunOptions {
     List<String> sets = new ArrayList<>();
 
     @Option(names = "--seconds", paramLabel = "N",
-            description = "Run time for workloads that run for a time (sets <workload>.seconds, e.g. chaos.seconds).")
+            description = "Host seconds for workloads that run for a time (sets <workload>.seconds, e.g. chaos.seconds); "
+                    + "not with --deterministic, which runs for modeled time (e.g. --set chaos.cycles=N).")
     String seconds;
+
+    @Option(names = "--deterministic", description = "Deterministic mode (machine setting sim.deterministic=true): one "
+            + "simulated CPU executes at a time, chosen by a fixed rule, so one seed gives the same counters, modeled clocks and "
+            + "modeled histograms run after run; workloads that run for a time then run for modeled time (chaos.cycles).")
+    boolean deterministic;
 
     @Option(names = "--check", description = "Checking mode: the stale-translation oracle checks every TLB hit and the "
             + "workload's reads are checked against its model; a violation fails the run (exit status 1).")
@@ -73,7 +79,10 @@ final class RunOptions {
         return out;
     }
 
-    /** Machine settings from the flags and the machine keys of --set, in that order. */
+    /**
+     * Machine settings from the flags and the machine keys of --set, in that order (so --set cpus=8 wins over
+     * --cpus), then --deterministic, which a --set of sim.deterministic may not contradict.
+     */
     Map<String, String> machineSettings(List<Workload> workloads) {
         Map<String, String> machine = new LinkedHashMap<>();
         putIfSet(machine, MachineConfig.CPUS, cpus);
@@ -87,6 +96,14 @@ final class RunOptions {
                 throw new Main.BadInput("unknown setting '" + p[0] + "'; machine settings: " + machineKeys()
                         + workloadKeys(workloads) + " (see 'mmsim list')");
             }
+        }
+        if (deterministic) {
+            String given = machine.get(MachineConfig.SIM_DETERMINISTIC.key());
+            if (given != null && !given.trim().equals("true")) {
+                throw new Main.BadInput("--deterministic contradicts --set " + MachineConfig.SIM_DETERMINISTIC.key() + "=" + given
+                        + ": give one of them");
+            }
+            machine.put(MachineConfig.SIM_DETERMINISTIC.key(), "true");
         }
         return machine;
     }

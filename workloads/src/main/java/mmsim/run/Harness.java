@@ -45,8 +45,9 @@ public final class Harness {
      *
      * @param hlogDir  where the interval logs go, or null for none
      * @param progress receives the workload's progress (0 to 1), or null
-     * @throws SetupException when the machine cannot be built (memory the host cannot reserve) or the
-     *                        workload rejects its settings; nothing ran
+     * @throws SetupException when the machine cannot be built (memory the host cannot reserve), the kernel
+     *                        cannot boot on this JVM (sim.threads=virtual before JDK 21) or the workload
+     *                        rejects its settings; nothing ran
      */
     public static RunResult run(RunSpec spec, Path hlogDir, DoubleConsumer progress) throws SetupException, InterruptedException {
         Instant started = Instant.now();
@@ -56,6 +57,7 @@ public final class Harness {
         ExitStatus init = null;
         StatsSnapshot stats;
         long wall;
+        boolean virtualThreads;
         try {
             ContentOracle content = new ContentOracle();
             WorkloadContext context = new WorkloadContext(spec.workload(), spec.settings(), machine, content, spec.check(), progress);
@@ -63,7 +65,8 @@ public final class Harness {
             machine.stats().gauge("run.wall_ns", Kind.HOST, "ns", "Host time of the whole run: boot, workload, teardown, checks.",
                     () -> wallNanos[0]);
             IntervalLogs logs = null;
-            Kernel kernel = spec.shootdown() == null ? Kernel.boot(machine) : Kernel.boot(machine, spec.shootdown());
+            Kernel kernel = bootKernel(spec, machine);
+            virtualThreads = kernel.virtualThreads();
             try {
                 machine.stats().histogramSource("shootdown.initiator_cycles", Kind.MODELED, "cycles",
                         "Modeled latency of each shootdown on its initiating CPU, from the request to the last acknowledgement.",
@@ -109,7 +112,16 @@ public final class Harness {
         } finally {
             machine.close();
         }
-        return new RunResult(spec, init, problems, stats, started, Instant.now(), wall);
+        return new RunResult(spec, init, problems, stats, started, Instant.now(), wall, virtualThreads);
+    }
+
+    private static Kernel bootKernel(RunSpec spec, Machine machine) throws SetupException {
+        try {
+            return spec.shootdown() == null ? Kernel.boot(machine) : Kernel.boot(machine, spec.shootdown());
+        } catch (IllegalStateException e) {
+            // a setting this JVM cannot honour, such as sim.threads=virtual before JDK 21: nothing ran yet
+            throw new SetupException(e.getMessage());
+        }
     }
 
     private static Machine boot(RunSpec spec) throws SetupException {

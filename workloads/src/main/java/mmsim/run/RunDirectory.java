@@ -14,11 +14,14 @@ import java.util.Map;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 
+import mmsim.config.MachineConfig;
+
 /**
  * A run directory: {@code config.json} (every machine and workload setting, defaults resolved, and the
- * workload), {@code manifest.json} (what produced it: code version stamped at build time, JVM, OS, host
- * cores and memory, seed, command line, start and end), {@code summary.json} and {@code summary.csv}
- * (one row per run, see {@link Summary}) and the {@code *.hlog} interval logs the harness wrote.
+ * workload), {@code manifest.json} (what produced it and how it ran: code version stamped at build time,
+ * JVM, OS, host cores and memory, seed, whether it was deterministic, its host slots and threads, command
+ * line, start and end), {@code summary.json} and {@code summary.csv} (one row per run, see {@link Summary})
+ * and the {@code *.hlog} interval logs the harness wrote.
  */
 public final class RunDirectory {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -49,7 +52,7 @@ public final class RunDirectory {
         config.put("check", r.spec().check());
         config.putAll(r.spec().settingsAsStrings());
         writeJson(dir.resolve("config.json"), config);
-        writeJson(dir.resolve("manifest.json"), manifest(r.spec().machine().seed(), r.spec().commandLine(), r.started(), r.ended()));
+        writeJson(dir.resolve("manifest.json"), manifest(r, r.spec().commandLine(), r.started(), r.ended()));
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("run", dir.getFileName().toString());
         summary.put("workload", r.spec().workload().name());
@@ -63,8 +66,14 @@ public final class RunDirectory {
         Summary.writeCsv(dir.resolve("summary.csv"), List.of(Summary.row(dir.getFileName().toString(), r)));
     }
 
-    /** What produced a run or a set of runs. */
-    public static Map<String, Object> manifest(long seed, List<String> commandLine, Instant started, Instant ended) {
+    /**
+     * What produced a run or a set of runs, and how it ran: {@code deterministic} (whether the modeled results
+     * reproduce bit for bit from the seed), {@code sim.parallelism} (the host slots it had, resolved) and
+     * {@code threads} ({@code virtual} or {@code platform}: what backed its simulated tasks), taken from
+     * {@code run}, one run of the set (they share their machine settings but the strategies).
+     */
+    public static Map<String, Object> manifest(RunResult run, List<String> commandLine, Instant started, Instant ended) {
+        MachineConfig machine = run.spec().machine();
         BuildInfo build = BuildInfo.current();
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("tool", "mmsim");
@@ -82,7 +91,10 @@ public final class RunDirectory {
         m.put("host.memory_bytes", hostMemoryBytes());
         m.put("jvm.max_heap_bytes", Runtime.getRuntime().maxMemory());
         m.put("jvm.arguments", ManagementFactory.getRuntimeMXBean().getInputArguments());
-        m.put("seed", seed);
+        m.put("seed", machine.seed());
+        m.put("deterministic", machine.deterministic());
+        m.put("sim.parallelism", machine.simParallelism());
+        m.put("threads", run.virtualThreads() ? "virtual" : "platform");
         m.put("command", String.join(" ", commandLine));
         m.put("started", started.toString());
         m.put("ended", ended.toString());

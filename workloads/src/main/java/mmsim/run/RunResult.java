@@ -8,10 +8,12 @@ import mmsim.stats.StatsSnapshot;
 
 /**
  * What one run did: how init ended (null when the watchdog fired first), every problem the harness and
- * the workload found (empty when the run passed), and every metric.
+ * the workload found (empty when the run passed), every metric, and whether its simulated tasks ran on
+ * virtual threads (the rest of how it ran on the host is in its machine settings: {@code sim.deterministic},
+ * {@code sim.parallelism}).
  */
 public record RunResult(RunSpec spec, ExitStatus init, List<String> problems, StatsSnapshot stats,
-                        Instant started, Instant ended, long wallNanos) {
+                        Instant started, Instant ended, long wallNanos, boolean virtualThreads) {
 
     public RunResult {
         problems = List.copyOf(problems);

@@ -45,6 +45,11 @@ public final class WorkloadContext {
         return settings.get(setting);
     }
 
+    /** Whether the run named {@code setting} (one of the workload's own) rather than taking its default. */
+    public boolean given(Setting<?> setting) {
+        return settings.given(setting);
+    }
+
     /** The machine's resolved settings. */
     public MachineConfig machine() {
         return machine.config();

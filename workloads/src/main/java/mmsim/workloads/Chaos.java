@@ -13,6 +13,7 @@ import mmsim.check.ContentOracle;
 import mmsim.check.MemoryModel;
 import mmsim.check.MemoryModel.Handoff;
 import mmsim.check.MemoryModel.Region;
+import mmsim.config.ConfigException;
 import mmsim.config.Setting;
 import mmsim.kernel.Errno;
 import mmsim.kernel.ExitStatus;
@@ -56,8 +57,10 @@ import mmsim.workload.WorkloadContext;
  * <p>Correctness: every read agrees with the model, every child and adopted orphan exits 0 or ends by the
  * signal the walk sent it (a zombie keeps the exit it had), a thread runs only on CPUs its affinity allows,
  * no fork fails for lack of memory, and (through the harness) no stale TLB hit and no leaked frame. A seed
- * reproduces every random choice; the interleaving of threads comes from the host (until the deterministic
- * mode), and so does how many operations fit in {@code chaos.seconds}.
+ * reproduces every random choice (each thread and child walks with a generator of its own). In the default
+ * mode the interleaving of threads comes from the host, and so does how many operations fit in
+ * {@code chaos.seconds}; in the deterministic mode ({@code --deterministic}) the walk runs for a modeled budget,
+ * {@code chaos.cycles}, and a seed reproduces the whole run.
  */
 public final class Chaos implements Workload {
     private static final long PAGE = 4096;
@@ -66,7 +69,16 @@ public final class Chaos implements Workload {
     private static final int FAR_SPANS = 4096;
 
     static final Setting<Integer> SECONDS = Setting.intRange("chaos.seconds", 10, 1, 7 * 24 * 3600,
-            "Host seconds the random walk runs before every thread winds down (children finish their steps).");
+            "Host seconds the random walk runs before every thread winds down (children finish their steps): the budget "
+                    + "in the default mode unless chaos.cycles is given. A deterministic run never reads host time, so there "
+                    + "giving chaos.seconds (or --seconds) is an error: give chaos.cycles.");
+    /** The modeled budget's default: 20 ms of modeled time at 3 GHz, 2 to 3 host seconds deterministic on 4 CPUs and 2 host cores. */
+    static final long DEFAULT_CYCLES = 60_000_000L;
+    static final Setting<Long> CYCLES = Setting.longRange("chaos.cycles", DEFAULT_CYCLES, 10_000L, 1L << 50,
+            "Modeled budget of the random walk: each thread stops taking new steps once the clock of the CPU it runs on "
+                    + "is this many cycles past init's start (children finish their steps). The budget in the deterministic "
+                    + "mode (the default, 60,000,000 cycles = 20 ms at 3 GHz, takes 2 to 3 host seconds on 4 CPUs), and in "
+                    + "the default mode when given, instead of chaos.seconds (one budget per run: not both).");
     static final Setting<Integer> THREADS = Setting.intRange("chaos.threads", 0, 0, 4096,
             "Threads of the init process doing random walks; 0 means one per simulated CPU.");
 
@@ -96,7 +108,7 @@ public final class Chaos implements Workload {
 
     @Override
     public List<Setting<?>> settings() {
-        return List.of(SECONDS, THREADS);
+        return List.of(SECONDS, CYCLES, THREADS);
     }
 
     @Override
@@ -115,8 +127,28 @@ public final class Chaos implements Workload {
         Counter processes = ctx.counter("processes", Kind.MODELED, "processes", "Processes the walk created, init included.");
         ctx.gauge("content_checks", Kind.MODELED, "reads", "Reads checked against the threads' models.", () -> ctx.content().checks());
         int threads = ctx.get(THREADS) == 0 ? ctx.machine().cpus() : ctx.get(THREADS);
-        Walk walk = new Walk(ctx, ops, processes, ctx.machine().cpus());
+        Walk walk = new Walk(ctx, ops, processes, ctx.machine().cpus(), modeledBudget(ctx));
         return sys -> walk.init(sys, threads);
+    }
+
+    /**
+     * Whether the walk's budget is modeled ({@code chaos.cycles}) rather than host time ({@code chaos.seconds}).
+     *
+     * @throws ConfigException when both are given, or host seconds are given to a deterministic run
+     */
+    private static boolean modeledBudget(WorkloadContext ctx) {
+        boolean seconds = ctx.given(SECONDS);
+        boolean cycles = ctx.given(CYCLES);
+        if (seconds && cycles) {
+            throw new ConfigException(SECONDS.key() + " and " + CYCLES.key() + " are both given, but the walk has one budget: "
+                    + "give " + CYCLES.key() + " (modeled cycles) or " + SECONDS.key() + " (host seconds)");
+        }
+        if (seconds && ctx.machine().deterministic()) {
+            throw new ConfigException(SECONDS.key() + " (--seconds) is host time, which a deterministic run never reads "
+                    + "(how far the walk got would depend on the host): give a modeled budget instead, " + CYCLES.key()
+                    + "=N cycles (default " + DEFAULT_CYCLES + ", 20 ms at 3 GHz)");
+        }
+        return cycles || ctx.machine().deterministic();
     }
 
     /** One run's random walk: shared, read-only settings and thread-safe counters. */
@@ -125,37 +157,45 @@ public final class Chaos implements Workload {
         private final ContentOracle content;
         private final Map<Op, Counter> ops;
         private final Counter processes;
-        private long deadline;
+        /** Modeled cycles (on a CPU's clock) when true, else host nanoseconds: what {@link #budget} and {@link #start} count. */
+        private final boolean modeledBudget;
+        private final long budget;
+        /** When init started, set before any other thread exists. */
+        private long start;
         private final long seed;
-        private final long millis;
         private final int cpus;
         /** Every signal the walk sent, by the pid it went to (noted before the kill; a record for the checks, not a synchronisation). */
         private final Map<Integer, Integer> signalsSent = new ConcurrentHashMap<>();
 
-        Walk(WorkloadContext ctx, Map<Op, Counter> ops, Counter processes, int cpus) {
+        Walk(WorkloadContext ctx, Map<Op, Counter> ops, Counter processes, int cpus, boolean modeledBudget) {
             this.ctx = ctx;
             this.content = ctx.content();
             this.ops = ops;
             this.processes = processes;
             this.seed = ctx.seed();
-            this.millis = ctx.get(SECONDS) * 1000L;
+            this.modeledBudget = modeledBudget;
+            this.budget = modeledBudget ? ctx.get(CYCLES) : ctx.get(SECONDS) * 1_000_000_000L;
             this.cpus = cpus;
         }
 
-        /** The walk stops taking new steps once its host-time budget is spent (a budget, not a synchronisation). */
-        private boolean pastDeadline() {
-            long left = deadline - System.nanoTime();
-            ctx.progress(1 - Math.max(0, left) / (millis * 1e6));
-            return left <= 0;
+        private long now(Sys sys) {
+            return modeledBudget ? sys.nowCycles() : System.nanoTime();
+        }
+
+        /** The walk stops taking new steps once its budget is spent (a budget, not a synchronisation). */
+        private boolean pastDeadline(Sys sys) {
+            long spent = now(sys) - start;
+            ctx.progress((double) spent / budget);
+            return spent >= budget;
         }
 
         /**
-         * The init process: starts the clock (before any other thread exists), maps the shared region its threads
+         * The init process: starts the budget (before any other thread exists), maps the shared region its threads
          * share, lends each spawned thread a share of its words, then walks on every thread; each thread's words
          * are taken back and checked once it has been joined.
          */
         int init(Sys sys, int threads) {
-            deadline = System.nanoTime() + millis * 1_000_000;
+            start = now(sys);
             processes.increment();
             MemoryModel model = new MemoryModel();
             Region lent = model.addShared(sys.mmapShared(LENT_PAGES * PAGE, Vma.READ_WRITE), LENT_PAGES, true, true);
@@ -221,7 +261,7 @@ public final class Chaos implements Workload {
             List<Child> children = new ArrayList<>();
             int failed = 0;
             int pid = sys.getpid();
-            while (steps-- > 0 && !pastDeadline()) {
+            while (steps-- > 0 && !pastDeadline(sys)) {
                 List<Region> regions = model.regions();
                 int roll = random.nextInt(100);
                 if (regions.isEmpty() || (roll < 8 && regions.size() < 8)) {

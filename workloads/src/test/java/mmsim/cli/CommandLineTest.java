@@ -3,6 +3,7 @@ package mmsim.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -79,7 +80,12 @@ class CommandLineTest {
                 Arguments.of(new String[] {"run", "forkserver", "--frobnicate"}, "--frobnicate", "--help"),
                 Arguments.of(new String[] {"forks=abc"}, "unknown setting 'forks'", "cpus"),
                 Arguments.of(new String[] {"nonsense"}, "'nonsense'", "run, compare, list"),
-                Arguments.of(new String[] {"run", "forkserver", "--out", "/proc/no/such/dir"}, "--out /proc/no/such/dir", "a directory that exists"));
+                Arguments.of(new String[] {"run", "forkserver", "--out", "/proc/no/such/dir"}, "--out /proc/no/such/dir", "a directory that exists"),
+                Arguments.of(new String[] {"run", "munmap", "--deterministic", "--set", "sim.parallelism=2"}, "sim.parallelism=2", "sim.deterministic"),
+                Arguments.of(new String[] {"compare", "munmap", "--deterministic", "--set", "sim.parallelism=2"}, "sim.parallelism=2", "sim.deterministic"),
+                Arguments.of(new String[] {"run", "munmap", "--deterministic", "--set", "sim.deterministic=false"}, "--deterministic", "sim.deterministic=false"),
+                Arguments.of(new String[] {"run", "chaos", "--deterministic", "--seconds", "5"}, "chaos.seconds", "chaos.cycles=N"),
+                Arguments.of(new String[] {"run", "chaos", "--set", "chaos.seconds=2", "--set", "chaos.cycles=100000"}, "chaos.cycles", "give"));
     }
 
     @ParameterizedTest
@@ -105,6 +111,44 @@ class CommandLineTest {
         assertEquals("passed", row.get("outcome"));
         long hostBytes = Long.parseLong(row.get("host:mem.host_bytes"));
         assertTrue(hostBytes > 0 && hostBytes < (1L << 30), hostBytes + " host bytes behind 4 TiB of simulated memory");
+    }
+
+    @Test
+    void virtualThreadsOnAJvmWithoutThemIsBadInput() throws Exception {
+        assumeTrue(Runtime.version().feature() < 21, "this JVM has virtual threads");
+        badInputExitsTwoWithOneLineNamingTheCulprit(new String[] {"run", "forkserver", "--set", "sim.threads=virtual"},
+                "sim.threads=virtual", "JDK 21");
+    }
+
+    @Test
+    void theHelpOfRunCompareAndTheDefaultExperimentOffersDeterministic() {
+        for (String[] help : List.of(new String[] {"run", "--help"}, new String[] {"compare", "--help"}, new String[] {"--help"})) {
+            Outcome o = mmsim(help);
+            assertEquals(0, o.status(), o.stderr());
+            assertTrue(o.stdout().contains("--deterministic"), String.join(" ", help) + ": " + o.stdout());
+        }
+    }
+
+    @Test
+    void aDeterministicRunSaysSoInItsOutputAndManifest() throws Exception {
+        Outcome o = mmsim("run", "munmap", "--deterministic", "--cpus", "2", "--memory", "32MiB", "--set", "munmap.rounds=2",
+                "--out", out.toString());
+        assertEquals(0, o.status(), o.stdout() + o.stderr());
+        assertTrue(o.stdout().lines().findFirst().orElse("").contains("deterministic"), "the summary's first line: " + o.stdout());
+        Map<String, Object> manifest = RunDirectory.readJson(onlyRunDirectory("munmap").resolve("manifest.json"));
+        assertEquals(true, manifest.get("deterministic"));
+        assertEquals(1, manifest.get("sim.parallelism"), "one host slot");
+        assertTrue(List.of("virtual", "platform").contains(manifest.get("threads")), manifest.toString());
+
+        Outcome c = mmsim(withOut("compare", "pingpong", "--deterministic", "--shootdown", "linux,latr", "--set", "pingpong.rounds=5",
+                "--memory", "32MiB"));
+        assertEquals(0, c.status(), c.stdout() + c.stderr());
+        Path dir = onlyRunDirectory("compare");
+        assertEquals(true, RunDirectory.readJson(dir.resolve("manifest.json")).get("deterministic"), "the comparison's manifest");
+        for (Map<String, String> row : Summary.readCsv(dir.resolve("summary.csv"))) {
+            assertEquals("true", row.get("sim.deterministic"), "every run of it");
+            assertEquals(true, RunDirectory.readJson(dir.resolve(row.get("run")).resolve("manifest.json")).get("deterministic"));
+        }
     }
 
     @Test
@@ -142,10 +186,12 @@ class CommandLineTest {
         assertEquals("lru", config.get("tlb.replacement"), "machine defaults are resolved");
         Map<String, Object> manifest = RunDirectory.readJson(dir.resolve("manifest.json"));
         for (String key : List.of("code.version", "git.commit", "java.version", "os", "host.cores", "host.memory_bytes",
-                "seed", "command", "started", "ended")) {
+                "seed", "deterministic", "sim.parallelism", "threads", "command", "started", "ended")) {
             assertTrue(manifest.containsKey(key), "manifest has " + key + ": " + manifest.keySet());
         }
         assertEquals(9, manifest.get("seed"));
+        assertEquals(false, manifest.get("deterministic"), "the default mode");
+        assertEquals(Runtime.getRuntime().availableProcessors(), manifest.get("sim.parallelism"), "default: the host's cores");
         assertTrue(manifest.get("command").toString().startsWith("mmsim run forkserver"), manifest.get("command").toString());
         Map<String, Object> summary = RunDirectory.readJson(dir.resolve("summary.json"));
         assertEquals("passed", summary.get("outcome"));
@@ -201,7 +247,7 @@ class CommandLineTest {
         Outcome o = mmsim("list");
         assertEquals(0, o.status());
         for (String s : List.of("forkserver", "chaos", "pingpong", "hw-broadcast", "odf", "tlb.l1.entries", "forkserver.heap",
-                "chaos.seconds", "faults.cow_copy")) {
+                "chaos.seconds", "chaos.cycles", "sim.deterministic", "faults.cow_copy")) {
             assertTrue(o.stdout().contains(s), "lists " + s);
         }
     }

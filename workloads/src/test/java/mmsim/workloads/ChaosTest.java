@@ -1,10 +1,12 @@
 package mmsim.workloads;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Map;
 import java.util.stream.Stream;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -44,5 +46,33 @@ class ChaosTest {
                 "the soak read shared words back from children and threads that wrote them");
         assertTrue(r.stats().value("faults.zero_page", 0) > 0 && r.stats().value("faults.zero_page_write", 0) > 0,
                 "the soak read untouched pages through the zero page, then wrote some of them");
+    }
+
+    /**
+     * The deterministic mode walks for chaos.cycles of modeled time (its default here), checked, and replays exactly
+     * (compared with {@code -Dmmsim.test.chaosReplay=true} until tasks that move between CPUs replay exactly:
+     * {@link DeterminismTest#CHAOS_REPLAY}).
+     */
+    @Test
+    void aDeterministicSoakPassesBothOraclesAndEndsAtOneModeledTime() throws Exception {
+        Map<String, String> machine = Map.of("cpus", "4", "memory", "128MiB", "seed", "11", "sim.deterministic", "true");
+        RunResult a = WorkloadRuns.checked("chaos", machine, Map.of());
+        assertTrue(a.passed(), WorkloadRuns.explain(a));
+        DeterminismTest.assumeChaosReplays();
+        RunResult b = WorkloadRuns.checked("chaos", machine, Map.of());
+        assertTrue(b.passed(), WorkloadRuns.explain(b));
+        long end = a.stats().value("modeled.time", -1);
+        assertTrue(end >= Chaos.DEFAULT_CYCLES, "the walk ran its modeled budget: " + end);
+        assertEquals(end, b.stats().value("modeled.time", -1), "both runs end at one modeled time");
+        assertEquals(a.stats().value("chaos.content_checks", -1), b.stats().value("chaos.content_checks", -2));
+    }
+
+    /** Given chaos.cycles, the default mode stops on the modeled budget too, long before chaos.seconds' default of 10. */
+    @Test
+    void givenCyclesTheDefaultModeWalksForModeledTime() throws Exception {
+        RunResult r = WorkloadRuns.checked("chaos", Map.of("cpus", "3", "memory", "64MiB"), Map.of("chaos.cycles", "3000000"));
+        assertTrue(r.passed(), WorkloadRuns.explain(r));
+        assertTrue(r.stats().value("modeled.time", -1) >= 3_000_000, "ran the budget: " + r.stats().value("modeled.time", -1));
+        assertTrue(r.wallNanos() < 8_000_000_000L, "stopped on modeled time, not after 10 host seconds: " + r.wallNanos() + " ns");
     }
 }
