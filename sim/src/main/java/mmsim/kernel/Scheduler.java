@@ -172,6 +172,8 @@ final class Scheduler {
             if (next == null) {
                 return;
             }
+            // it runs again no earlier than now: a CPU whose clock is behind moves there when it takes it
+            current.wokenAt = current.cpu.cpu.clock();
             current.state.set(Task.RUNNABLE);
             runQueue.addLast(current);
         }
@@ -183,18 +185,22 @@ final class Scheduler {
     /**
      * Moves the current task off its CPU, which its allowed set no longer holds: the CPU goes to the next
      * task allowed on it (or the idle task), and this task waits in the queue for a CPU of its set, an idle
-     * one of which is woken for it.
+     * one of which is woken for it. The task's time carries over: the CPU that takes it moves its clock to
+     * the moment it left.
      */
     void migrate(Task current) {
         PerCpu pc = current.cpu;
         Task next;
         synchronized (this) {
             next = pollRunnableLocked(pc);
+            current.wokenAt = pc.cpu.clock();
             current.state.set(Task.RUNNABLE);
             runQueue.addLast(current);
         }
-        handTo(pc, current, next == null ? pc.idle : next);
+        // while this thread still holds its CPU (and host slot): after the hand-off it must not touch
+        // simulated state, or it would race the CPU's next holder (and break the deterministic mode)
         kickIdleCpu(current);
+        handTo(pc, current, next == null ? pc.idle : next);
         awaitCpu(current);
     }
 

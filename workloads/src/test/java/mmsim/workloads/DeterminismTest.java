@@ -3,7 +3,6 @@ package mmsim.workloads;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -36,22 +35,6 @@ import mmsim.workload.Workloads;
 class DeterminismTest {
     private static final long SEED = 20261130L;
     private static final long OTHER_SEED = 7L;
-    /**
-     * The system property that turns on the comparison of chaos's replays. Chaos pins its threads to random CPUs,
-     * and two tasks that move themselves between CPUs with sched_setaffinity do not yet replay exactly in the
-     * deterministic mode (found here, reported for the simulator under issue 11): e.g.
-     * {@code mmsim run chaos --cpus 2 --memory 48MiB --deterministic --seed 25 --set chaos.cycles=3000000} gives
-     * three modeled.time values in three runs. Every other workload replays exactly. Run with
-     * {@code -Dmmsim.test.chaosReplay=true} to check a fix; the first run of each chaos case is checked regardless.
-     */
-    static final String CHAOS_REPLAY = "mmsim.test.chaosReplay";
-
-    /** Skips the rest of a chaos replay test unless {@link #CHAOS_REPLAY} is set. */
-    static void assumeChaosReplays() {
-        assumeTrue(Boolean.getBoolean(CHAOS_REPLAY), "issue 11: tasks that move between CPUs (chaos's affinity steps) do not "
-                + "yet replay exactly in the deterministic mode; -D" + CHAOS_REPLAY + "=true compares chaos's replays anyway");
-    }
-
     @TempDir
     Path out;
 
@@ -80,8 +63,7 @@ class DeterminismTest {
         Map<String, String> machine = Map.of("cpus", "3", "memory", "48MiB");
         Map<String, Object> first = reproducible(run(workload, machine, settings, SEED));
         if (workload.equals("chaos")) {
-            assumeChaosReplays();
-        }
+            }
         Map<String, Object> second = reproducible(run(workload, machine, settings, SEED));
         assertEquals(first, second, "seed " + SEED + ": " + workload + "'s summaries differ in " + differences(first, second));
         if (random) {
@@ -102,7 +84,6 @@ class DeterminismTest {
         Map<String, String> machine = Map.of("cpus", "3", "memory", "48MiB", "shootdown.strategy", strategy, "fork.strategy", "odf");
         Map<String, String> settings = Map.of("chaos.cycles", "3000000");
         Map<String, Object> first = reproducible(run("chaos", machine, settings, SEED));
-        assumeChaosReplays();
         Map<String, Object> second = reproducible(run("chaos", machine, settings, SEED));
         assertEquals(first, second, "seed " + SEED + ", " + strategy + ": chaos's summaries differ in " + differences(first, second));
     }
