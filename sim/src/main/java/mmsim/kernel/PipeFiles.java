@@ -92,7 +92,15 @@ final class PipeFiles {
                 t.state.set(Task.BLOCKED);
                 p.readWaiters.addLast(t);
             }
-            scheduler.blockCurrent(t);
+            try {
+                scheduler.blockCurrent(t);
+            } catch (ProcessExit killed) {
+                synchronized (p) {
+                    // a reader woken to take over the pipe that dies instead passes the wake-up on
+                    passOn(p);
+                }
+                throw killed;
+            }
         }
         int copied = 0;
         try {
@@ -102,11 +110,23 @@ final class PipeFiles {
             synchronized (p) {
                 p.skip(copied);
                 p.reading = false;
-                scheduler.wakeAll(p.readWaiters);
+                passOn(p);
                 if (copied > 0) {
                     scheduler.wakeAll(p.writeWaiters);
                 }
             }
+        }
+    }
+
+    /**
+     * A reader let go of the pipe: the next waiting reader gets it if there is something to read (bytes, or
+     * end of file); the one woken does the same when it is done. Readers waiting on an empty pipe stay asleep
+     * until a write wakes them all. So n readers draining a pipe cost n wake-ups, not n² (a herd woken at
+     * every read, each finding the pipe taken or empty). Call with {@code p} locked.
+     */
+    private void passOn(Pipe p) {
+        if (p.count > 0 || p.writers == 0) {
+            scheduler.wakeOne(p.readWaiters);
         }
     }
 

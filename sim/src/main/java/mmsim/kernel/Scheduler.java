@@ -90,6 +90,11 @@ final class Scheduler {
      * thread outside the machine, as for the init task); an idle CPU it may run on, if any, picks it up.
      */
     void wake(Task t) {
+        tryWake(t);
+    }
+
+    /** {@link #wake}, returning whether {@code t} was woken (false: it was runnable, running or dead already). */
+    private boolean tryWake(Task t) {
         int s = t.state.get();
         while (s == Task.NEW || s == Task.BLOCKED) {
             if (t.state.compareAndSet(s, Task.RUNNABLE)) {
@@ -100,10 +105,11 @@ final class Scheduler {
                     runQueue.addLast(t);
                 }
                 kickIdleCpu(t);
-                return;
+                return true;
             }
             s = t.state.get();
         }
+        return false;
     }
 
     /**
@@ -218,6 +224,19 @@ final class Scheduler {
         block(t);
         if (t.process.killed) {
             throw ProcessExit.INSTANCE;
+        }
+    }
+
+    /**
+     * Wakes the first task in {@code waiters} that is still blocked, dropping stale entries before it (tasks
+     * already woken or killed). Call with the lock that guards {@code waiters} held.
+     */
+    void wakeOne(java.util.ArrayDeque<Task> waiters) {
+        Task w;
+        while ((w = waiters.pollFirst()) != null) {
+            if (tryWake(w)) {
+                return;
+            }
         }
     }
 
