@@ -65,7 +65,7 @@ public final class Kernel implements AutoCloseable {
         this.threads = new TaskThreads(machine.config().simThreads());
         this.shootdownStats = new ShootdownStats(cpus.length);
         this.shootdown = shootdownFactory.create(cpus, shootdownStats);
-        this.scheduler = new Scheduler(perCpu, shootdown);
+        this.scheduler = new Scheduler(perCpu, shootdown, threads.virtual());
         this.frames = new KernelFrames(machine, shootdown, machine.config().zeroPage());
         TlbFlusher flusher = new TlbFlusher(shootdown, cpus.length);
         ForkStrategy fork = forkFactory.create(frames, flusher);

@@ -51,9 +51,13 @@ final class Scheduler {
     private final ArrayDeque<Task> runQueue = new ArrayDeque<>();
     private volatile boolean shutdown;
 
-    Scheduler(PerCpu[] cpus, ShootdownStrategy shootdown) {
+    /** Tasks run on virtual threads: a thread waiting to be handed a CPU parks at once (see {@link #SPINS_BEFORE_PARK}). */
+    private final boolean virtualThreads;
+
+    Scheduler(PerCpu[] cpus, ShootdownStrategy shootdown, boolean virtualThreads) {
         this.cpus = cpus;
         this.shootdown = shootdown;
+        this.virtualThreads = virtualThreads;
         for (PerCpu pc : cpus) {
             pc.cpu.setTickHandler(this::tick);
             Cpu cpu = pc.cpu;
@@ -291,7 +295,7 @@ final class Scheduler {
      * context switch.
      */
     void awaitCpu(Task t) {
-        int spins = t.thread != null && isVirtual(t.thread) ? SPINS_BEFORE_PARK : 0;
+        int spins = virtualThreads ? SPINS_BEFORE_PARK : 0;
         PerCpu pc;
         while ((pc = t.grant) == null) {
             if (++spins < SPINS_BEFORE_PARK) {
@@ -320,11 +324,6 @@ final class Scheduler {
             shootdown.onSwitch(cpu, t.process.mm.space);
             pc.attention = true;  // look at the kill flag before running user code
         }
-    }
-
-    /** Whether {@code thread} is a virtual thread (JDK 21+; by its class, as Java 17 has no Thread.isVirtual). */
-    private static boolean isVirtual(Thread thread) {
-        return thread.getClass().getName().equals("java.lang.VirtualThread");
     }
 
     /**

@@ -128,9 +128,11 @@ public final class Harness {
         try {
             return Machine.boot(spec.machine());
         } catch (OutOfMemoryError | IllegalStateException e) {
+            // physical memory is taken from the host in 2 MiB chunks as frames are first used; what boot sizes to
+            // the whole machine is the chunk table and the frame metadata's lookup tables, on the Java heap
             throw new SetupException("memory=" + spec.machine().asStrings().get("memory")
-                    + ": the host cannot reserve that much simulated physical memory (" + e.getMessage()
-                    + "); choose a smaller memory= or give the JVM more with -Xmx / -XX:MaxDirectMemorySize");
+                    + ": the machine's tables do not fit this JVM (" + e.getMessage()
+                    + "); choose a smaller memory= or give the JVM a larger heap with -Xmx");
         }
     }
 
