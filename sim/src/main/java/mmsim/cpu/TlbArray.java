@@ -196,10 +196,13 @@ final class TlbArray {
         int n = 0;
         for (int i = 0; i < tags.length; i++) {
             if (tagAt(i) != 0) {
-                LONGS.setVolatile(tags, i, 0L);
+                // release: a plain store on x86; the one fence below orders the whole flush before what follows,
+                // as a volatile store per entry did, without a StoreLoad fence per entry (1,600 of them)
+                LONGS.setRelease(tags, i, 0L);
                 n++;
             }
         }
+        VarHandle.fullFence();
         return n;
     }
 
