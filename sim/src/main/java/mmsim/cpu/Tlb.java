@@ -6,9 +6,10 @@ import mmsim.config.MachineConfig;
  * A CPU's TLB: an L1 array, optionally backed by a larger L2 (non-inclusive: a walk fills both, an L2 hit
  * refills the L1), tagged with an ASID when the machine has them (else every entry carries ASID 0).
  *
- * <p>Contract: owned by one CPU. Lookups and inserts happen only on the thread executing on that CPU;
- * {@link #invalidatePage}, {@link #invalidateAsid} and {@link #flushAll} are also safe from another thread
- * (a hardware-broadcast invalidation), racing the owner's lookups.
+ * <p>Contract: owned by one CPU. Lookups, inserts and {@link #flushAll} happen only on the thread executing
+ * on that CPU; {@link #invalidatePage} and {@link #invalidateAsid} are also safe from another thread (a
+ * hardware-broadcast invalidation, {@link #remoteInvalidatePage}, {@link #remoteInvalidateAsid}), racing
+ * the owner's lookups.
  */
 public final class Tlb {
     /** Largest ASID a TLB can tag. */
@@ -125,7 +126,7 @@ public final class Tlb {
         }
     }
 
-    /** Drops every translation. Returns the number of entries dropped. */
+    /** Drops every translation. Returns the number of entries dropped. Owner only. */
     public int flushAll() {
         return l1.flushAll() + (l2 == null ? 0 : l2.flushAll());
     }

@@ -123,6 +123,33 @@ class TlbArrayTest {
         assertEquals(0, t.validEntries());
     }
 
+    /**
+     * A full flush visits only the sets used since the last one (a bit per set), so it must still drop every
+     * valid entry wherever it is: across many sets of a large array (more than 64 sets: several bitmap words),
+     * after an earlier flush, and with entries a remote invalidation already removed.
+     */
+    @Test
+    void aFullFlushDropsEveryValidEntryInEverySetItWasInsertedInto() {
+        TlbArray t = new TlbArray(1536, 12, Replacement.LRU, 1);
+        for (long vpn = 0; vpn < 1000; vpn += 7) {
+            insert(t, vpn);
+        }
+        int before = t.validEntries();
+        assertEquals(before, t.flushAll(), "every valid entry is dropped and counted");
+        assertEquals(0, t.validEntries());
+        for (long vpn = 0; vpn < 1000; vpn += 7) {
+            assertFalse(holds(t, vpn), "vpn " + vpn + " survived the flush");
+        }
+        // the sets are used again after the flush, and a remote invalidation removes one entry on its own
+        insert(t, 129);
+        insert(t, 4095);
+        insert(t, 64);
+        assertTrue(t.invalidate(64, tag(64)));
+        assertEquals(2, t.flushAll(), "the two entries still valid");
+        assertEquals(0, t.validEntries());
+        assertEquals(0, t.flushAll(), "an empty array drops nothing");
+    }
+
     @Test
     void asidsIsolateTheSamePage() {
         TlbArray t = new TlbArray(16, 4, Replacement.LRU, 1);
