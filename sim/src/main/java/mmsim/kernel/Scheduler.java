@@ -140,6 +140,14 @@ final class Scheduler {
     }
 
     private Task pollRunnableLocked(PerCpu pc) {
+        Task first = runQueue.peekFirst();
+        if (first == null) {
+            return null;
+        }
+        if (first.mayRunOn(pc)) {
+            // the common case, without an iterator's allocation
+            return runQueue.pollFirst();
+        }
         for (Iterator<Task> it = runQueue.iterator(); it.hasNext(); ) {
             Task t = it.next();
             if (t.mayRunOn(pc)) {
@@ -152,6 +160,9 @@ final class Scheduler {
 
     /** Whether a queued task may run on {@code pc}. */
     synchronized boolean hasRunnableFor(PerCpu pc) {
+        if (runQueue.isEmpty()) {
+            return false;
+        }
         for (Task t : runQueue) {
             if (t.mayRunOn(pc)) {
                 return true;
