@@ -3,7 +3,6 @@ package mmsim.kernel;
 import java.util.ArrayDeque;
 import java.util.BitSet;
 import java.util.Iterator;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 import mmsim.cpu.Cpu;
