@@ -49,6 +49,31 @@ public final class CpuMask {
         return (long) WORDS.getVolatile(words, i);
     }
 
+    /**
+     * The lowest CPU at or above {@code from} whose bit is set, or -1: iterating a mask costs its words and
+     * set bits, not the machine's CPUs. Each bit is read once, as {@link #contains} reads it (volatile);
+     * bits changed meanwhile are seen or not, as with a scan of {@code contains}.
+     */
+    public int nextSetBit(int from) {
+        if (from < 0) {
+            from = 0;
+        }
+        int w = from >>> 6;
+        if (w >= words.length) {
+            return -1;
+        }
+        long bits = word(w) & (-1L << from);
+        while (true) {
+            if (bits != 0) {
+                return (w << 6) + Long.numberOfTrailingZeros(bits);
+            }
+            if (++w == words.length) {
+                return -1;
+            }
+            bits = word(w);
+        }
+    }
+
     public int wordCount() {
         return words.length;
     }

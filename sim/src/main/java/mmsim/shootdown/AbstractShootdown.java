@@ -8,6 +8,7 @@ import mmsim.cpu.Interrupt;
 import mmsim.cpu.WaitCondition;
 import mmsim.mem.PhysicalMemory;
 import mmsim.paging.AddressSpace;
+import mmsim.paging.CpuMask;
 import mmsim.stats.CostModel;
 import mmsim.stats.CpuCounter;
 
@@ -127,21 +128,40 @@ public abstract class AbstractShootdown implements ShootdownStrategy {
      * {@link #awaitRound}. Returns the number of targets.
      */
     protected final int startRound(Cpu initiator, FlushRequest request, TargetFilter filter) {
-        return startRound(initiator, request, filter, true);
+        return startRound(initiator, request, null, filter, true);
     }
 
     /**
-     * {@link #startRound(Cpu, FlushRequest, TargetFilter)}, where {@code interrupt} false makes the round a
-     * host-level handshake that models no interrupt (no IPI counted, no cycles charged, no clock moved).
-     * With {@code interrupt}, the initiator is charged {@link CostModel#IPI_SEND} per target, and every
-     * interrupt carries the initiator's clock after the sends (its send time).
+     * {@link #startRound(Cpu, FlushRequest, TargetFilter)} among the CPUs of {@code candidates} only (the
+     * space's cpumask, usually): the round then costs the mask's CPUs, not the machine's.
      */
-    protected final int startRound(Cpu initiator, FlushRequest request, TargetFilter filter, boolean interrupt) {
+    protected final int startRound(Cpu initiator, FlushRequest request, CpuMask candidates, TargetFilter filter) {
+        return startRound(initiator, request, candidates, filter, true);
+    }
+
+    /**
+     * {@link #startRound(Cpu, FlushRequest, CpuMask, TargetFilter)}, where {@code candidates} null means every
+     * CPU, and {@code interrupt} false makes the round a host-level handshake that models no interrupt (no IPI
+     * counted, no cycles charged, no clock moved). With {@code interrupt}, the initiator is charged
+     * {@link CostModel#IPI_SEND} per target, and every interrupt carries the initiator's clock after the sends
+     * (its send time). Targets are chosen in ascending CPU order either way.
+     */
+    protected final int startRound(Cpu initiator, FlushRequest request, CpuMask candidates, TargetFilter filter,
+                                   boolean interrupt) {
         Round round = rounds[initiator.id()];
         int sent = 0;
-        for (Cpu target : cpus) {
-            if (target != initiator && filter.interrupt(target)) {
-                round.targets[sent++] = target.id();
+        if (candidates == null) {
+            for (Cpu target : cpus) {
+                if (target != initiator && filter.interrupt(target)) {
+                    round.targets[sent++] = target.id();
+                }
+            }
+        } else {
+            for (int id = candidates.nextSetBit(0); id >= 0 && id < cpus.length; id = candidates.nextSetBit(id + 1)) {
+                Cpu target = cpus[id];
+                if (target != initiator && filter.interrupt(target)) {
+                    round.targets[sent++] = id;
+                }
             }
         }
         round.sent = sent;

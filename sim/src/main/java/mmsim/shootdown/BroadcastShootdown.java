@@ -18,7 +18,7 @@ public final class BroadcastShootdown extends AbstractShootdown {
 
     @Override
     protected void doFlush(Cpu initiator, FlushRequest request, ReleaseAction release) {
-        PerRange.flushEachRange(this, initiator, request, target -> true);
+        PerRange.flushEachRange(this, initiator, request, null, target -> true);
         if (release != null) {
             release.release(initiator);
         }

@@ -31,8 +31,10 @@ public final class HardwareBroadcastShootdown extends AbstractShootdown {
     protected void doFlush(Cpu initiator, FlushRequest request, ReleaseAction release) {
         long cycles = flushLocal(initiator, request, FULL_FLUSH_CEILING);
         int invalidated = 0;
-        for (Cpu target : cpus) {
-            if (target == initiator || !request.space().cpuMask().contains(target.id())) {
+        mmsim.paging.CpuMask mask = request.space().cpuMask();
+        for (int id = mask.nextSetBit(0); id >= 0 && id < cpus.length; id = mask.nextSetBit(id + 1)) {
+            Cpu target = cpus[id];
+            if (target == initiator) {
                 continue;
             }
             invalidated++;
@@ -55,11 +57,11 @@ public final class HardwareBroadcastShootdown extends AbstractShootdown {
         }
         initiator.charge(cycles);
         // TLBSYNC: every target has passed an access boundary, so no access through an old entry is in flight
-        startRound(initiator, request, target -> request.space().cpuMask().contains(target.id()), false);
+        startRound(initiator, request, request.space().cpuMask(), target -> true, false);
         awaitRound(initiator);
         if (request.reason() == FlushReason.TEARDOWN) {
             // a CPU that still has the space loaded must drop it: that needs the CPU itself (its loaded space)
-            startRound(initiator, request, target -> target.loadedSpace() == request.space(), false);
+            startRound(initiator, request, null, target -> target.loadedSpace() == request.space(), false);
             awaitRound(initiator);
         }
         if (release != null) {

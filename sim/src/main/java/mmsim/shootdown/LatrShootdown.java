@@ -60,7 +60,7 @@ public final class LatrShootdown extends AbstractShootdown {
         FlushReason reason = request.reason();
         if (reason != FlushReason.MUNMAP) {
             initiator.charge(flushLocal(initiator, request, FULL_FLUSH_CEILING));
-            startRound(initiator, request, target -> request.space().cpuMask().contains(target.id()));
+            startRound(initiator, request, request.space().cpuMask(), target -> true);
             awaitRound(initiator);
             if (release != null) {
                 release.release(initiator);
@@ -73,8 +73,10 @@ public final class LatrShootdown extends AbstractShootdown {
         outstanding.incrementAndGet();
         boolean[] fellBack = new boolean[cpus.length];
         int fallbacks = 0;
-        for (Cpu target : cpus) {
-            if (target == initiator || !request.space().cpuMask().contains(target.id())) {
+        mmsim.paging.CpuMask mask = request.space().cpuMask();
+        for (int id = mask.nextSetBit(0); id >= 0 && id < cpus.length; id = mask.nextSetBit(id + 1)) {
+            Cpu target = cpus[id];
+            if (target == initiator) {
                 continue;
             }
             lazy.remaining.incrementAndGet();

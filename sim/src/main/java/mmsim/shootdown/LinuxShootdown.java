@@ -4,6 +4,7 @@ import mmsim.cpu.Cpu;
 import mmsim.cpu.Tlb;
 import mmsim.mem.PhysicalMemory;
 import mmsim.paging.AddressSpace;
+import mmsim.paging.CpuMask;
 import mmsim.stats.CostModel;
 import mmsim.stats.CpuCounter;
 
@@ -81,14 +82,16 @@ public final class LinuxShootdown extends AbstractShootdown {
         boolean freesTables = request.unlinksTables() || request.reason() == FlushReason.TEARDOWN
                 || request.reason() == FlushReason.TABLE_COPY;
         int skipped = 0;
-        for (Cpu c : cpus) {
-            if (c != initiator && space.cpuMask().contains(c.id()) && c.isLazy() && !freesTables) {
-                skipped++;
+        if (!freesTables) {
+            CpuMask mask = space.cpuMask();
+            for (int id = mask.nextSetBit(0); id >= 0 && id < cpus.length; id = mask.nextSetBit(id + 1)) {
+                if (cpus[id] != initiator && cpus[id].isLazy()) {
+                    skipped++;
+                }
             }
         }
         initiator.counters().add(CpuCounter.SHOOTDOWN_LAZY_SKIPPED, skipped);
-        startRound(initiator, request, target ->
-                space.cpuMask().contains(target.id()) && (freesTables || !target.isLazy()));
+        startRound(initiator, request, space.cpuMask(), target -> freesTables || !target.isLazy());
         // the local flush runs while the targets handle their interrupts: the clock ends at the later of the two
         initiator.charge(flushOne(initiator, request, gen));
         awaitRound(initiator);

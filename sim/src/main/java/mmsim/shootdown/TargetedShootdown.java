@@ -18,8 +18,7 @@ public final class TargetedShootdown extends AbstractShootdown {
 
     @Override
     protected void doFlush(Cpu initiator, FlushRequest request, ReleaseAction release) {
-        PerRange.flushEachRange(this, initiator, request,
-                target -> request.space().cpuMask().contains(target.id()));
+        PerRange.flushEachRange(this, initiator, request, request.space().cpuMask(), target -> true);
         if (release != null) {
             release.release(initiator);
         }
