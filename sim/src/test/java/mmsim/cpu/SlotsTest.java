@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -163,5 +164,56 @@ class SlotsTest {
                 + " cycles ahead of a runnable one; the phase is " + phase);
         assertTrue(slots.phases() >= steps * step / phase - 1, "phases ended: " + slots.phases());
         assertFalse(worstSkew.get() < 0);
+    }
+
+    /**
+     * The grant rule, with one slot: among CPUs waiting for it, one with a pending interrupt first, then the
+     * lowest modeled clock. cpu1 is behind cpu2 in modeled time unless cpu2 is the one interrupted.
+     */
+    @Test
+    void theSlotGoesFirstToAPendingInterruptThenToTheLowestClock() throws Exception {
+        assertEquals(List.of(1, 2), grantOrder(-1), "lowest clock first (cpu1 at 100 cycles, cpu2 at 500)");
+        assertEquals(List.of(2, 1), grantOrder(2), "a pending interrupt before a lower clock");
+    }
+
+    /** The order in which cpu1 (clock 100) and cpu2 (clock 500) get the only slot once cpu0 gives it up, after an interrupt is posted to {@code interrupted} (-1: none). */
+    private static List<Integer> grantOrder(int interrupted) throws Exception {
+        Slots slots = new Slots(3, 1, Long.MAX_VALUE / 4);
+        Cpu[] cpus = cpus(slots, 3);
+        cpus[1].charge(100);
+        cpus[2].charge(500);
+        List<Integer> order = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        Thread[] others = new Thread[3];
+        Thread first = new Thread(() -> {
+            slots.start(cpus[0]);
+            try {
+                for (int id = 1; id <= 2; id++) {
+                    final int me = id;
+                    others[me] = new Thread(() -> {
+                        slots.start(cpus[me]);
+                        order.add(me);
+                        cpus[me].serviceInterrupts();
+                        slots.leave(cpus[me]);
+                    });
+                    others[me].start();
+                }
+                // both wait for the slot cpu0 holds
+                long deadline = System.currentTimeMillis() + BOUND_MS;
+                while ((slots.state(1) != Slots.READY || slots.state(2) != Slots.READY) && System.currentTimeMillis() < deadline) {
+                    Thread.onSpinWait();
+                }
+                if (interrupted >= 0) {
+                    cpus[interrupted].post(c -> { }, cpus[0].interruptServicer());
+                }
+                cpus[0].await(() -> order.size() == 2);
+            } finally {
+                slots.leave(cpus[0]);
+            }
+        });
+        first.start();
+        join(first, "cpu0, waiting for both others to have run");
+        join(others[1], "cpu1");
+        join(others[2], "cpu2");
+        return List.copyOf(order);
     }
 }
