@@ -62,6 +62,10 @@ public final class Machine implements AutoCloseable {
         }
         stats.gauge("modeled.time", StatsRegistry.Kind.MODELED, "cycles",
                 "The latest modeled clock of any CPU at the end: the run's modeled duration.", this::modeledTime);
+        stats.gauge("sim.phases", StatsRegistry.Kind.HOST, "events",
+                "Bound phases completed (sim.phase.cycles each): how often every runnable CPU synchronised.", slots::phases);
+        stats.gauge("sim.slot_grants", StatsRegistry.Kind.HOST, "events",
+                "Host slots handed to a CPU (sim.parallelism of them): each one a host thread hand-off.", slots::grants);
         for (CpuCounter c : CpuCounter.all()) {
             stats.gauge(c.key(), StatsRegistry.Kind.MODELED, c.unit(), c.doc(), () -> counterTotal(c));
         }
