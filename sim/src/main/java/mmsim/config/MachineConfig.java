@@ -98,10 +98,12 @@ public final class MachineConfig {
     }
 
     public static final Setting<Integer> CPUS = Setting.intRange("cpus", 2, 1, 1024,
-            "Simulated CPUs. Each is driven by one Java thread at a time and has its own TLB and interrupt inbox.");
+            "Simulated CPUs. Each is driven by one Java thread at a time (at most sim.parallelism at once) and has its own TLB "
+                    + "and interrupt inbox.");
 
     public static final Setting<Long> MEMORY = Setting.bytes("memory", 256L << 20, 64L << 10, 4L << 40, 4096,
-            "Physical memory: real off-heap bytes, divided into 4 KiB frames. Page-table pages are taken from it too.");
+            "Physical memory: real off-heap bytes, divided into 4 KiB frames, taken from the host in 2 MiB chunks as frames are "
+                    + "first used. Page-table pages are taken from it too.");
 
     public static final Setting<Integer> PAGE_SIZE = Setting.intRange("page.size", 4096, 4096, 4096,
             "Page and frame size in bytes. Only 4 KiB pages are modelled.");
