@@ -197,14 +197,9 @@ public final class Slots {
         awaitGrant(id);
     }
 
-    /** Whether a waiter on {@code cpu} may spin before sleeping: only while no CPU wants a slot. */
-    boolean maySpin() {
-        return parallelism > 1 && ready == 0;
-    }
-
-    /** Spins a waiter may take before it sleeps. */
+    /** Spins a waiter may take before it sleeps: none with one slot or while another CPU wants a slot. */
     int spins() {
-        return maySpin() ? SPINS : 0;
+        return parallelism > 1 && ready == 0 ? SPINS : 0;
     }
 
     /**

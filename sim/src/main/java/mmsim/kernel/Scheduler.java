@@ -91,13 +91,9 @@ final class Scheduler {
     /**
      * Makes a new or blocked task runnable at the waker's clock (the CPU of the calling task; time 0 from a
      * thread outside the machine, as for the init task); an idle CPU it may run on, if any, picks it up.
+     * Returns whether {@code t} was woken (false: it was runnable, running or dead already).
      */
-    void wake(Task t) {
-        tryWake(t);
-    }
-
-    /** {@link #wake}, returning whether {@code t} was woken (false: it was runnable, running or dead already). */
-    private boolean tryWake(Task t) {
+    boolean wake(Task t) {
         int s = t.state.get();
         while (s == Task.NEW || s == Task.BLOCKED) {
             if (t.state.compareAndSet(s, Task.RUNNABLE)) {
@@ -248,7 +244,7 @@ final class Scheduler {
     void wakeOne(java.util.ArrayDeque<Task> waiters) {
         Task w;
         while ((w = waiters.pollFirst()) != null) {
-            if (tryWake(w)) {
+            if (wake(w)) {
                 return;
             }
         }
@@ -305,10 +301,10 @@ final class Scheduler {
      * context switch.
      */
     void awaitCpu(Task t) {
-        int spins = virtualThreads ? SPINS_BEFORE_PARK : 0;
+        int spinsLeft = virtualThreads ? 0 : SPINS_BEFORE_PARK;
         PerCpu pc;
         while ((pc = t.grant) == null) {
-            if (++spins < SPINS_BEFORE_PARK) {
+            if (spinsLeft-- > 0) {
                 Thread.onSpinWait();
             } else {
                 LockSupport.park(this);

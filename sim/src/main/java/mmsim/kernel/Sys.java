@@ -42,9 +42,9 @@ public final class Sys {
         PerCpu pc = task.cpu;
         Cpu cpu = pc.cpu;
         cpu.charge(CostModel.SYSCALL);
+        // the tick and the phase end fall due here; neither moves the task off its CPU
         cpu.checkDeadline();
-        pc = task.cpu;   // a phase end may not move a task, but a kill may have been posted meanwhile
-        pc.cpu.pollInterrupts();
+        cpu.pollInterrupts();
         if (pc.attention) {
             kernel.processes.userReturnSlowPath(task);
         }

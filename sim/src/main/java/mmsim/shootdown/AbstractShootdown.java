@@ -1,11 +1,8 @@
 package mmsim.shootdown;
 
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 
 import mmsim.cpu.Cpu;
-import mmsim.cpu.Interrupt;
-import mmsim.cpu.WaitCondition;
+import mmsim.cpu.IpiRound;
 import mmsim.mem.PhysicalMemory;
 import mmsim.paging.AddressSpace;
 import mmsim.paging.CpuMask;
@@ -169,15 +166,11 @@ public abstract class AbstractShootdown implements ShootdownStrategy {
             return 0;  // a flush that reaches no other CPU (a single-threaded process) costs nothing more
         }
         round.request.copyFrom(request);
-        round.modeled = interrupt;
-        round.latestAck.set(0);
-        round.pending.set(sent);
         if (interrupt) {
             initiator.charge(sent * CostModel.IPI_SEND);
             initiator.counters().add(CpuCounter.SHOOTDOWN_IPIS_SENT, sent);
         }
-        round.sentAt = initiator.clock();
-        round.initiator = initiator;
+        round.arm(initiator, sent, interrupt);
         for (int i = 0; i < sent; i++) {
             // the round's fields above are written before the post that publishes them (the inbox offer is a release)
             cpus[round.targets[i]].post(round, initiator.interruptServicer());
@@ -186,43 +179,21 @@ public abstract class AbstractShootdown implements ShootdownStrategy {
     }
 
     /**
-     * Waits for every acknowledgement of the round ({@link Cpu#await}: servicing this CPU's inbox, giving
-     * its host slot up if the wait is long), then moves the initiator's clock to the latest
-     * acknowledgement's arrival (DESIGN.md §4).
+     * Waits for every acknowledgement of the round ({@link IpiRound#awaitAcks}), then the initiator's clock
+     * is at the latest acknowledgement's arrival (DESIGN.md §4).
      */
     protected final void awaitRound(Cpu initiator) {
         Round round = rounds[initiator.id()];
-        if (round.sent == 0) {
-            return;
-        }
-        // acquire (volatile read of the count): the targets' flushes happen-before the initiator continues
-        initiator.await(round);
-        if (round.modeled) {
-            initiator.advanceTo(round.latestAck.get());
+        if (round.sent != 0) {
+            round.awaitAcks(initiator);
         }
     }
 
-    /**
-     * One initiator's reusable interrupt and the condition its initiator waits on: the request, its send
-     * time, the pending-ack count and the latest acknowledgement's modeled arrival.
-     *
-     * <p>Modeled timing: a target takes the interrupt {@link CostModel#IPI_DELIVERY} cycles after it was
-     * sent. A busy target's clock is not moved (its skew against the initiator is the phase's, an artefact
-     * of simulation; the interruption is charged at its current point), and its acknowledgement arrives at
-     * send + delivery + handler + flush + ack: the zero-load latency, as zsim's bound phase models
-     * interactions. A target that was idle or itself waiting moves its clock to the arrival first, and
-     * acknowledges from its own clock.
-     */
-    private static final class Round implements Interrupt, WaitCondition {
+    /** One initiator's reusable shootdown round: the request and its targets; the timing is {@link IpiRound}'s. */
+    private static final class Round extends IpiRound {
         final AbstractShootdown strategy;
         final FlushRequest request = new FlushRequest();
-        final AtomicInteger pending = new AtomicInteger();
-        final AtomicLong latestAck = new AtomicLong();
         final int[] targets;
-        /** Written before the posts that publish them. */
-        long sentAt;
-        boolean modeled;
-        Cpu initiator;
         int sent;
 
         Round(AbstractShootdown strategy, int cpus) {
@@ -231,30 +202,14 @@ public abstract class AbstractShootdown implements ShootdownStrategy {
         }
 
         @Override
-        public boolean satisfied() {
-            return pending.get() == 0;
+        protected long work(Cpu target) {
+            return strategy.applyOnTarget(target, request);
         }
 
         @Override
-        public void handle(Cpu cpu) {
-            long arrival = sentAt + CostModel.IPI_DELIVERY;
-            boolean free = cpu.idleOrWaiting();
-            if (modeled && free) {
-                cpu.advanceTo(arrival);
-            }
-            long cycles = strategy.applyOnTarget(cpu, request);
-            if (modeled) {
-                cpu.counters().increment(CpuCounter.SHOOTDOWN_IPIS_RECEIVED);
-                long lost = CostModel.IPI_HANDLER + cycles + CostModel.IPI_ACK;
-                cpu.charge(lost);
-                cpu.counters().add(CpuCounter.MODELED_CYCLES_INTERRUPTED, lost);
-                latestAck.accumulateAndGet(free ? cpu.clock() : arrival + lost, Math::max);
-            }
-            Cpu waiter = initiator;
-            // release: this CPU's flush happens-before the initiator sees the count drop
-            if (pending.decrementAndGet() == 0) {
-                waiter.slots().wake(waiter);
-            }
+        protected void handled(Cpu target, long lost) {
+            target.counters().increment(CpuCounter.SHOOTDOWN_IPIS_RECEIVED);
+            target.counters().add(CpuCounter.MODELED_CYCLES_INTERRUPTED, lost);
         }
     }
 }
