@@ -29,7 +29,6 @@ import mmsim.shootdown.FlushRequest;
 import mmsim.shootdown.ShootdownStats;
 import mmsim.shootdown.ShootdownStrategy;
 import mmsim.shootdown.Shootdowns;
-import mmsim.stats.CostModel;
 import mmsim.stats.CpuCounter;
 
 /**
@@ -138,8 +137,8 @@ public class ShootdownBenchmark {
         System.out.printf("%n%s, %d target(s)%s, %d host cores: host ns p50 %d p90 %d p99 %d max %d; modeled us p50 %.2f p99 %.2f%n",
                 strategy, targets, targets + 1 > Runtime.getRuntime().availableProcessors() ? " (oversubscribed)" : "",
                 Runtime.getRuntime().availableProcessors(), host.getValueAtPercentile(50), host.getValueAtPercentile(90),
-                host.getValueAtPercentile(99), host.getMaxValue(), CostModel.micros(modeled.getValueAtPercentile(50)),
-                CostModel.micros(modeled.getValueAtPercentile(99)));
+                host.getValueAtPercentile(99), host.getMaxValue(), machine.config().costs().micros(modeled.getValueAtPercentile(50)),
+                machine.config().costs().micros(modeled.getValueAtPercentile(99)));
         machine.close();
     }
 }

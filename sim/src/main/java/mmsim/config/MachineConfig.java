@@ -1,9 +1,12 @@
 package mmsim.config;
 
 import java.util.Collections;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+
+import mmsim.stats.CostModel;
 
 /**
  * Every setting of a simulated machine, each a named constant with its default and documentation,
@@ -150,7 +153,7 @@ public final class MachineConfig {
             "In checking mode, throw at the first stale-translation hit (naming CPU, address and frame) instead of counting it.");
 
     public static final Setting<Integer> SCHED_QUANTUM_US = Setting.intRange("sched.quantum.us", 2000, 1, 1_000_000,
-            "The preemption tick's period in modeled microseconds at the cost model's clock (3 GHz): the same quantum as "
+            "The preemption tick's period in modeled microseconds at the cost model's clock (cost.ghz): the same quantum as "
                     + "sched.quantum.cycles, which it sets when given alone (kept for scripts written before modeled time).");
 
     public static final Setting<Long> SCHED_QUANTUM_CYCLES = Setting.longRange("sched.quantum.cycles", 6_000_000L, 1_000L,
@@ -180,16 +183,47 @@ public final class MachineConfig {
     public static final Setting<Long> SEED = Setting.anyLong("seed", 1L,
             "The one seed every random choice of a run derives from (replacement, workloads).");
 
+    public static final Setting<String> COST_PROFILE = Setting.text("cost.profile", CostProfile.DEFAULT,
+            "a built-in profile (" + String.join(", ", CostProfile.BUILT_IN) + ") or the path of a profile file",
+            "The cost model's values: a built-in profile, or a profile file (Java properties, as mmsim calibrate writes). "
+                    + "A cost.<name> setting given alongside overrides that one value. Every run records the resolved values.");
+
+    /**
+     * One setting per cost-model parameter ({@code cost.<name>}); the default shown is the default profile's value,
+     * and an unset one takes the value of the profile {@code cost.profile} names.
+     */
+    public static final List<Setting<?>> COST_SETTINGS = java.util.Arrays.stream(CostModel.Parameter.values())
+            .map(MachineConfig::costSetting).collect(java.util.stream.Collectors.toUnmodifiableList());
+
+    private static Setting<?> costSetting(CostModel.Parameter p) {
+        double d = CostProfile.load(CostProfile.DEFAULT).values().get(p);
+        String doc = p.doc() + " (" + p.unit() + ")";
+        return p == CostModel.Parameter.GHZ
+                ? Setting.decimal(p.key(), d, 0.1, 100, doc)
+                : Setting.longRange(p.key(), (long) d, 0, 1_000_000_000_000L, doc);
+    }
+
     /** All settings, in the order they are documented and written out. */
-    public static final List<Setting<?>> SETTINGS = List.of(
+    public static final List<Setting<?>> SETTINGS = java.util.stream.Stream.concat(java.util.stream.Stream.of(
             CPUS, MEMORY, PAGE_SIZE, TLB_LEVELS, TLB_L1_ENTRIES, TLB_L1_WAYS, TLB_L2_ENTRIES, TLB_L2_WAYS,
             TLB_REPLACEMENT, TLB_ASID, FRAMEPOOL_BATCH, FORK_STRATEGY, MM_ZERO_PAGE, SHOOTDOWN_STRATEGY, CHECKING, CHECKING_FAIL_FAST, SCHED_QUANTUM_US,
-            SCHED_QUANTUM_CYCLES, SIM_PARALLELISM, SIM_PHASE_CYCLES, SIM_DETERMINISTIC, SIM_THREADS, SEED);
+            SCHED_QUANTUM_CYCLES, SIM_PARALLELISM, SIM_PHASE_CYCLES, SIM_DETERMINISTIC, SIM_THREADS, SEED, COST_PROFILE),
+            COST_SETTINGS.stream()).collect(java.util.stream.Collectors.toUnmodifiableList());
 
     private final Map<Setting<?>, Object> values;
+    private final Map<String, String> overrides;
+    private final CostProfile profile;
+    private final CostModel costs;
 
-    private MachineConfig(Map<Setting<?>, Object> values) {
+    private MachineConfig(Map<Setting<?>, Object> values, Map<String, String> overrides, CostProfile profile) {
         this.values = values;
+        this.overrides = Map.copyOf(overrides);
+        this.profile = profile;
+        EnumMap<CostModel.Parameter, Double> table = new EnumMap<>(CostModel.Parameter.class);
+        for (CostModel.Parameter p : CostModel.Parameter.values()) {
+            table.put(p, ((Number) values.get(COST_SETTINGS.get(p.ordinal()))).doubleValue());
+        }
+        this.costs = new CostModel(table);
         validate();
     }
 
@@ -212,16 +246,30 @@ public final class MachineConfig {
             Setting<?> setting = find(e.getKey());
             resolved.put(setting, setting.parse(e.getValue()));
         }
+        CostProfile profile = resolveCosts(resolved, overrides);
         resolveQuantum(resolved, overrides);
         resolveParallelism(resolved, overrides);
-        return new MachineConfig(resolved);
+        return new MachineConfig(resolved, overrides, profile);
+    }
+
+    /** The profile cost.profile names supplies every cost.<name> not given itself. */
+    private static CostProfile resolveCosts(Map<Setting<?>, Object> resolved, Map<String, String> overrides) {
+        CostProfile profile = CostProfile.load((String) resolved.get(COST_PROFILE));
+        for (CostModel.Parameter p : CostModel.Parameter.values()) {
+            Setting<?> s = COST_SETTINGS.get(p.ordinal());
+            if (!overrides.containsKey(s.key())) {
+                double v = profile.values().get(p);
+                resolved.put(s, p == CostModel.Parameter.GHZ ? (Object) v : (Object) (long) v);
+            }
+        }
+        return profile;
     }
 
     /** sched.quantum.us and sched.quantum.cycles name one quantum: the one given sets the other; both must agree. */
     private static void resolveQuantum(Map<Setting<?>, Object> resolved, Map<String, String> overrides) {
         boolean us = overrides.containsKey(SCHED_QUANTUM_US.key());
         boolean cycles = overrides.containsKey(SCHED_QUANTUM_CYCLES.key());
-        long cyclesPerMicro = Math.round(mmsim.stats.CostModel.GHZ * 1000);
+        long cyclesPerMicro = Math.round((Double) resolved.get(COST_SETTINGS.get(CostModel.Parameter.GHZ.ordinal())) * 1000);
         if (us && !cycles) {
             resolved.put(SCHED_QUANTUM_CYCLES, (Integer) resolved.get(SCHED_QUANTUM_US) * cyclesPerMicro);
         } else if (cycles) {
@@ -250,11 +298,29 @@ public final class MachineConfig {
         resolved.put(SIM_PARALLELISM, p);
     }
 
-    /** A copy with one more override. */
+    /**
+     * A copy with one more override, over the overrides this configuration was parsed from (so a new
+     * {@code cost.profile} takes effect for every cost not given itself).
+     */
     public MachineConfig with(String key, String value) {
-        Map<String, String> all = new LinkedHashMap<>(asStrings());
+        Map<String, String> all = new LinkedHashMap<>(overrides);
         all.put(key, value);
         return parse(all);
+    }
+
+    /** The settings given explicitly when this configuration was parsed (key to text), defaults excluded. */
+    public Map<String, String> overrides() {
+        return overrides;
+    }
+
+    /** The cost model of this machine: the profile's values, with any cost.<name> setting in place of its own. */
+    public CostModel costs() {
+        return costs;
+    }
+
+    /** The profile {@code cost.profile} named (before single cost settings overrode any of its values). */
+    public CostProfile costProfile() {
+        return profile;
     }
 
     /** The setting named {@code key}. */

@@ -96,6 +96,11 @@ public final class Setting<T> {
         });
     }
 
+    /** Any non-blank text; {@code allowed} says what it must name, and the caller checks that when it resolves it. */
+    public static Setting<String> text(String key, String defaultValue, String allowed, String doc) {
+        return new Setting<>(key, defaultValue, doc, allowed, s -> s.isEmpty() ? null : s);
+    }
+
     /** One of a fixed list of words. */
     public static Setting<String> oneOfStrings(String key, String defaultValue, List<String> values, String doc) {
         return new Setting<>(key, defaultValue, doc, "one of " + String.join(", ", values), s -> values.contains(s) ? s : null);

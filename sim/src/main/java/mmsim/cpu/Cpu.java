@@ -10,6 +10,7 @@ import mmsim.config.MachineConfig;
 import mmsim.mem.PhysicalMemory;
 import mmsim.paging.AddressSpace;
 import mmsim.paging.PageTable;
+import mmsim.stats.CostModel;
 import mmsim.stats.CpuCounter;
 import mmsim.stats.SingleWriterCounters;
 
@@ -64,6 +65,7 @@ public final class Cpu {
     /** Owner-written, read by interrupt handlers on this CPU: the CPU runs no work of its own (idle loop, or a wait). */
     private boolean idle;
     private boolean waiting;
+    private final CostModel costs;
 
     /** A CPU outside any machine's arbitration (tests that drive CPUs from their own threads). */
     public Cpu(int id, MachineConfig config, PhysicalMemory memory, PageTable pageTable) {
@@ -75,7 +77,8 @@ public final class Cpu {
         this.id = id;
         this.asidTagged = config.tlbAsid();
         this.tlb = new Tlb(config, config.seed() * 0x9E3779B97F4A7C15L + id);
-        this.mmu = new Mmu(this, tlb, counters, memory, pageTable);
+        this.costs = config.costs();
+        this.mmu = new Mmu(this, tlb, counters, memory, pageTable, costs);
         this.inbox = new MpscArrayQueue<>(Math.max(64, 4 * config.cpus()));
         this.slots = slots;
         this.quantum = config.schedQuantumCycles();
@@ -84,6 +87,11 @@ public final class Cpu {
 
     public int id() {
         return id;
+    }
+
+    /** The machine's cost model: what each modeled event costs this CPU. */
+    public CostModel costs() {
+        return costs;
     }
 
     public Tlb tlb() {
@@ -158,7 +166,7 @@ public final class Cpu {
      */
     public long modeledCycles() {
         return counters.read(CpuCounter.MODELED_CYCLES)
-                + (counters.read(CpuCounter.LOADS) + counters.read(CpuCounter.STORES)) * mmsim.stats.CostModel.TLB_L1_HIT;
+                + (counters.read(CpuCounter.LOADS) + counters.read(CpuCounter.STORES)) * costs.tlbL1Hit;
     }
 
     // ---- modeled time ----

@@ -3,13 +3,12 @@ package mmsim.cpu;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
-import mmsim.stats.CostModel;
 
 /**
  * One initiator's reusable round of inter-processor interrupts, and the condition the initiator waits on:
  * the modeled timing of an IPI (DESIGN.md §4) in one place, for shootdown rounds and cross-calls alike.
  *
- * <p>Modeled timing: a target takes the interrupt {@link CostModel#IPI_DELIVERY} cycles after it was sent
+ * <p>Modeled timing: a target takes the interrupt {@code cost.ipi_delivery} cycles after it was sent
  * (the initiator's clock when the round was armed). A target that was idle or itself waiting moves its
  * clock to that arrival first and acknowledges from its own clock. A busy target's clock is not moved (its
  * skew against the initiator is the bound phase's, an artefact of simulation): it is charged the
@@ -71,7 +70,7 @@ public abstract class IpiRound implements Interrupt, WaitCondition {
 
     @Override
     public final void handle(Cpu cpu) {
-        long arrival = sentAt + CostModel.IPI_DELIVERY;
+        long arrival = sentAt + cpu.costs().ipiDelivery;
         boolean free = cpu.idleOrWaiting();
         if (modeled && free) {
             cpu.advanceTo(arrival);
@@ -79,7 +78,7 @@ public abstract class IpiRound implements Interrupt, WaitCondition {
         long before = cpu.clock();
         long cycles = work(cpu);
         if (modeled) {
-            cpu.charge(CostModel.IPI_HANDLER + cycles + CostModel.IPI_ACK);
+            cpu.charge(cpu.costs().ipiHandler + cycles + cpu.costs().ipiAck);
             long lost = cpu.clock() - before;
             handled(cpu, lost);
             latestAck.accumulateAndGet(free ? cpu.clock() : arrival + lost, Math::max);

@@ -48,6 +48,11 @@ public final class Mmu {
     private final PhysicalMemory memory;
     private final PageTable pageTable;
     private final java.util.concurrent.atomic.AtomicLong remoteEpoch;
+    /** The cost model's TLB, walk and fault costs, copied into final fields the hit path reads without an indirection. */
+    private final long l1HitCycles;
+    private final long l2HitCycles;
+    private final long walkLevelCycles;
+    private final long faultEntryExitCycles;
     private PageFaultHandler faultHandler = PageFaultHandler.UNHANDLED;
     private TranslationChecker checker;
     /** Root table frame of the loaded address space; -1 when none is loaded. */
@@ -58,8 +63,12 @@ public final class Mmu {
     /** The clock value at which the next modeled-time event (tick, phase end) is due; owner only. */
     private long deadline = Long.MAX_VALUE;
 
-    Mmu(Cpu cpu, Tlb tlb, SingleWriterCounters counters, PhysicalMemory memory, PageTable pageTable) {
+    Mmu(Cpu cpu, Tlb tlb, SingleWriterCounters counters, PhysicalMemory memory, PageTable pageTable, CostModel costs) {
         this.cpu = cpu;
+        this.l1HitCycles = costs.tlbL1Hit;
+        this.l2HitCycles = costs.tlbL2Hit;
+        this.walkLevelCycles = costs.walkLevel;
+        this.faultEntryExitCycles = costs.faultEntryExit;
         this.l1 = tlb.l1;
         this.l2 = tlb.l2;
         this.remoteEpoch = tlb.remoteEpoch;
@@ -182,7 +191,7 @@ public final class Mmu {
         cpu.pollInterrupts();
         counters[write ? STORES : LOADS]++;
         // every access costs one L1 lookup of modeled time; the tick and the phase end fall due here
-        if ((clock += CostModel.TLB_L1_HIT) >= deadline) {
+        if ((clock += l1HitCycles) >= deadline) {
             cpu.deadlineReached();
         }
         long vpn = va >>> PhysicalMemory.PAGE_SHIFT;
@@ -217,7 +226,7 @@ public final class Mmu {
                     int frame = l2.frames[j];
                     fillL1(vpn, tag, dataWord, frame);
                     counters[L2_HITS]++;
-                    charge(CostModel.TLB_L2_HIT);
+                    charge(l2HitCycles);
                     if (checker != null) {
                         checker.onHit(cpu, va, write, frame);
                     }
@@ -261,7 +270,7 @@ public final class Mmu {
         long writable = Pte.WRITABLE;
         for (int level = PageTable.LEVELS - 1; level > 0; level--) {
             counters[WALK_LEVELS]++;
-            charge(CostModel.WALK_LEVEL);
+            charge(walkLevelCycles);
             long link = PhysicalMemory.laLong(pageTable.slotAddress(table, PageTable.index(va, level)));
             if (!Pte.isPresent(link)) {
                 fault(va, write, FaultKind.NOT_PRESENT);
@@ -271,7 +280,7 @@ public final class Mmu {
             table = Pte.frame(link);
         }
         counters[WALK_LEVELS]++;
-        charge(CostModel.WALK_LEVEL);
+        charge(walkLevelCycles);
         long slot = pageTable.slotAddress(table, PageTable.index(va, 0));
         while (true) {
             long pte = PhysicalMemory.laLong(slot);
@@ -331,7 +340,7 @@ public final class Mmu {
 
     private void fault(long va, boolean write, FaultKind kind) {
         counters[kind == FaultKind.NOT_PRESENT ? FAULTS_NOT_PRESENT : FAULTS_PROTECTION]++;
-        charge(CostModel.FAULT_ENTRY_EXIT);
+        charge(faultEntryExitCycles);
         faultHandler.handlePageFault(cpu, va, write, kind);
     }
 }

@@ -8,7 +8,6 @@ import mmsim.paging.PageTable;
 import mmsim.paging.Pte;
 import mmsim.paging.Vma;
 import mmsim.shootdown.FlushReason;
-import mmsim.stats.CostModel;
 import mmsim.stats.CpuCounter;
 
 /**
@@ -65,7 +64,8 @@ final class CowFork implements ForkStrategy {
                     if (shared != e) {
                         cpu.counters().increment(CpuCounter.FORK_PTES_PROTECTED);
                     }
-                    cpu.charge(2 * CostModel.PTE_UPDATE);
+                    // copy_pte_range's per-page work: the child's entry, the reference, the parent's write-protect
+                    cpu.charge(cpu.costs().forkPerPage);
                     cpu.pollInterrupts();
                 });
             }

@@ -2,7 +2,6 @@ package mmsim.kernel;
 
 import mmsim.cpu.Cpu;
 import mmsim.cpu.IpiRound;
-import mmsim.stats.CostModel;
 
 /**
  * Runs an action on every other CPU and waits until all have run it (Linux's
@@ -24,7 +23,7 @@ final class CrossCall {
 
     void runOnOthers(Cpu initiator) {
         Request r = requests[initiator.id()];
-        initiator.charge((cpus.length - 1) * CostModel.IPI_SEND);
+        initiator.charge((cpus.length - 1) * initiator.costs().ipiSend);
         r.arm(initiator, cpus.length - 1, true);
         for (Cpu target : cpus) {
             if (target != initiator) {

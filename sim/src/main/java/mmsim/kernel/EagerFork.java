@@ -6,7 +6,6 @@ import mmsim.paging.AddressSpace;
 import mmsim.paging.PageTable;
 import mmsim.paging.Pte;
 import mmsim.paging.Vma;
-import mmsim.stats.CostModel;
 import mmsim.stats.CpuCounter;
 
 /**
@@ -58,7 +57,7 @@ final class EagerFork implements ForkStrategy {
                 if (Pte.frame(e) == zero) {
                     frames.metadata().retain(zero);
                     PhysicalMemory.soLong(childSlot, Pte.without(e, Pte.ACCESSED));
-                    cpu.charge(CostModel.PTE_UPDATE);
+                    cpu.charge(cpu.costs().pteUpdate);
                     return;
                 }
                 int copy = frames.allocFrame(cpu, "an eager fork copy");
@@ -66,7 +65,7 @@ final class EagerFork implements ForkStrategy {
                 // a write-protected entry stays COW: the child's first write then finds its copy sole-owned and reuses it
                 PhysicalMemory.soLong(childSlot, Pte.make(copy, Pte.flags(Pte.without(e, Pte.ACCESSED))));
                 cpu.counters().increment(CpuCounter.FORK_PAGES_COPIED);
-                cpu.charge(CostModel.PAGE_COPY + CostModel.PTE_UPDATE);
+                cpu.charge(cpu.costs().pageCopy + cpu.costs().pteUpdate);
                 cpu.pollInterrupts();
             });
         }

@@ -10,7 +10,6 @@ import mmsim.paging.PageTable;
 import mmsim.paging.Pte;
 import mmsim.paging.Vma;
 import mmsim.shootdown.FlushReason;
-import mmsim.stats.CostModel;
 import mmsim.stats.CpuCounter;
 
 /**
@@ -141,7 +140,7 @@ final class FaultHandler implements PageFaultHandler {
         // CAS (release): the zeroed contents are visible before the entry that maps them
         if (PhysicalMemory.casLong(slot, 0L, pte)) {
             cpu.counters().increment(CpuCounter.FAULTS_DEMAND_ZERO);
-            cpu.charge(CostModel.PAGE_ZERO + CostModel.PTE_UPDATE);
+            cpu.charge(cpu.costs().pageZero + cpu.costs().pteUpdate);
             return true;
         }
         frames.putFrame(cpu, f);
@@ -156,7 +155,7 @@ final class FaultHandler implements PageFaultHandler {
         metadata.retain(zero);
         if (PhysicalMemory.casLong(slot, 0L, Pte.make(zero, Pte.PRESENT | Pte.USER | Pte.ACCESSED))) {
             cpu.counters().increment(CpuCounter.FAULTS_ZERO_PAGE);
-            cpu.charge(CostModel.PTE_UPDATE);
+            cpu.charge(cpu.costs().pteUpdate);
             return true;
         }
         frames.putFrame(cpu, zero);
@@ -180,7 +179,7 @@ final class FaultHandler implements PageFaultHandler {
             long writable = Pte.without(pte, Pte.COW) | Pte.WRITABLE | Pte.ACCESSED | Pte.DIRTY;
             if (PhysicalMemory.casLong(slot, pte, writable)) {
                 cpu.counters().increment(CpuCounter.FAULTS_COW_REUSE);
-                cpu.charge(CostModel.PTE_UPDATE);
+                cpu.charge(cpu.costs().pteUpdate);
                 return true;
             }
             return false;
@@ -191,7 +190,7 @@ final class FaultHandler implements PageFaultHandler {
         } else {
             memory.copyFrame(old, copy);
         }
-        cpu.charge((zero ? CostModel.PAGE_ZERO : CostModel.PAGE_COPY) + CostModel.PTE_UPDATE);
+        cpu.charge((zero ? cpu.costs().pageZero : cpu.costs().pageCopy) + cpu.costs().pteUpdate);
         long fresh = Pte.make(copy, Pte.flags(Pte.without(pte, Pte.COW)) | Pte.WRITABLE | Pte.ACCESSED | Pte.DIRTY);
         try (TlbFlusher.Flush flush = flusher.open(cpu, space, FlushReason.COW_REPLACE, page, page + PAGE)) {
             // CAS (release): the copied bytes are visible before the entry that maps them

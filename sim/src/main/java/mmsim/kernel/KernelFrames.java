@@ -131,7 +131,8 @@ public final class KernelFrames {
     }
 
     /**
-     * A claimed frame (reference count 1), contents undefined, for {@code what} (named in the error).
+     * A claimed frame (reference count 1), contents undefined, for {@code what} (named in the error); {@code cpu}
+     * (the caller's own) is charged {@code cost.page_alloc}.
      *
      * @throws OutOfFrames when none is left after every reclaim stage
      */
@@ -141,12 +142,18 @@ public final class KernelFrames {
             f = (int) withReclaim(cpu, what, FramePool.NO_FRAME, () -> pool.allocate(cpu.id()));
         }
         frames.claim(f);
+        cpu.charge(cpu.costs().pageAlloc);
         return f;
     }
 
-    /** A zeroed page-table frame, claimed. @throws OutOfFrames when none is left after every reclaim stage */
+    /**
+     * A zeroed page-table frame, claimed; {@code cpu} (the caller's own) is charged an allocation and a zeroing.
+     * @throws OutOfFrames when none is left after every reclaim stage
+     */
     public int allocTable(Cpu cpu, String what) {
-        return (int) withReclaim(cpu, what, FramePool.NO_FRAME, () -> pageTable.allocateTable(cpu.id()));
+        int table = (int) withReclaim(cpu, what, FramePool.NO_FRAME, () -> pageTable.allocateTable(cpu.id()));
+        cpu.charge(cpu.costs().pageAlloc + cpu.costs().pageZero);
+        return table;
     }
 
     /**

@@ -11,7 +11,6 @@ import mmsim.paging.Pte;
 import mmsim.paging.SharedMemoryObject;
 import mmsim.paging.Vma;
 import mmsim.shootdown.FlushReason;
-import mmsim.stats.CostModel;
 import mmsim.stats.CpuCounter;
 
 /**
@@ -66,6 +65,7 @@ final class Mappings {
             throw new SyscallException(Errno.ENOMEM, "mmap of " + length + " bytes: more than user space");
         }
         mm.lock.writeLock(cpu);
+        cpu.charge(cpu.costs().mmapFixed);   // the VMA work, per call
         try {
             return mm.space.map(length, protection);
         } catch (IllegalStateException e) {
@@ -94,6 +94,7 @@ final class Mappings {
         }
         int pages = (int) (pageCeil(length) >>> PhysicalMemory.PAGE_SHIFT);
         mm.lock.writeLock(cpu);
+        cpu.charge(cpu.costs().mmapFixed);   // the VMA work, per call
         try {
             return mm.space.mapShared(new SharedMemoryObject(pages), protection);
         } catch (IllegalStateException e) {
@@ -113,6 +114,7 @@ final class Mappings {
     void munmap(Cpu cpu, Mm mm, long start, long length) {
         checkRange(start, length);
         mm.lock.writeLock(cpu);
+        cpu.charge(cpu.costs().munmapFixed);   // the VMA work, per call
         try {
             unmapLocked(cpu, mm.space, start, length, "munmap");
         } finally {
@@ -148,6 +150,7 @@ final class Mappings {
         checkProtection(protection);
         long bytes = pageCeil(length);
         mm.lock.writeLock(cpu);
+        cpu.charge(cpu.costs().mmapFixed);   // the VMA work, per call
         try {
             AddressSpace space = mm.space;
             // the only step that can fail comes first
@@ -179,6 +182,7 @@ final class Mappings {
         }
         long rounded = hint > 0 && hint < PageTable.USER_VA_LIMIT ? pageCeil(hint) : 0;
         mm.lock.writeLock(cpu);
+        cpu.charge(cpu.costs().mmapFixed);   // the VMA work, per call
         try {
             return mm.space.map(rounded, length, protection);
         } catch (IllegalStateException e) {
@@ -225,6 +229,7 @@ final class Mappings {
         long oldLength = pageCeil(oldSize);
         long newLength = pageCeil(newSize);
         mm.lock.writeLock(cpu);
+        cpu.charge(cpu.costs().mmapFixed);   // the VMA work, per call
         try {
             AddressSpace space = mm.space;
             Vma mapping = space.mappingAt(oldAddress);
@@ -276,6 +281,7 @@ final class Mappings {
     void madviseDontNeed(Cpu cpu, Mm mm, long start, long length) {
         checkRange(start, length);
         mm.lock.writeLock(cpu);
+        cpu.charge(cpu.costs().madviseFixed);   // the VMA work, per call
         try {
             List<Vma> ranges = mappedParts(mm.space, start, length);
             prepareLeafTables(cpu, mm.space, ranges, "madvise");
@@ -295,6 +301,7 @@ final class Mappings {
         checkRange(start, length);
         checkProtection(protection);
         mm.lock.writeLock(cpu);
+        cpu.charge(cpu.costs().mprotectFixed);   // the VMA work, per call
         try {
             // the only step that can fail comes first
             List<Vma> changing = new ArrayList<>();
@@ -420,7 +427,7 @@ final class Mappings {
             releaseAfter(flush, new IntList(), unlinkUnusedTables(cpu, space, List.of(new Vma(from, from + length, Vma.NONE)), flush), null);
         }
         cpu.counters().add(CpuCounter.MREMAP_PAGES_MOVED, moved[0]);
-        cpu.charge(2 * moved[0] * CostModel.PTE_UPDATE);
+        cpu.charge(2 * moved[0] * cpu.costs().pteUpdate);
     }
 
     /**
@@ -459,7 +466,7 @@ final class Mappings {
                 });
                 flush.addRange(r.start(), (r.end() - r.start()) / PAGE);
             }
-            cpu.charge(released.size() * CostModel.PTE_UPDATE);
+            cpu.charge(released.size() * cpu.costs().pteUpdate);
             IntList tables = freeTables ? unlinkUnusedTables(cpu, space, ranges, flush) : new IntList();
             releaseAfter(flush, released, tables, afterFlush);
         }
@@ -478,7 +485,7 @@ final class Mappings {
         if (tables.size() > 0) {
             flush.freesTables();
             cpu.counters().add(CpuCounter.TABLES_FREED, tables.size());
-            cpu.charge(tables.size() * CostModel.PTE_UPDATE);
+            cpu.charge(tables.size() * cpu.costs().pteUpdate);
         }
         return tables;
     }

@@ -7,7 +7,6 @@ import mmsim.paging.AddressSpace;
 import mmsim.paging.PageTable;
 import mmsim.paging.Pte;
 import mmsim.shootdown.FlushReason;
-import mmsim.stats.CostModel;
 import mmsim.stats.CpuCounter;
 
 /**
@@ -70,7 +69,7 @@ final class OnDemandFork implements ForkStrategy {
                 }
                 PhysicalMemory.soLong(childLinkSlot, shared);
                 cpu.counters().increment(CpuCounter.FORK_TABLES_SHARED);
-                cpu.charge(2 * CostModel.PTE_UPDATE);
+                cpu.charge(2 * cpu.costs().pteUpdate);
                 cpu.pollInterrupts();
             });
         }
@@ -129,7 +128,7 @@ final class OnDemandFork implements ForkStrategy {
                 }
                 copy = -1;
                 cpu.counters().increment(CpuCounter.FAULTS_TABLE_COPY);
-                cpu.charge(CostModel.PAGE_COPY + CostModel.PTE_UPDATE);
+                cpu.charge(cpu.costs().pageCopy + cpu.costs().pteUpdate);
                 if (metadata.release(shared)) {
                     lastReference = shared;
                 }

@@ -311,6 +311,7 @@ final class Processes implements FaultHandler.Tasks {
         SimProcess proc = t.process;
         proc.setStatus(ExitStatus.exited(0));
         Cpu cpu = t.cpu.cpu;
+        cpu.charge(cpu.costs().exitFixed);   // files, signals, the parent's notification; the teardown charges its own flushes
         for (OpenFile f : proc.files.removeAll()) {
             files.closeFile(f);
         }
@@ -407,6 +408,7 @@ final class Processes implements FaultHandler.Tasks {
     int fork(Task t, ProcessBody body) {
         SimProcess parent = t.process;
         Cpu cpu = t.cpu.cpu;
+        cpu.charge(cpu.costs().forkFixed);   // the task, mm and file table; the pages are charged as the strategy copies them
         Mm childMm;
         try {
             childMm = new Mm(frames.newSpace(cpu, nextPid.get()));
@@ -539,6 +541,7 @@ final class Processes implements FaultHandler.Tasks {
             next += ((length + 0xFFF) & ~0xFFFL) + 4096;  // a guard page between segments
         }
         Cpu cpu = t.cpu.cpu;
+        cpu.charge(cpu.costs().execFixed);   // loading the program; the new tables and the old image's teardown charge their own
         Mm fresh;
         try {
             fresh = new Mm(frames.newSpace(cpu, proc.pid));

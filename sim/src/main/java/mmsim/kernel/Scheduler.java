@@ -7,7 +7,6 @@ import java.util.concurrent.locks.LockSupport;
 
 import mmsim.cpu.Cpu;
 import mmsim.shootdown.ShootdownStrategy;
-import mmsim.stats.CostModel;
 import mmsim.stats.CpuCounter;
 
 /**
@@ -323,7 +322,7 @@ final class Scheduler {
             ProcessUsage.begin(t, cpu);
             t.state.set(Task.RUNNING);
             cpu.counters().increment(CpuCounter.CONTEXT_SWITCHES);
-            cpu.charge(CostModel.CONTEXT_SWITCH);
+            cpu.charge(cpu.costs().contextSwitch);
             // volatile: leaving lazy mode is ordered before the strategy's look at the space's TLB generation
             cpu.setLazy(false);
             cpu.switchAddressSpace(t.process.mm.space);

@@ -9,7 +9,6 @@ import mmsim.paging.AddressSpace;
 import mmsim.paging.Pte;
 import mmsim.paging.SharedMemoryObject;
 import mmsim.paging.Vma;
-import mmsim.stats.CostModel;
 import mmsim.stats.CpuCounter;
 
 /**
@@ -55,7 +54,7 @@ final class SharedMemory {
             memory.zeroFrame(fresh);
             frame = object.install(index, fresh);
             if (frame == fresh) {
-                cpu.charge(CostModel.PAGE_ZERO);
+                cpu.charge(cpu.costs().pageZero);
             } else {
                 frames.putFrame(cpu, fresh);   // another process's fault filled the slot first
             }
@@ -66,7 +65,7 @@ final class SharedMemory {
                 | (vma.writable() ? Pte.WRITABLE : 0) | (write ? Pte.DIRTY : 0));
         if (PhysicalMemory.casLong(slot, 0L, pte)) {
             cpu.counters().increment(CpuCounter.FAULTS_SHARED);
-            cpu.charge(CostModel.PTE_UPDATE);
+            cpu.charge(cpu.costs().pteUpdate);
             return true;
         }
         frames.putFrame(cpu, frame);
@@ -82,7 +81,7 @@ final class SharedMemory {
         long writable = Pte.without(pte, Pte.COW) | Pte.WRITABLE | Pte.ACCESSED | Pte.DIRTY;
         if (PhysicalMemory.casLong(slot, pte, writable)) {
             cpu.counters().increment(CpuCounter.FAULTS_SHARED);
-            cpu.charge(CostModel.PTE_UPDATE);
+            cpu.charge(cpu.costs().pteUpdate);
             return true;
         }
         return false;

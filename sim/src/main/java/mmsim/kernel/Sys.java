@@ -4,7 +4,6 @@ import java.util.BitSet;
 
 import mmsim.cpu.Cpu;
 import mmsim.cpu.Mmu;
-import mmsim.stats.CostModel;
 
 /**
  * The system-call interface a workload programs against: one per simulated thread, handed to its body.
@@ -35,13 +34,13 @@ public final class Sys {
 
     /**
      * Acts on a kill or a pending preemption before the thread runs more user code. A system call is an
-     * interrupt boundary and a modeled-time boundary too: it costs {@link CostModel#SYSCALL} cycles, so a
+     * interrupt boundary and a modeled-time boundary too: it costs {@code cost.syscall} cycles, so a
      * thread that loops on {@link #yield()} still answers shootdowns, reaches its ticks and the phase end.
      */
     void userReturn() {
         PerCpu pc = task.cpu;
         Cpu cpu = pc.cpu;
-        cpu.charge(CostModel.SYSCALL);
+        cpu.charge(cpu.costs().syscall);
         // the tick and the phase end fall due here; neither moves the task off its CPU
         cpu.checkDeadline();
         cpu.pollInterrupts();

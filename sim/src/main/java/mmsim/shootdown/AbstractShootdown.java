@@ -6,7 +6,6 @@ import mmsim.cpu.IpiRound;
 import mmsim.mem.PhysicalMemory;
 import mmsim.paging.AddressSpace;
 import mmsim.paging.CpuMask;
-import mmsim.stats.CostModel;
 import mmsim.stats.CpuCounter;
 
 /**
@@ -94,13 +93,13 @@ public abstract class AbstractShootdown implements ShootdownStrategy {
         if (loaded || cpu.asidTagged()) {
             if (request.isAll() || request.totalPages() > ceiling) {
                 cpu.flushAsid(request.asid());
-                cycles += CostModel.FULL_FLUSH;
+                cycles += cpu.costs().fullFlush;
             } else {
                 for (int r = 0; r < request.ranges(); r++) {
                     long va = request.start(r);
                     for (long i = 0; i < request.pages(r); i++, va += PhysicalMemory.PAGE_SIZE) {
                         cpu.invalidatePage(request.asid(), va);
-                        cycles += CostModel.INVLPG;
+                        cycles += cpu.costs().invlpg;
                     }
                 }
             }
@@ -140,7 +139,7 @@ public abstract class AbstractShootdown implements ShootdownStrategy {
      * {@link #startRound(Cpu, FlushRequest, CpuMask, TargetFilter)}, where {@code candidates} null means every
      * CPU, and {@code interrupt} false makes the round a host-level handshake that models no interrupt (no IPI
      * counted, no cycles charged, no clock moved). With {@code interrupt}, the initiator is charged
-     * {@link CostModel#IPI_SEND} per target, and every interrupt carries the initiator's clock after the sends
+     * {@code cost.ipi_send} per target, and every interrupt carries the initiator's clock after the sends
      * (its send time). Targets are chosen in ascending CPU order either way.
      */
     protected final int startRound(Cpu initiator, FlushRequest request, CpuMask candidates, TargetFilter filter,
@@ -167,7 +166,7 @@ public abstract class AbstractShootdown implements ShootdownStrategy {
         }
         round.request.copyFrom(request);
         if (interrupt) {
-            initiator.charge(sent * CostModel.IPI_SEND);
+            initiator.charge(sent * initiator.costs().ipiSend);
             initiator.counters().add(CpuCounter.SHOOTDOWN_IPIS_SENT, sent);
         }
         round.arm(initiator, sent, interrupt);

@@ -2,7 +2,6 @@ package mmsim.shootdown;
 
 import mmsim.cpu.Cpu;
 import mmsim.mem.PhysicalMemory;
-import mmsim.stats.CostModel;
 import mmsim.stats.CpuCounter;
 
 /**
@@ -53,7 +52,7 @@ public final class HardwareBroadcastShootdown extends AbstractShootdown {
         initiator.counters().add(CpuCounter.SHOOTDOWN_REMOTE_INVALIDATIONS, invalidated);
         if (invalidated > 0) {
             int ranges = request.isAll() ? 1 : request.ranges();
-            cycles += ranges * CostModel.INVLPGB + CostModel.TLBSYNC;
+            cycles += ranges * initiator.costs().invlpgb + initiator.costs().tlbsync;
         }
         initiator.charge(cycles);
         // TLBSYNC: every target has passed an access boundary, so no access through an old entry is in flight

@@ -6,7 +6,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.jctools.queues.MpscArrayQueue;
 
 import mmsim.cpu.Cpu;
-import mmsim.stats.CostModel;
 import mmsim.stats.CpuCounter;
 
 /**
@@ -82,7 +81,7 @@ public final class LatrShootdown extends AbstractShootdown {
             lazy.remaining.incrementAndGet();
             if (queues[target.id()].offer(lazy)) {
                 initiator.counters().increment(CpuCounter.SHOOTDOWN_LAZY_POSTED);
-                initiator.charge(CostModel.LAZY_POST);
+                initiator.charge(initiator.costs().lazyPost);
             } else {
                 lazy.remaining.decrementAndGet();
                 fellBack[target.id()] = true;

@@ -5,7 +5,6 @@ import mmsim.cpu.Tlb;
 import mmsim.mem.PhysicalMemory;
 import mmsim.paging.AddressSpace;
 import mmsim.paging.CpuMask;
-import mmsim.stats.CostModel;
 import mmsim.stats.CpuCounter;
 
 /**
@@ -128,7 +127,7 @@ public final class LinuxShootdown extends AbstractShootdown {
             setLocal(cpu, space, request.asid(), gen);
         } else {
             cpu.flushAsid(request.asid());
-            cycles = CostModel.FULL_FLUSH;
+            cycles = cpu.costs().fullFlush;
             setLocal(cpu, space, request.asid(), mmGen);
         }
         return cycles;
@@ -145,7 +144,7 @@ public final class LinuxShootdown extends AbstractShootdown {
         if (local < mmGen) {
             if (local >= 0 || cpu.asidTagged()) {
                 cpu.flushAsid(space.asid());
-                cpu.charge(CostModel.FULL_FLUSH);
+                cpu.charge(cpu.costs().fullFlush);
             }
             setLocal(cpu, space, space.asid(), mmGen);
         }

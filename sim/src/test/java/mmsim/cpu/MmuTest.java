@@ -258,15 +258,15 @@ class MmuTest {
             TestMachines.mapZeroPage(m, null, space, a, Pte.WRITABLE);
             long start = cpu.modeledCycles();
             cpu.mmu().loadLong(a);                       // L1 and L2 miss: a 4-level walk
-            assertEquals(4 * mmsim.stats.CostModel.WALK_LEVEL + mmsim.stats.CostModel.TLB_L1_HIT, cpu.modeledCycles() - start);
+            assertEquals(4 * cpu.costs().walkLevel + cpu.costs().tlbL1Hit, cpu.modeledCycles() - start);
             long afterMiss = cpu.modeledCycles();
             cpu.mmu().loadLong(a + 8);                   // an L1 hit
-            assertEquals(mmsim.stats.CostModel.TLB_L1_HIT, cpu.modeledCycles() - afterMiss);
+            assertEquals(cpu.costs().tlbL1Hit, cpu.modeledCycles() - afterMiss);
             m.setFaultHandler(TestMachines.demandZero(m));
             long beforeFault = cpu.modeledCycles();
             cpu.mmu().loadLong(a + 4096);                // the walk reaches an empty leaf: fault, then walk again
-            assertEquals(8 * mmsim.stats.CostModel.WALK_LEVEL + mmsim.stats.CostModel.FAULT_ENTRY_EXIT
-                    + mmsim.stats.CostModel.TLB_L1_HIT, cpu.modeledCycles() - beforeFault);
+            assertEquals(8 * cpu.costs().walkLevel + cpu.costs().faultEntryExit
+                    + cpu.costs().tlbL1Hit, cpu.modeledCycles() - beforeFault);
             TestMachines.destroy(m, space);
         }
     }

@@ -12,8 +12,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 import mmsim.Machine;
 import mmsim.TestMachines;
 import mmsim.cpu.Cpu;
-import mmsim.paging.AddressSpace;
 import mmsim.stats.CostModel;
+import mmsim.paging.AddressSpace;
 import mmsim.stats.CpuCounter;
 
 /**
@@ -22,6 +22,8 @@ import mmsim.stats.CpuCounter;
  * clock; and the initiator's clock ends at or after the latest acknowledgement.
  */
 class ModeledClockTest {
+    private static final CostModel COSTS = mmsim.config.MachineConfig.defaults().costs();
+
     private static final long VA = 0x1000_0000L;
     private static final long IDLE_TARGET_CLOCK = 50_000;
 
@@ -63,12 +65,12 @@ class ModeledClockTest {
                 t.join(TimeUnit.SECONDS.toMillis(10));
             }
 
-            long handled = CostModel.IPI_HANDLER + CostModel.IPI_ACK;
-            long sentAt = before + 2 * CostModel.IPI_SEND;
+            long handled = COSTS.ipiHandler + COSTS.ipiAck;
+            long sentAt = before + 2 * COSTS.ipiSend;
             assertEquals(1, busy.counters().read(CpuCounter.SHOOTDOWN_IPIS_RECEIVED), "the busy target took one IPI");
             assertEquals(1, idle.counters().read(CpuCounter.SHOOTDOWN_IPIS_RECEIVED), "the idle target took one IPI");
             // the busy target's acknowledgement: send + delivery + handler (+ its flush) + ack
-            assertTrue(after >= sentAt + CostModel.IPI_DELIVERY + handled,
+            assertTrue(after >= sentAt + COSTS.ipiDelivery + handled,
                     name + ": initiator clock " + after + " ends before the busy target's acknowledgement");
             // the idle target's: from its own clock, which was ahead of the arrival
             assertTrue(idle.clock() >= IDLE_TARGET_CLOCK + handled, "the idle target was charged its handler");
@@ -104,8 +106,8 @@ class ModeledClockTest {
             strategy.flush(initiator, new FlushRequest().begin(space, FlushReason.MUNMAP).addRange(VA, 1), null);
             done.set(true);
             target.join(10_000);
-            long arrival = 100_000 + CostModel.IPI_SEND + CostModel.IPI_DELIVERY;
-            assertTrue(idle.clock() >= arrival + CostModel.IPI_HANDLER + CostModel.IPI_ACK,
+            long arrival = 100_000 + COSTS.ipiSend + COSTS.ipiDelivery;
+            assertTrue(idle.clock() >= arrival + COSTS.ipiHandler + COSTS.ipiAck,
                     "the idle target's clock " + idle.clock() + " did not move to the interrupt's arrival " + arrival);
             assertTrue(idle.counters().read(CpuCounter.MODELED_IDLE_CYCLES) >= arrival, "the skip counts as idle time");
             assertTrue(initiator.clock() >= idle.clock(), "the initiator ends at or after the acknowledgement");

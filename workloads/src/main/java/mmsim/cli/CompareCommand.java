@@ -110,7 +110,7 @@ final class CompareCommand implements Callable<Integer> {
         for (Workload w : workloads) {
             printTable(w, results);
         }
-        printLegend();
+        printLegend(results);
         List<RunResult> failed = results.stream().filter(r -> !r.passed()).toList();
         for (RunResult r : failed) {
             System.out.println("FAILED " + r.spec().label() + ":");
@@ -178,7 +178,7 @@ final class CompareCommand implements Callable<Integer> {
             }
             cells.add(r.passed() ? "ok" : "FAILED");
             for (String name : metrics) {
-                Report.addCells(cells, name, r.stats(), sample);
+                Report.addCells(cells, name, r.stats(), sample, r.spec().machine().costs().ghz);
             }
             cells.add(Format.number(r.wallNanos() / 1e9));
             table.row(cells);
@@ -189,9 +189,11 @@ final class CompareCommand implements Callable<Integer> {
         System.out.println();
     }
 
-    private static void printLegend() {
-        System.out.printf("model: the simulated machine (counts; cycles shown as us at %.1f GHz, mmsim.stats.CostModel) - independent of the host.%n",
-                mmsim.stats.CostModel.GHZ);
+    private static void printLegend(List<RunResult> results) {
+        String profiles = results.stream().map(r -> r.spec().machine().costProfile().name() + " at " + r.spec().machine().costs().ghz + " GHz")
+                .distinct().collect(java.util.stream.Collectors.joining(", "));
+        System.out.printf("model: the simulated machine (counts; cycles shown as us at the cost profile's clock: %s) - independent of the host.%n",
+                profiles);
         System.out.printf("host: measured on this host (%d cores) - depends on it; report the core count with it.%n",
                 Runtime.getRuntime().availableProcessors());
     }

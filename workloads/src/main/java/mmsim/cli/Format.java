@@ -2,7 +2,6 @@ package mmsim.cli;
 
 import java.util.Locale;
 
-import mmsim.stats.CostModel;
 import mmsim.stats.StatsRegistry.Descriptor;
 import mmsim.stats.StatsRegistry.Kind;
 import mmsim.stats.StatsSnapshot;
@@ -21,8 +20,8 @@ final class Format {
         };
     }
 
-    /** A distribution's value at a percentile (or max), in {@link #displayUnit}. */
-    static String distribution(Distribution d, String stat) {
+    /** A distribution's value at a percentile (or max), in {@link #displayUnit}; modeled cycles become µs at {@code ghz}. */
+    static String distribution(Distribution d, String stat, double ghz) {
         long v = switch (stat) {
             case "p50" -> d.at(50);
             case "p99" -> d.at(99);
@@ -34,7 +33,7 @@ final class Format {
         }
         return switch (d.descriptor().unit()) {
             case "ns" -> number(v / 1000.0);
-            case "cycles" -> number(CostModel.micros(v));
+            case "cycles" -> number(v / (ghz * 1000.0));
             default -> Long.toString(v);
         };
     }

@@ -47,11 +47,11 @@ final class Report {
     }
 
     /** The cells of metric {@code name} for one run, matching {@link #addColumns}. */
-    static void addCells(List<String> cells, String name, StatsSnapshot stats, StatsSnapshot sample) {
+    static void addCells(List<String> cells, String name, StatsSnapshot stats, StatsSnapshot sample, double ghz) {
         if (sample.distribution(name) != null) {
             Distribution d = stats.distribution(name);
-            cells.add(d == null ? "-" : Format.distribution(d, "p50"));
-            cells.add(d == null ? "-" : Format.distribution(d, "p99"));
+            cells.add(d == null ? "-" : Format.distribution(d, "p50", ghz));
+            cells.add(d == null ? "-" : Format.distribution(d, "p99", ghz));
         } else if (sample.values().get(name) != null) {
             StatsSnapshot.Value v = stats.values().get(name);
             cells.add(v == null ? "-" : Format.value(v));
@@ -66,12 +66,14 @@ final class Report {
                 r.spec().check() ? ", checking" : "", m.deterministic() ? ", deterministic" : "",
                 Runtime.getRuntime().availableProcessors());
         out.println("settings: " + r.spec().settings().asStrings());
+        out.printf("cost profile: %s (%s; cycles shown as us at %s GHz)%n", m.costProfile().name(), m.costProfile().origin(), m.costs().ghz);
         out.println();
         Table table = new Table().column("metric", "").column("p50 / value", "").column("p99", "").column("max", "").column("", "");
         for (String name : columns(r.spec().workload())) {
             Distribution d = r.stats().distribution(name);
             if (d != null) {
-                table.row(List.of(name, Format.distribution(d, "p50"), Format.distribution(d, "p99"), Format.distribution(d, "max"),
+                double ghz = m.costs().ghz;
+                table.row(List.of(name, Format.distribution(d, "p50", ghz), Format.distribution(d, "p99", ghz), Format.distribution(d, "max", ghz),
                         Format.kind(d.descriptor().kind()) + " " + Format.displayUnit(d.descriptor()) + " (" + d.count() + " samples)"));
                 continue;
             }

@@ -152,6 +152,16 @@ final class RunOptions {
         }
     }
 
+    /** {@code key=value} pairs as a map, in order; a pair without {@code =} is bad input. */
+    static Map<String, String> keyValues(List<String> pairs) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String kv : pairs) {
+            String[] p = split(kv);
+            out.put(p[0], p[1]);
+        }
+        return out;
+    }
+
     private static String[] split(String kv) {
         int eq = kv.indexOf('=');
         if (eq <= 0) {
