@@ -81,8 +81,11 @@ public final class Sys {
 
     // ---- identity ----
 
+    /** getpid(2): this process's id. A system call (it costs {@code cost.syscall}, as Linux's does; glibc caches nothing). */
     public int getpid() {
-        return task.process.pid;
+        int pid = task.process.pid;
+        userReturn();
+        return pid;
     }
 
     /**
@@ -91,12 +94,16 @@ public final class Sys {
      */
     public int getppid() {
         SimProcess p = task.process.parent;
-        return p == null ? 0 : p.pid;
+        int ppid = p == null ? 0 : p.pid;
+        userReturn();
+        return ppid;
     }
 
-    /** This thread's id (the pid for a process's main thread). */
+    /** gettid(2): this thread's id (the pid for a process's main thread). A system call, as getpid. */
     public int gettid() {
-        return task.tid;
+        int tid = task.tid;
+        userReturn();
+        return tid;
     }
 
     /** What fork returned in this process: 0 in a forked child, -1 in a process the kernel started. */
