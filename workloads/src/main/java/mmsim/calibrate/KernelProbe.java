@@ -38,7 +38,7 @@ import java.util.concurrent.TimeUnit;
  *       call on one page (written first, but for mmap).</li>
  *   <li>{@code munmap_sibling}, {@code mprotect_sibling}, {@code madvise_dontneed_sibling}: the same
  *       while a thread of the process spins in user space on another CPU, so each call sends it a
- *       TLB-shootdown IPI.</li>
+ *       TLB-shootdown IPI (each sample waits until the sibling is seen spinning).</li>
  *   <li>{@code membarrier_alone}: membarrier(PRIVATE_EXPEDITED) with no other thread running (no IPI);
  *       {@code ipi_roundtrip}: the same with the spinning sibling thread (one IPI there and back).</li>
  *   <li>{@code context_switch}: two processes on one CPU ping-pong a byte over two pipes; a sample is
@@ -51,9 +51,10 @@ import java.util.concurrent.TimeUnit;
  * <h2>Output format</h2>
  * One record a line, comma-separated:
  * <pre>
- * host,&lt;key&gt;,&lt;value&gt;            a fact: cpu_model, cpu_mhz, kernel, arch, cores, virtualization, thp,
- *                               kpti, llc, exec_target, page_size, measure_cpu, sibling_cpu, the
- *                               repetition settings, clock_read_ns, probe_wall_ms
+ * host,&lt;key&gt;,&lt;value&gt;            a fact: cpu_model, cpu_mhz, kernel, arch, cores, loadavg_start,
+ *                               virtualization, thp, kpti, llc, exec_target, page_size, measure_cpu,
+ *                               sibling_cpu, the repetition settings, clock_read_ns, loadavg_end,
+ *                               probe_wall_ms
  * unit,&lt;op&gt;,&lt;unit&gt;              the unit of the op's samples (GHz or ns)
  * sample,&lt;op&gt;,&lt;param&gt;,&lt;value&gt;   one sample
  * skipped,&lt;op&gt;,&lt;reason&gt;         the op could not be measured here

@@ -41,9 +41,11 @@
  *                             round trip / 2, so it includes one pipe write and one pipe read
  *                             (lmbench lat_ctx style); a batch of 8 round trips per sample
  *
- * The measuring thread runs pinned to the first CPU it may use, the sibling to the second. Regions
- * are madvise(MADV_NOHUGEPAGE) so that every fault is one base page. Each op runs untimed a while
- * before it samples.
+ * The measuring thread runs pinned to the first CPU it may use, the sibling to the second; a sibling
+ * op waits before each sample until it sees the sibling spin, so that the sibling is on its CPU when
+ * the call is timed. Regions are madvise(MADV_NOHUGEPAGE) so that every fault is one base page. Each
+ * op runs untimed a while before it samples. Other work on either CPU disturbs the samples: the host
+ * facts loadavg_start and loadavg_end (/proc/loadavg) tell how busy the host was.
  */
 #define _GNU_SOURCE
 #include <elf.h>
@@ -213,6 +215,8 @@ static void choose_cpus(void) {
  * live there: a TLB flush or membarrier of the mm must interrupt it. */
 static atomic_int sibling_stop;
 static atomic_int sibling_state; /* 0 starting, 1 spinning, -1 could not pin */
+static atomic_ulong sibling_spins;
+static int sibling_active;
 static pthread_t sibling_thread;
 
 static void *sibling_spin(void *unused) {
@@ -222,10 +226,27 @@ static void *sibling_spin(void *unused) {
         return NULL;
     }
     atomic_store(&sibling_state, 1);
+    unsigned long spins = 0;
     while (!atomic_load_explicit(&sibling_stop, memory_order_relaxed)) {
-        cpu_relax();
+        /* a plain store, not an atomic add: the line stays in the sibling's cache while nobody reads it */
+        atomic_store_explicit(&sibling_spins, ++spins, memory_order_relaxed);
     }
     return NULL;
+}
+
+/*
+ * Returns once the sibling is seen spinning, that is, on its CPU right now. The sibling CPU may be
+ * shared with other work; a call timed while the sibling is off its CPU would need no IPI. Neither
+ * loop executes pause: in a VM, pause-loop exiting would take the spinning vCPU off its physical CPU,
+ * and a paravirtual TLB flush skips a preempted vCPU instead of interrupting it.
+ */
+static void await_sibling_on_cpu(void) {
+    if (!sibling_active) {
+        return;
+    }
+    unsigned long seen = atomic_load_explicit(&sibling_spins, memory_order_relaxed);
+    while (atomic_load_explicit(&sibling_spins, memory_order_relaxed) == seen) {
+    }
 }
 
 /* Starts the spinning sibling; returns a reason it cannot, or NULL once it spins. */
@@ -246,12 +267,14 @@ static const char *start_sibling(void) {
         pthread_join(sibling_thread, NULL);
         return "cannot pin a thread to the sibling CPU";
     }
+    sibling_active = 1;
     return NULL;
 }
 
 static void stop_sibling(void) {
     atomic_store(&sibling_stop, 1);
     pthread_join(sibling_thread, NULL);
+    sibling_active = 0;
 }
 
 /* ---- memory ---- */
@@ -436,6 +459,7 @@ static void print_host_info(void) {
         host("arch", u.machine);
     }
     host_long("cores", sysconf(_SC_NPROCESSORS_ONLN));
+    host("loadavg_start", read_line_of("/proc/loadavg", buf, sizeof buf) == 0 ? buf : "unknown");
     print_virtualization();
     host("thp", read_line_of("/sys/kernel/mm/transparent_hugepage/enabled", buf, sizeof buf) == 0 ? buf : "unknown");
     host("kpti", read_line_of("/sys/devices/system/cpu/vulnerabilities/meltdown", buf, sizeof buf) == 0 ? buf : "unknown");
@@ -768,6 +792,7 @@ static void op_munmap(const char *op) {
     for (int i = 0; i < warm + cfg.reps; i++) {
         char *p = map_one_page();
         *(volatile char *)p = 1;
+        await_sibling_on_cpu();
         uint64_t t0 = now_ns();
         int rc = munmap(p, (size_t)page_size);
         uint64_t t1 = now_ns();
@@ -786,6 +811,7 @@ static void op_mprotect(const char *op) {
     *(volatile char *)p = 1;
     int warm = warmup_count(cfg.reps);
     for (int i = 0; i < warm + cfg.reps; i++) {
+        await_sibling_on_cpu();
         uint64_t t0 = now_ns();
         int rc = mprotect(p, (size_t)page_size, PROT_READ);
         uint64_t t1 = now_ns();
@@ -806,6 +832,7 @@ static void op_madvise_dontneed(const char *op) {
     int warm = warmup_count(cfg.reps);
     for (int i = 0; i < warm + cfg.reps; i++) {
         *(volatile char *)p = 1;
+        await_sibling_on_cpu();
         uint64_t t0 = now_ns();
         int rc = madvise(p, (size_t)page_size, MADV_DONTNEED);
         uint64_t t1 = now_ns();
@@ -846,6 +873,7 @@ static long membarrier(int cmd) {
 static void op_membarrier(const char *op) {
     int warm = warmup_count(cfg.reps);
     for (int i = 0; i < warm + cfg.reps; i++) {
+        await_sibling_on_cpu();
         uint64_t t0 = now_ns();
         long rc = membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED);
         uint64_t t1 = now_ns();
@@ -991,6 +1019,8 @@ int main(int argc, char **argv) {
     }
     op_exec();
 
+    char loadavg[256];
+    host("loadavg_end", read_line_of("/proc/loadavg", loadavg, sizeof loadavg) == 0 ? loadavg : "unknown");
     host_long("probe_wall_ms", (long)((now_ns() - start) / 1000000));
     return 0;
 }
