@@ -35,6 +35,8 @@ final class Task {
     volatile long wokenAt;
     /** For a thread body: its result is joined by {@link Sys#joinThread}. */
     volatile boolean finished;
+    /** The clock of the CPU this task last gave away: it resumes no earlier ({@link Scheduler#awaitCpu}). Own thread only. */
+    long leftAt;
     /** While a system call copies to or from user memory: a bad address is EFAULT, not a segfault. */
     boolean inUserCopy;
     /** The per-task system-call object handed to the body. */
