@@ -57,6 +57,8 @@ public final class Mmu {
     private long clock;
     /** The clock value at which the next modeled-time event (tick, phase end) is due; owner only. */
     private long deadline = Long.MAX_VALUE;
+    /** The clock when the fault being handled was taken, before its entry cost; owner only. */
+    private long faultEnteredAt;
 
     Mmu(Cpu cpu, Tlb tlb, SingleWriterCounters counters, PhysicalMemory memory, PageTable pageTable) {
         this.cpu = cpu;
@@ -101,6 +103,10 @@ public final class Mmu {
 
     long deadline() {
         return deadline;
+    }
+
+    long faultEnteredAt() {
+        return faultEnteredAt;
     }
 
     void setDeadline(long deadline) {
@@ -331,6 +337,7 @@ public final class Mmu {
 
     private void fault(long va, boolean write, FaultKind kind) {
         counters[kind == FaultKind.NOT_PRESENT ? FAULTS_NOT_PRESENT : FAULTS_PROTECTION]++;
+        faultEnteredAt = clock;
         charge(CostModel.FAULT_ENTRY_EXIT);
         faultHandler.handlePageFault(cpu, va, write, kind);
     }
