@@ -14,6 +14,7 @@ import mmsim.mem.PhysicalMemory;
 import mmsim.paging.AddressSpace;
 import mmsim.paging.PageTable;
 import mmsim.stats.CpuCounter;
+import mmsim.stats.OpLatencies;
 import mmsim.stats.StatsRegistry;
 
 /**
@@ -38,6 +39,7 @@ public final class Machine implements AutoCloseable {
     private final List<Cpu> cpus;
     private final StaleTranslationOracle oracle;
     private final StatsRegistry stats = new StatsRegistry();
+    private final OpLatencies latencies;
     private final mmsim.cpu.Slots slots;
     private int nextSpaceId;
     /** ASIDs in use (1..Tlb.MAX_ASID; 0 is every space's tag when ASIDs are off). */
@@ -73,11 +75,18 @@ public final class Machine implements AutoCloseable {
                 "Host memory backing simulated physical memory: 2 MiB chunks allocated as frames are first touched"
                         + " (and a zero page). Grows with the frames the run touched, not with the memory setting.",
                 memory::hostBytesAllocated);
+        this.latencies = new OpLatencies(config.cpus());
+        latencies.register(stats);
+    }
+
+    /** The modeled latencies of system calls, faults and shootdown rounds, per CPU and kind (registered in {@link #stats()}). */
+    public OpLatencies opLatencies() {
+        return latencies;
     }
 
     /**
      * The run's statistics tree. The machine registers every {@link CpuCounter} (summed over CPUs, exact
-     * when quiescent); the kernel, the harness and the workload add theirs.
+     * when quiescent) and every {@link OpLatencies.Op}'s distribution; the kernel, the harness and the workload add theirs.
      */
     public StatsRegistry stats() {
         return stats;

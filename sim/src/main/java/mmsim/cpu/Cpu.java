@@ -191,6 +191,14 @@ public final class Cpu {
     }
 
     /**
+     * The clock when the MMU took the fault now being handled, before the fault's entry and exit were charged:
+     * where a fault's modeled latency starts. Owner only, from the fault handler.
+     */
+    public long faultEnteredAt() {
+        return mmu.faultEnteredAt();
+    }
+
+    /**
      * Moves the clock forward to {@code cycle} if it is behind (a wait that ended then, or an idle stretch
      * skipped), counting the skipped cycles as {@link CpuCounter#MODELED_IDLE_CYCLES} when the CPU was idle,
      * else {@link CpuCounter#MODELED_WAIT_CYCLES}. Owner only.

@@ -62,6 +62,8 @@ public final class Mmu {
     private long clock;
     /** The clock value at which the next modeled-time event (tick, phase end) is due; owner only. */
     private long deadline = Long.MAX_VALUE;
+    /** The clock when the fault being handled was taken, before its entry cost; owner only. */
+    private long faultEnteredAt;
 
     Mmu(Cpu cpu, Tlb tlb, SingleWriterCounters counters, PhysicalMemory memory, PageTable pageTable, CostModel costs) {
         this.cpu = cpu;
@@ -110,6 +112,10 @@ public final class Mmu {
 
     long deadline() {
         return deadline;
+    }
+
+    long faultEnteredAt() {
+        return faultEnteredAt;
     }
 
     void setDeadline(long deadline) {
@@ -340,6 +346,7 @@ public final class Mmu {
 
     private void fault(long va, boolean write, FaultKind kind) {
         counters[kind == FaultKind.NOT_PRESENT ? FAULTS_NOT_PRESENT : FAULTS_PROTECTION]++;
+        faultEnteredAt = clock;
         charge(faultEntryExitCycles);
         faultHandler.handlePageFault(cpu, va, write, kind);
     }

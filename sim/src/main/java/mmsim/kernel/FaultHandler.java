@@ -11,6 +11,8 @@ import mmsim.paging.Pte;
 import mmsim.paging.Vma;
 import mmsim.shootdown.FlushReason;
 import mmsim.stats.CpuCounter;
+import mmsim.stats.OpLatencies;
+import mmsim.stats.OpLatencies.Op;
 
 /**
  * The page-fault handler: demand-zero (a read of an untouched private page maps the zero frame when
@@ -43,8 +45,10 @@ final class FaultHandler implements PageFaultHandler {
     private final PhysicalMemory memory;
     private final FrameMetadata metadata;
     private final SharedMemory shared;
+    private final OpLatencies latencies;
 
-    FaultHandler(Tasks tasks, KernelFrames frames, TlbFlusher flusher, ForkStrategy fork) {
+    FaultHandler(Tasks tasks, KernelFrames frames, TlbFlusher flusher, ForkStrategy fork, OpLatencies latencies) {
+        this.latencies = latencies;
         this.tasks = tasks;
         this.frames = frames;
         this.flusher = flusher;
@@ -55,21 +59,41 @@ final class FaultHandler implements PageFaultHandler {
         this.shared = new SharedMemory(frames);
     }
 
+    /**
+     * Resolves the fault and records its modeled latency ({@link OpLatencies}): from the MMU's fault entry
+     * ({@link Cpu#faultEnteredAt}) to the return to the faulting instruction, or, for a fault that kills the
+     * process or fails a system call's user copy, to that decision.
+     */
     @Override
     public void handlePageFault(Cpu cpu, long va, boolean write, FaultKind kind) {
         Task t = tasks.current(cpu);
+        boolean sharesTables = fork.sharesLeafTables();
+        long tableCopies = sharesTables ? cpu.counters().read(CpuCounter.FAULTS_TABLE_COPY) : 0;
+        Op outcome;
         try {
-            resolveFault(cpu, t, va, write);
+            outcome = resolveFault(cpu, t, va, write);
         } catch (OutOfFrames e) {
             cpu.counters().increment(CpuCounter.OOM_KILLS);
             tasks.kill(t, t.process, ExitStatus.outOfMemory("pid " + t.process.pid + " killed: " + e.getMessage()
                     + " on a " + (write ? "store to" : "load from") + " 0x" + Long.toHexString(va)));
+            recordLatency(cpu, Op.FAULT_OTHER);
             throw ProcessExit.INSTANCE;
         }
+        if (sharesTables && cpu.counters().read(CpuCounter.FAULTS_TABLE_COPY) != tableCopies) {
+            outcome = Op.FAULT_TABLE_COPY;   // the hook copied this space's leaf table first
+        }
+        recordLatency(cpu, outcome);
     }
 
-    /** The fault handler's work for task {@code t} on {@code cpu}. @throws OutOfFrames */
-    void resolveFault(Cpu cpu, Task t, long va, boolean write) {
+    private void recordLatency(Cpu cpu, Op op) {
+        latencies.record(cpu.id(), op, cpu.clock() - cpu.faultEnteredAt());
+    }
+
+    /**
+     * The fault handler's work for task {@code t} on {@code cpu}; returns what resolved it (for its latency's
+     * kind; a fault that made a shared leaf table private is told apart by the caller). @throws OutOfFrames
+     */
+    Op resolveFault(Cpu cpu, Task t, long va, boolean write) {
         if (!PageTable.isUserAddress(va)) {
             segfault(cpu, t, va, write, "outside user space");
         }
@@ -92,24 +116,25 @@ final class FaultHandler implements PageFaultHandler {
             long slot = frames.leafSlotMut(cpu, space, page);
             while (true) {
                 long pte = PhysicalMemory.laLong(slot);
+                Op resolved;
                 if (!Pte.isPresent(pte)) {
                     if (Pte.holdsFrame(pte)) {
                         throw new IllegalStateException("PROT_NONE entry left in readable area " + vma + ": " + Pte.toString(pte));
                     }
-                    if (vma.isShared() ? shared.mapPage(cpu, slot, vma, page, write) : demandZero(cpu, slot, vma, write)) {
-                        return;
-                    }
+                    resolved = vma.isShared() ? (shared.mapPage(cpu, slot, vma, page, write) ? Op.FAULT_OTHER : null)
+                            : demandZero(cpu, slot, vma, write);
                 } else if (write && !Pte.isWritable(pte)) {
-                    if (writeProtectFault(cpu, space, slot, page, pte)) {
-                        return;
-                    }
+                    resolved = writeProtectFault(cpu, space, slot, page, pte);
                 } else {
                     // another CPU resolved it first, or (a write to a shared mapping's page) on-demand fork's hook
                     // just made private the leaf table whose write-protected link caused it; this CPU's TLB may
                     // still hold the old entry
                     cpu.counters().increment(write && Pte.isShared(pte) ? CpuCounter.FAULTS_SHARED : CpuCounter.FAULTS_SPURIOUS);
                     cpu.invalidatePage(page);
-                    return;
+                    return Op.FAULT_OTHER;
+                }
+                if (resolved != null) {
+                    return resolved;
                 }
             }
         } finally {
@@ -120,18 +145,23 @@ final class FaultHandler implements PageFaultHandler {
     private void segfault(Cpu cpu, Task t, long va, boolean write, String why) {
         String what = (write ? "store to" : "load from") + " 0x" + Long.toHexString(va) + " " + why;
         if (t.inUserCopy) {
+            recordLatency(cpu, Op.FAULT_OTHER);
             throw new SyscallException(Errno.EFAULT, "the buffer at 0x" + Long.toHexString(va) + " is " + why);
         }
         cpu.counters().increment(CpuCounter.SEGFAULTS);
         tasks.kill(t, t.process, ExitStatus.segfault("pid " + t.process.pid + " segfault: " + what));
+        recordLatency(cpu, Op.FAULT_SEGFAULT);
         throw ProcessExit.INSTANCE;
     }
 
-    /** A first touch of a private page: the zero frame for a read (when there is one), else a fresh zeroed frame. */
-    private boolean demandZero(Cpu cpu, long slot, Vma vma, boolean write) {
+    /**
+     * A first touch of a private page: the zero frame for a read (when there is one), else a fresh zeroed frame.
+     * Returns what resolved it, or null when another CPU changed the entry first (the caller re-reads it).
+     */
+    private Op demandZero(Cpu cpu, long slot, Vma vma, boolean write) {
         int zero = frames.zeroFrame();
         if (!write && zero != KernelFrames.NO_ZERO_FRAME) {
-            return mapZeroFrame(cpu, slot, zero);
+            return mapZeroFrame(cpu, slot, zero) ? Op.FAULT_ZERO_PAGE : null;
         }
         int f = frames.allocFrame(cpu, "a demand-zero page");
         memory.zeroFrame(f);
@@ -141,10 +171,10 @@ final class FaultHandler implements PageFaultHandler {
         if (PhysicalMemory.casLong(slot, 0L, pte)) {
             cpu.counters().increment(CpuCounter.FAULTS_DEMAND_ZERO);
             cpu.charge(cpu.costs().pageZero + cpu.costs().pteUpdate);
-            return true;
+            return Op.FAULT_DEMAND_ZERO;
         }
         frames.putFrame(cpu, f);
-        return false;
+        return null;
     }
 
     /**
@@ -166,11 +196,12 @@ final class FaultHandler implements PageFaultHandler {
      * A write to a present, write-protected page of a writable area: a shared mapping's page is made writable in
      * place; the zero frame is replaced by a fresh zeroed frame; any other frame is reused if this space is its
      * sole owner, else copied. The zero frame's count never falls to one (the kernel holds a reference), so it
-     * can never be reused; it is tested first all the same.
+     * can never be reused; it is tested first all the same. Returns what resolved it (a write to the zero page
+     * counts as demand-zero: it is the page's first write), or null when the entry changed first.
      */
-    private boolean writeProtectFault(Cpu cpu, AddressSpace space, long slot, long page, long pte) {
+    private Op writeProtectFault(Cpu cpu, AddressSpace space, long slot, long page, long pte) {
         if (Pte.isShared(pte)) {
-            return shared.enableWrite(cpu, slot, pte);
+            return shared.enableWrite(cpu, slot, pte) ? Op.FAULT_OTHER : null;
         }
         int old = Pte.frame(pte);
         boolean zero = old == frames.zeroFrame();
@@ -180,9 +211,9 @@ final class FaultHandler implements PageFaultHandler {
             if (PhysicalMemory.casLong(slot, pte, writable)) {
                 cpu.counters().increment(CpuCounter.FAULTS_COW_REUSE);
                 cpu.charge(cpu.costs().pteUpdate);
-                return true;
+                return Op.FAULT_COW_REUSE;
             }
-            return false;
+            return null;
         }
         int copy = frames.allocFrame(cpu, zero ? "a page replacing the zero page" : "a copy-on-write copy");
         if (zero) {
@@ -196,12 +227,12 @@ final class FaultHandler implements PageFaultHandler {
             // CAS (release): the copied bytes are visible before the entry that maps them
             if (!PhysicalMemory.casLong(slot, pte, fresh)) {
                 frames.putFrame(cpu, copy);
-                return false;   // nothing changed: the flush closes empty
+                return null;   // nothing changed: the flush closes empty
             }
             // Other CPUs may still translate to the old frame: flush before dropping our reference (invariant 4).
             cpu.counters().increment(zero ? CpuCounter.FAULTS_ZERO_PAGE_WRITE : CpuCounter.FAULTS_COW_COPY);
             flush.addRange(page, 1).onRelease(on -> frames.putFrame(on, old));
         }
-        return true;
+        return zero ? Op.FAULT_DEMAND_ZERO : Op.FAULT_COW_COPY;
     }
 }

@@ -12,6 +12,7 @@ import mmsim.cpu.Cpu;
 import mmsim.shootdown.ShootdownStats;
 import mmsim.shootdown.ShootdownStrategy;
 import mmsim.shootdown.Shootdowns;
+import mmsim.stats.OpLatencies;
 
 /**
  * The simulated kernel, booted on a {@link Machine}: {@link #run} starts an init process and returns
@@ -53,6 +54,10 @@ public final class Kernel implements AutoCloseable {
     final ProcessControl control;
     final PipeFiles files;
     final Inspector inspector;
+    /** The machine's modeled latencies of system calls and faults. */
+    final OpLatencies latencies;
+    /** The fork strategy's latency kind; null for a plugged-in strategy that is none of the built-in ones (not recorded). */
+    final OpLatencies.Op forkOp;
     private volatile boolean running;
 
     private Kernel(Machine machine, ShootdownFactory shootdownFactory, ForkStrategy.Factory forkFactory) {
@@ -63,18 +68,20 @@ public final class Kernel implements AutoCloseable {
             perCpu[i] = new PerCpu(cpus[i], new Task(0, null, true));
         }
         this.threads = new TaskThreads(machine.config().simThreads());
-        this.shootdownStats = new ShootdownStats(cpus.length);
+        this.latencies = machine.opLatencies();
+        this.shootdownStats = new ShootdownStats(cpus.length, latencies);
         this.shootdown = shootdownFactory.create(cpus, shootdownStats);
         this.scheduler = new Scheduler(perCpu, shootdown, threads.virtual());
         this.frames = new KernelFrames(machine, shootdown, machine.config().zeroPage());
         TlbFlusher flusher = new TlbFlusher(shootdown, cpus.length);
         ForkStrategy fork = forkFactory.create(frames, flusher);
+        this.forkOp = OpLatencies.Op.fork(fork.name());
         this.mappings = new Mappings(frames, flusher, fork);
         this.files = new PipeFiles(scheduler);
         this.inspector = new Inspector(machine.pageTable(), machine.frames());
         this.processes = new Processes(this, machine, perCpu, scheduler, frames, mappings, files, panics);
         this.control = new ProcessControl(processes, scheduler, cpus.length);
-        machine.setFaultHandler(new FaultHandler(processes, frames, flusher, fork));
+        machine.setFaultHandler(new FaultHandler(processes, frames, flusher, fork, latencies));
         machine.slots().activate();
         for (PerCpu pc : perCpu) {
             Thread t = threads.create("mmsim-idle-" + pc.cpu.id(), () -> scheduler.idleLoop(pc.idle));

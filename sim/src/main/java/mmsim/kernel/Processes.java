@@ -15,6 +15,7 @@ import mmsim.cpu.Cpu;
 import mmsim.cpu.Interrupt;
 import mmsim.paging.AddressSpace;
 import mmsim.paging.PageTable;
+import mmsim.stats.OpLatencies;
 
 /**
  * Processes and their threads: creation (the init process, fork, spawnThread), exec, exit, kill and
@@ -212,6 +213,8 @@ final class Processes implements FaultHandler.Tasks {
                 while (true) {
                     try {
                         int code = body.run(t.sys);
+                        // returning from the body is the exit call (as main's return calls exit)
+                        t.exitEnteredAt = t.cpu.cpu.clock();
                         exitGroup(t, ExitStatus.exited(code));
                         break;
                     } catch (ExecRequest exec) {
@@ -296,6 +299,11 @@ final class Processes implements FaultHandler.Tasks {
                 panic("exit of pid " + proc.pid, e);
                 finishExit(proc);
             }
+        }
+        if (t.exitEnteredAt >= 0) {
+            // the exit call's latency ends here: its thread (and, the last, the process's teardown) is done on this CPU
+            Cpu cpu = t.cpu.cpu;
+            kernel.latencies.record(cpu.id(), OpLatencies.Op.EXIT, cpu.clock() - t.exitEnteredAt);
         }
         scheduler.exit(t);
     }

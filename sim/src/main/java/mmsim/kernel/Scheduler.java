@@ -31,7 +31,8 @@ import mmsim.stats.CpuCounter;
  * <p>Modeled time: the preemption tick falls due every {@code sched.quantum.cycles} of a busy CPU's own
  * clock, checked where the MMU already polls (an access or a system-call boundary); no host timer decides
  * anything. A woken task carries its waker's clock: the CPU that takes it moves its clock there (a task
- * cannot run before it was woken), and an idle CPU's clock skips to the interrupt or task that ends its
+ * cannot run before it was woken), or to when the task left its last CPU if that is later (a task's clock
+ * never goes back), and an idle CPU's clock skips to the interrupt or task that ends its
  * idleness. An idle CPU gives its host slot up ({@link mmsim.cpu.Slots}) and costs no host time.
  *
  * <p>The run-queue lock is a host lock held for a few instructions; nothing waits on a CPU while
@@ -289,6 +290,7 @@ final class Scheduler {
         if (!from.idle) {
             from.process.usage.settle(from, pc.cpu);
         }
+        from.leftAt = pc.cpu.clock();
         from.cpu = null;
         pc.holder = next;
         next.grant(pc);
@@ -296,8 +298,10 @@ final class Scheduler {
 
     /**
      * Waits, spinning briefly and then parking, until this task is handed a CPU; then takes it. A task
-     * moves the CPU's clock to its wake-up time (it cannot run before it was woken) and pays the modeled
-     * context switch.
+     * moves the CPU's clock to its wake-up time (it cannot run before it was woken) or to the time it left its
+     * last CPU, whichever is later (a task's own clock never goes back, even when its waker's clock was behind
+     * it: so a system call that blocked measures a latency of at least the work done before blocking), and
+     * pays the modeled context switch.
      */
     void awaitCpu(Task t) {
         int spinsLeft = virtualThreads ? 0 : SPINS_BEFORE_PARK;
@@ -317,7 +321,7 @@ final class Scheduler {
             // lazy TLB: keep the last space loaded; a strategy may skip this CPU until it leaves lazy mode
             cpu.setLazy(true);
         } else {
-            cpu.advanceTo(t.wokenAt);
+            cpu.advanceTo(Math.max(t.wokenAt, t.leftAt));
             cpu.setIdle(false);
             ProcessUsage.begin(t, cpu);
             t.state.set(Task.RUNNING);

@@ -4,6 +4,7 @@ import java.util.BitSet;
 
 import mmsim.cpu.Cpu;
 import mmsim.cpu.Mmu;
+import mmsim.stats.OpLatencies.Op;
 
 /**
  * The system-call interface a workload programs against: one per simulated thread, handed to its body.
@@ -16,6 +17,12 @@ import mmsim.cpu.Mmu;
  *
  * <p>Memory accesses go through the MMU of the CPU the thread holds. int and long accesses must be
  * naturally aligned. Every access and system call is a point where the thread may be preempted.
+ *
+ * <p>Modeled latency ({@link mmsim.stats.OpLatencies}): fork, exec, exit, waitpid/waitAny, every mmap,
+ * munmap, mprotect, madvise, mremap and read/write (pipes) record the cycles on the calling task's clock
+ * from entry to return, into the histogram of the CPU it returns on: blocked time and shootdowns waited
+ * for included, the entry/exit cost included, a preemption at the return excluded. A call that fails
+ * ({@link SyscallException}) or is cut short by its process's end records nothing.
  */
 public final class Sys {
     /** madvise advice: the pages' contents may be dropped; the next touch sees zeros (a shared mapping's data stays). */
@@ -38,15 +45,33 @@ public final class Sys {
      * thread that loops on {@link #yield()} still answers shootdowns, reaches its ticks and the phase end.
      */
     void userReturn() {
+        userReturn(null, 0);
+    }
+
+    /**
+     * {@link #userReturn()} of a system call whose latency is recorded as {@code op} (null: none): the cycles
+     * from {@code entered} ({@link #enter}) on the task's clock to its return, the call's entry and exit cost
+     * included and the tick, interrupts and a preemption at the return (not the call's) excluded. The task may
+     * have blocked and resumed on another CPU meanwhile; the scheduler resumes a task no earlier than it left.
+     */
+    private void userReturn(Op op, long entered) {
         PerCpu pc = task.cpu;
         Cpu cpu = pc.cpu;
         cpu.charge(cpu.costs().syscall);
+        if (op != null) {
+            kernel.latencies.record(cpu.id(), op, cpu.clock() - entered);
+        }
         // the tick and the phase end fall due here; neither moves the task off its CPU
         cpu.checkDeadline();
         cpu.pollInterrupts();
         if (pc.attention) {
             kernel.processes.userReturnSlowPath(task);
         }
+    }
+
+    /** The task's modeled clock at a system call's entry: where its latency starts. */
+    private long enter() {
+        return task.cpu.cpu.clock();
     }
 
     /** After a memory access, which already polled interrupts in the MMU: only the kill/preemption check. */
@@ -151,13 +176,15 @@ public final class Sys {
      *                          this process's memory is as it was)
      */
     public int fork(ProcessBody child) {
+        long entered = enter();
         int pid = kernel.processes.fork(task, child);
-        userReturn();
+        userReturn(kernel.forkOp, entered);
         return pid;
     }
 
     /** Ends the process with {@code status}; other threads of the process stop too. Does not return. */
     public void exit(int status) {
+        task.exitEnteredAt = enter();
         kernel.processes.exitGroup(task, ExitStatus.exited(status));
         throw ProcessExit.INSTANCE;
     }
@@ -167,8 +194,9 @@ public final class Sys {
         if (pid <= 0) {
             throw new SyscallException(Errno.EINVAL, "waitpid takes a child pid; use waitAny() for any child");
         }
+        long entered = enter();
         ExitStatus s = kernel.processes.waitpid(task, pid).status();
-        userReturn();
+        userReturn(Op.WAITPID, entered);
         return s;
     }
 
@@ -177,8 +205,9 @@ public final class Sys {
      * children include the orphans it adopted, with their real status.
      */
     public Waited waitAny() {
+        long entered = enter();
         Processes.Waited w = kernel.processes.waitpid(task, -1);
-        userReturn();
+        userReturn(Op.WAITPID, entered);
         return new Waited(w.pid(), w.status());
     }
 
@@ -195,7 +224,14 @@ public final class Sys {
      * when no address-space id is free.
      */
     public void exec(ProcessBody body, Segment... segments) {
-        kernel.processes.exec(task, body, segments);
+        long entered = enter();
+        try {
+            kernel.processes.exec(task, body, segments);
+        } catch (ExecRequest replaced) {
+            // exec charges no entry/exit of its own: the new image starts without a return to the old one
+            kernel.latencies.record(cpuId(), Op.EXEC, cpu().clock() - entered);
+            throw replaced;
+        }
     }
 
     /** Where exec placed segment {@code i}. */
@@ -300,8 +336,9 @@ public final class Sys {
      * a failed call maps nothing.
      */
     public long mmap(long length, int protection) {
+        long entered = enter();
         long a = kernel.mappings.mmap(cpu(), mm(), length, protection);
-        userReturn();
+        userReturn(Op.MMAP, entered);
         return a;
     }
 
@@ -315,8 +352,9 @@ public final class Sys {
      * memory or when user space has no room; a failed call maps nothing.
      */
     public long mmapShared(long length, int protection) {
+        long entered = enter();
         long a = kernel.mappings.mmapShared(cpu(), mm(), length, protection);
-        userReturn();
+        userReturn(Op.MMAP, entered);
         return a;
     }
 
@@ -326,8 +364,9 @@ public final class Sys {
      * page table first). A failed call changes nothing.
      */
     public void munmap(long address, long length) {
+        long entered = enter();
         kernel.mappings.munmap(cpu(), mm(), address, length);
-        userReturn();
+        userReturn(Op.MUNMAP, entered);
     }
 
     /**
@@ -342,8 +381,9 @@ public final class Sys {
      *                          changes nothing.
      */
     public long mmapFixed(long address, long length, int protection) {
+        long entered = enter();
         long a = kernel.mappings.mmapFixed(cpu(), mm(), address, length, protection);
-        userReturn();
+        userReturn(Op.MMAP, entered);
         return a;
     }
 
@@ -356,8 +396,9 @@ public final class Sys {
      *                          user space has no room; a failed call maps nothing
      */
     public long mmapHint(long hint, long length, int protection) {
+        long entered = enter();
         long a = kernel.mappings.mmapHint(cpu(), mm(), hint, length, protection);
-        userReturn();
+        userReturn(Op.MMAP, entered);
         return a;
     }
 
@@ -378,8 +419,9 @@ public final class Sys {
         if ((flags & ~MREMAP_MAYMOVE) != 0) {
             throw new SyscallException(Errno.EINVAL, "mremap flags " + flags + ": only MREMAP_MAYMOVE (1) is supported");
         }
+        long entered = enter();
         long a = kernel.mappings.mremap(cpu(), mm(), oldAddress, oldSize, newSize, (flags & MREMAP_MAYMOVE) != 0);
-        userReturn();
+        userReturn(Op.MREMAP, entered);
         return a;
     }
 
@@ -400,8 +442,9 @@ public final class Sys {
      * copies a shared page table first). A failed call changes nothing.
      */
     public void mprotect(long address, long length, int protection) {
+        long entered = enter();
         kernel.mappings.mprotect(cpu(), mm(), address, length, protection);
-        userReturn();
+        userReturn(Op.MPROTECT, entered);
     }
 
     /**
@@ -414,8 +457,9 @@ public final class Sys {
         if (advice != MADV_DONTNEED) {
             throw new SyscallException(Errno.EINVAL, "madvise advice " + advice + " is not supported; only MADV_DONTNEED (4)");
         }
+        long entered = enter();
         kernel.mappings.madviseDontNeed(cpu(), mm(), address, length);
-        userReturn();
+        userReturn(Op.MADVISE, entered);
     }
 
     public byte loadByte(long va) {
@@ -493,8 +537,9 @@ public final class Sys {
      * could be copied: the pipe then keeps everything.
      */
     public int read(int fd, long va, int length) {
+        long entered = enter();
         int n = kernel.files.read(task, fd, va, length);
-        userReturn();
+        userReturn(Op.PIPE_READ, entered);
         return n;
     }
 
@@ -505,8 +550,9 @@ public final class Sys {
      * before one byte was written: the pipe then holds nothing of this call.
      */
     public int write(int fd, long va, int length) {
+        long entered = enter();
         int n = kernel.files.write(task, fd, va, length);
-        userReturn();
+        userReturn(Op.PIPE_WRITE, entered);
         return n;
     }
 

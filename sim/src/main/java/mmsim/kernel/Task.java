@@ -35,6 +35,13 @@ final class Task {
     volatile long wokenAt;
     /** For a thread body: its result is joined by {@link Sys#joinThread}. */
     volatile boolean finished;
+    /**
+     * The task's modeled clock when it called exit (or its process body returned), where the exit's latency
+     * starts; -1 when it did not (a killed task's end is no exit call). Own thread only.
+     */
+    long exitEnteredAt = -1;
+    /** The clock of the CPU this task last gave away: it resumes no earlier ({@link Scheduler#awaitCpu}). Own thread only. */
+    long leftAt;
     /** While a system call copies to or from user memory: a bad address is EFAULT, not a segfault. */
     boolean inUserCopy;
     /** The per-task system-call object handed to the body. */

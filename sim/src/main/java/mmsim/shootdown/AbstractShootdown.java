@@ -1,5 +1,6 @@
 package mmsim.shootdown;
 
+import java.util.concurrent.atomic.AtomicLong;
 
 import mmsim.cpu.Cpu;
 import mmsim.cpu.IpiRound;
@@ -9,7 +10,8 @@ import mmsim.paging.CpuMask;
 import mmsim.stats.CpuCounter;
 
 /**
- * What every strategy shares: the per-reason counters, host and modeled latency recording, the local
+ * What every strategy shares: the per-reason counters, host and modeled latency recording (the initiator's,
+ * and what each shootdown cost the CPUs it interrupted), the local
  * flush, and a synchronous IPI round (post to chosen CPUs, wait for every acknowledgement while
  * servicing this CPU's own inbox).
  *
@@ -44,10 +46,14 @@ public abstract class AbstractShootdown implements ShootdownStrategy {
             return;
         }
         countReason(initiator, request.reason());
+        Round round = rounds[initiator.id()];
+        round.interrupted.set(0);
         long start = System.nanoTime();
         long startClock = initiator.clock();
         doFlush(initiator, request, release);
         stats.record(initiator.id(), initiator.clock() - startClock, System.nanoTime() - start);
+        // every round of this flush was acknowledged: each target added what it lost before its acknowledgement
+        stats.recordInterrupted(initiator.id(), round.interrupted.get());
     }
 
     /**
@@ -188,11 +194,15 @@ public abstract class AbstractShootdown implements ShootdownStrategy {
         }
     }
 
-    /** One initiator's reusable shootdown round: the request and its targets; the timing is {@link IpiRound}'s. */
+    /**
+     * One initiator's reusable shootdown round: the request and its targets; the timing is {@link IpiRound}'s.
+     * {@code interrupted} sums the cycles the rounds of the current flush cost their targets.
+     */
     private static final class Round extends IpiRound {
         final AbstractShootdown strategy;
         final FlushRequest request = new FlushRequest();
         final int[] targets;
+        final AtomicLong interrupted = new AtomicLong();
         int sent;
 
         Round(AbstractShootdown strategy, int cpus) {
@@ -209,6 +219,8 @@ public abstract class AbstractShootdown implements ShootdownStrategy {
         protected void handled(Cpu target, long lost) {
             target.counters().increment(CpuCounter.SHOOTDOWN_IPIS_RECEIVED);
             target.counters().add(CpuCounter.MODELED_CYCLES_INTERRUPTED, lost);
+            // before the acknowledgement (IpiRound.handle decrements after this): the initiator reads it after its wait
+            interrupted.addAndGet(lost);
         }
     }
 }

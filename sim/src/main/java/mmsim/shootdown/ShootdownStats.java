@@ -2,16 +2,27 @@ package mmsim.shootdown;
 
 import org.HdrHistogram.Histogram;
 
+import mmsim.stats.OpLatencies;
+
 /**
  * Per-CPU latency distributions of the shootdowns each CPU initiated: modeled cycles (what the strategy
- * would cost on hardware) and host nanoseconds (what it cost the simulator). Single writer per CPU (the
- * initiator); read when the machine is quiescent.
+ * would cost on hardware) and host nanoseconds (what it cost the simulator); and, in the machine's
+ * {@link OpLatencies}, what each cost the CPUs it interrupted ({@link OpLatencies.Op#SHOOTDOWN_INTERRUPTED}).
+ * Single writer per CPU (the initiator); read when the machine is quiescent.
  */
 public final class ShootdownStats {
     private final Histogram[] modeledCycles;
     private final Histogram[] hostNanos;
+    private final OpLatencies latencies;
 
+    /** Statistics of their own, the interrupted cycles included (strategies driven without a machine's kernel). */
     public ShootdownStats(int cpus) {
+        this(cpus, new OpLatencies(cpus));
+    }
+
+    /** Statistics that record the interrupted cycles into {@code latencies} (the machine's). */
+    public ShootdownStats(int cpus, OpLatencies latencies) {
+        this.latencies = latencies;
         modeledCycles = new Histogram[cpus];
         hostNanos = new Histogram[cpus];
         for (int i = 0; i < cpus; i++) {
@@ -23,6 +34,15 @@ public final class ShootdownStats {
     void record(int cpu, long cycles, long nanos) {
         modeledCycles[cpu].recordValue(Math.max(0, cycles));
         hostNanos[cpu].recordValue(Math.max(0, nanos));
+    }
+
+    void recordInterrupted(int cpu, long cycles) {
+        latencies.record(cpu, OpLatencies.Op.SHOOTDOWN_INTERRUPTED, cycles);
+    }
+
+    /** Every CPU's interrupted cycles per shootdown merged. Call when quiescent. */
+    public Histogram interruptedCycles() {
+        return latencies.merged(OpLatencies.Op.SHOOTDOWN_INTERRUPTED);
     }
 
     /** Every CPU's modeled initiator latencies merged. Call when quiescent. */

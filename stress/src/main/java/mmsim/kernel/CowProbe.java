@@ -34,7 +34,7 @@ public final class CowProbe {
             public void kill(Task caller, SimProcess p, ExitStatus status) {
                 throw new IllegalStateException("the probe's process cannot be killed: " + status);
             }
-        }, frames, flusher, ForkStrategies.create(fork, frames, flusher));
+        }, frames, flusher, ForkStrategies.create(fork, frames, flusher), machine.opLatencies());
     }
 
     /** A probe with copy-on-write fork. */

@@ -29,7 +29,7 @@ import mmsim.workload.WorkloadContext;
  *   <li>in checking mode, the stale-translation oracle saw no stale TLB hit;</li>
  *   <li>the content oracle saw no read that disagreed with its model.</li>
  * </ol>
- * Metrics: the machine's counters, the shootdown latency distributions ({@code shootdown.initiator_cycles},
+ * Metrics: the machine's counters and modeled latencies ({@code latency.*}), the shootdown latency distributions ({@code shootdown.initiator_cycles},
  * modeled; {@code shootdown.initiator_ns}, host), {@code run.wall_ns} and whatever the workload registered.
  * When given a directory, the latency metrics are written there as {@code .hlog} interval logs.
  */

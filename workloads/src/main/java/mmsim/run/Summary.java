@@ -15,6 +15,7 @@ import com.fasterxml.jackson.dataformat.csv.CsvGenerator;
 import com.fasterxml.jackson.dataformat.csv.CsvMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvSchema;
 
+import mmsim.stats.CostModel;
 import mmsim.stats.StatsSnapshot.Distribution;
 import mmsim.stats.StatsSnapshot.Value;
 
@@ -68,7 +69,10 @@ public final class Summary {
         return row;
     }
 
-    /** The metrics of a run as nested JSON-ready maps: name → kind, unit, doc and value or percentiles. */
+    /**
+     * The metrics of a run as nested JSON-ready maps: name → kind, unit, doc and value or percentiles; a
+     * distribution in modeled cycles also as µs ({@code p50_us}, {@code p99_us}, {@code max_us}).
+     */
     public static Map<String, Object> metrics(RunResult r) {
         Map<String, Object> out = new LinkedHashMap<>();
         for (Value v : r.stats().values().values()) {
@@ -89,10 +93,21 @@ public final class Summary {
                 m.put("p" + (p == Math.rint(p) ? Long.toString((long) p) : Double.toString(p)), d.at(p));
             }
             m.put("max", d.max());
+            if (d.descriptor().unit().equals("cycles")) {
+                // modeled cycles as time at the cost model's clock rate
+                m.put("p50_us", micros(d.at(50)));
+                m.put("p99_us", micros(d.at(99)));
+                m.put("max_us", micros(d.max()));
+            }
             m.put("doc", d.descriptor().doc());
             out.put(d.descriptor().name(), m);
         }
         return out;
+    }
+
+    /** {@code cycles} in µs at {@link CostModel#GHZ}, to the nanosecond. */
+    private static double micros(long cycles) {
+        return Math.round(CostModel.micros(cycles) * 1000) / 1000.0;
     }
 
     /** Writes rows as CSV with a header that is the union of their columns, in first-seen order; missing cells are empty. */

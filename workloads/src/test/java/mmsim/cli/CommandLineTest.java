@@ -208,6 +208,18 @@ class CommandLineTest {
         }
         assertEquals(4, recorded, "the interval log holds every fork");
         assertTrue(Files.exists(dir.resolve("shootdown.initiator_cycles.hlog")));
+        for (String name : List.of("latency.fork.cow", "latency.waitpid", "latency.exit", "latency.fault.cow_copy",
+                "latency.shootdown.interrupted")) {
+            Map<String, Object> latency = metrics.get(name);
+            assertEquals("modeled", latency.get("kind"), name);
+            assertEquals("cycles", latency.get("unit"), name);
+            assertTrue(((Number) latency.get("count")).longValue() > 0, name + " was recorded: " + latency);
+            for (String stat : List.of("p50", "p99", "max", "p50_us", "p99_us", "max_us")) {
+                assertTrue(latency.containsKey(stat), name + " has " + stat + ": " + latency);
+            }
+            assertTrue(Files.exists(dir.resolve(name + ".hlog")), name + "'s log");
+        }
+        assertEquals(0, metrics.get("latency.fork.odf").get("count"), "only the fork strategy in use records");
     }
 
     @Test
