@@ -17,6 +17,7 @@ import mmsim.kernel.Segment;
 import mmsim.kernel.Sys;
 import mmsim.paging.Vma;
 import mmsim.stats.CostModel;
+import mmsim.stats.CpuCounter;
 
 /**
  * The kernel probe's microbenchmarks ({@code kprobe.c}, see {@link KernelProbe}) run inside mmsim: the same
@@ -101,13 +102,13 @@ public final class ModeledProbe {
             case "fault_cow_reuse" -> median(run((sys, out) -> faults(sys, out, Faults.COW_REUSE)));
             case "fork" -> median(run((sys, out) -> fork(sys, out, param)));
             case "exec" -> median(run(ModeledProbe::exec));
-            case "mmap" -> median(run((sys, out) -> pageOps(sys, out, PageOp.MMAP, false)));
-            case "munmap" -> median(run((sys, out) -> pageOps(sys, out, PageOp.MUNMAP, false)));
-            case "munmap_sibling" -> median(run((sys, out) -> pageOps(sys, out, PageOp.MUNMAP, true)));
-            case "mprotect" -> median(run((sys, out) -> pageOps(sys, out, PageOp.MPROTECT, false)));
-            case "mprotect_sibling" -> median(run((sys, out) -> pageOps(sys, out, PageOp.MPROTECT, true)));
-            case "madvise_dontneed" -> median(run((sys, out) -> pageOps(sys, out, PageOp.MADVISE, false)));
-            case "madvise_dontneed_sibling" -> median(run((sys, out) -> pageOps(sys, out, PageOp.MADVISE, true)));
+            case "mmap" -> median(run((sys, out) -> pageOps(sys, out, PageOp.MMAP, 0)));
+            case "munmap" -> median(run((sys, out) -> pageOps(sys, out, PageOp.MUNMAP, 0)));
+            case "munmap_sibling" -> median(run((sys, out) -> pageOps(sys, out, PageOp.MUNMAP, 1)));
+            case "mprotect" -> median(run((sys, out) -> pageOps(sys, out, PageOp.MPROTECT, 0)));
+            case "mprotect_sibling" -> median(run((sys, out) -> pageOps(sys, out, PageOp.MPROTECT, 1)));
+            case "madvise_dontneed" -> median(run((sys, out) -> pageOps(sys, out, PageOp.MADVISE, 0)));
+            case "madvise_dontneed_sibling" -> median(run((sys, out) -> pageOps(sys, out, PageOp.MADVISE, 1)));
             case "context_switch" -> median(run(ModeledProbe::contextSwitch));
             default -> throw new IllegalArgumentException("no modeled microbenchmark '" + op + "'; known: " + String.join(", ", OPS));
         };
@@ -120,17 +121,35 @@ public final class ModeledProbe {
 
     /** Boots a machine, runs {@code body} as init pinned to CPU 0, and returns its samples. */
     private List<Double> run(Body body) {
+        return runCounting(body).samples();
+    }
+
+    /** What one modeled run gave: its samples (cycles) and the machine's counters summed over CPUs at the end. */
+    public record Outcome(List<Double> samples, long ipisSent, long cyclesInterrupted, long shootdowns) {
+        /** The samples' median, in cycles. */
+        public double median() {
+            return ModeledProbe.median(samples);
+        }
+    }
+
+    private Outcome runCounting(Body body) {
         List<Double> samples = java.util.Collections.synchronizedList(new ArrayList<>());
         ProcessBody init = sys -> {
             sys.schedSetaffinity(0, cpus(0));
             body.measure(sys, samples);
             return 0;
         };
+        long ipis = 0;
+        long interrupted = 0;
+        long shootdowns = 0;
         try (Machine machine = Machine.boot(config()); Kernel kernel = Kernel.boot(machine)) {
             ExitStatus status = kernel.run(init, Duration.ofMinutes(5));
             if (!status.exitedNormally() || status.code() != 0) {
                 throw new IllegalStateException("a modeled microbenchmark failed: " + status);
             }
+            ipis = machine.counterTotal(CpuCounter.SHOOTDOWN_IPIS_SENT);
+            interrupted = machine.counterTotal(CpuCounter.MODELED_CYCLES_INTERRUPTED);
+            shootdowns = machine.counterTotal(CpuCounter.SHOOTDOWNS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
@@ -140,7 +159,41 @@ public final class ModeledProbe {
         if (samples.isEmpty()) {
             throw new IllegalStateException("a modeled microbenchmark took no samples");
         }
-        return new ArrayList<>(samples);
+        return new Outcome(new ArrayList<>(samples), ipis, interrupted, shootdowns);
+    }
+
+    /**
+     * munmap of one written page while {@code siblings} threads of the process spin on CPUs 1 to {@code siblings}
+     * (the machine needs {@code siblings + 1} CPUs: set {@code cpus}); the samples are each munmap's cycles.
+     */
+    public Outcome munmapWithSiblings(int siblings) {
+        return runCounting((sys, out) -> pageOps(sys, out, PageOp.MUNMAP, siblings));
+    }
+
+    /**
+     * One munmap of {@code ranges} one-page mappings side by side (alternately writable and read-only, so they
+     * stay separate areas), each touched, while a sibling thread spins on CPU 1; the samples are each munmap's cycles.
+     */
+    public Outcome unmapManyRanges(int ranges) {
+        return runCounting((sys, out) -> {
+            long control = startSiblings(sys, 1);
+            for (int i = 0; i < SAMPLES; i++) {
+                long base = sys.mmap(ranges * PAGE, Vma.READ_WRITE);
+                sys.munmap(base, ranges * PAGE);
+                for (int r = 0; r < ranges; r++) {
+                    long a = sys.mmapFixed(base + r * PAGE, PAGE, r % 2 == 0 ? Vma.READ_WRITE : Vma.READ);
+                    if (r % 2 == 0) {
+                        sys.storeLong(a, r);
+                    } else {
+                        sys.loadLong(a);
+                    }
+                }
+                long t0 = sys.nowCycles();
+                sys.munmap(base, ranges * PAGE);
+                out.add((double) (sys.nowCycles() - t0));
+            }
+            stopSiblings(sys, control, 1);
+        });
     }
 
     private static BitSet cpus(int cpu) {
@@ -247,23 +300,9 @@ public final class ModeledProbe {
 
     private enum PageOp { MMAP, MUNMAP, MPROTECT, MADVISE }
 
-    /** One call on one written page per sample, optionally while a sibling thread spins on CPU 1. */
-    private static void pageOps(Sys sys, List<Double> out, PageOp op, boolean sibling) throws Exception {
-        long control = sys.mmap(PAGE, Vma.READ_WRITE);   // word 0: stop; word 1: the sibling runs on CPU 1
-        sys.storeLong(control, 0);
-        int tid = 0;
-        if (sibling) {
-            tid = sys.spawnThread(s -> {
-                s.schedSetaffinity(0, cpus(1));
-                s.storeLong(control + 8, 1);
-                while (s.loadLong(control) == 0) {
-                    // spin in user space, as the probe's sibling does: the process stays live on CPU 1
-                }
-            });
-            while (sys.loadLong(control + 8) == 0) {
-                sys.yield();
-            }
-        }
+    /** One call on one written page per sample, while {@code siblings} threads spin on CPUs 1, 2, .... */
+    private static void pageOps(Sys sys, List<Double> out, PageOp op, int siblings) throws Exception {
+        long control = startSiblings(sys, siblings);
         long page = sys.mmap(PAGE, Vma.READ_WRITE);
         sys.storeLong(page, 1);
         for (int i = 0; i < SAMPLES; i++) {
@@ -298,10 +337,42 @@ public final class ModeledProbe {
                 default -> throw new IllegalStateException(op.toString());
             }
         }
-        if (sibling) {
-            sys.storeLong(control, 1);
-            sys.joinThread(tid);
+        stopSiblings(sys, control, siblings);
+    }
+
+    /**
+     * Starts {@code n} threads, thread i pinned to CPU i + 1, each spinning in user space on a load (as the probe's
+     * sibling does, so the process stays live on its CPU) until told to stop; returns once all of them run. The
+     * returned control page: word 0 is the stop flag, words 1 to n count the threads that run, then their tids.
+     */
+    private static long startSiblings(Sys sys, int n) {
+        long control = sys.mmap(PAGE, Vma.READ_WRITE);
+        sys.storeLong(control, 0);
+        for (int i = 0; i < n; i++) {
+            int cpu = i + 1;
+            int tid = sys.spawnThread(s -> {
+                s.schedSetaffinity(0, cpus(cpu));
+                s.storeLong(control + 8L * cpu, 1);
+                while (s.loadLong(control) == 0) {
+                    // spin: the process stays live on this CPU
+                }
+            });
+            sys.storeLong(control + 8L * (n + 1 + i), tid);
         }
+        for (int i = 1; i <= n; i++) {
+            while (sys.loadLong(control + 8L * i) == 0) {
+                sys.yield();
+            }
+        }
+        return control;
+    }
+
+    private static void stopSiblings(Sys sys, long control, int n) {
+        sys.storeLong(control, 1);
+        for (int i = 0; i < n; i++) {
+            sys.joinThread((int) sys.loadLong(control + 8L * (n + 1 + i)));
+        }
+        sys.munmap(control, PAGE);
     }
 
     /** Two processes on CPU 0 ping-pong one byte over two pipes; a sample is a round trip's cycles over two. */

@@ -83,6 +83,7 @@ public final class Summary {
             m.put("doc", v.descriptor().doc());
             out.put(v.descriptor().name(), m);
         }
+        CostModel costs = r.spec().machine().costs();
         for (Distribution d : r.stats().distributions().values()) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("kind", d.descriptor().kind().label());
@@ -95,9 +96,9 @@ public final class Summary {
             m.put("max", d.max());
             if (d.descriptor().unit().equals("cycles")) {
                 // modeled cycles as time at the cost model's clock rate
-                m.put("p50_us", micros(d.at(50)));
-                m.put("p99_us", micros(d.at(99)));
-                m.put("max_us", micros(d.max()));
+                m.put("p50_us", micros(costs, d.at(50)));
+                m.put("p99_us", micros(costs, d.at(99)));
+                m.put("max_us", micros(costs, d.max()));
             }
             m.put("doc", d.descriptor().doc());
             out.put(d.descriptor().name(), m);
@@ -105,9 +106,9 @@ public final class Summary {
         return out;
     }
 
-    /** {@code cycles} in µs at {@link CostModel#GHZ}, to the nanosecond. */
-    private static double micros(long cycles) {
-        return Math.round(CostModel.micros(cycles) * 1000) / 1000.0;
+    /** {@code cycles} in µs at the run's cost profile's clock ({@code cost.ghz}), to the nanosecond. */
+    private static double micros(CostModel costs, long cycles) {
+        return Math.round(costs.micros(cycles) * 1000) / 1000.0;
     }
 
     /** Writes rows as CSV with a header that is the union of their columns, in first-seen order; missing cells are empty. */
