@@ -198,13 +198,13 @@ public record CostProfile(String name, String origin, String description, Map<Pa
         return b.toString();
     }
 
+    /** A value as a properties file reads it back: backslashes and line breaks escaped (keys here never need more). */
     private static String escape(String s) {
         StringBuilder b = new StringBuilder();
         for (char c : s.toCharArray()) {
             switch (c) {
                 case '\\' -> b.append("\\\\");
                 case '\n' -> b.append("\\n");
-                case '=', ':', '#', '!' -> b.append('\\').append(c);
                 default -> b.append(c);
             }
         }

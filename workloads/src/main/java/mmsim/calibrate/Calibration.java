@@ -23,10 +23,10 @@ import mmsim.stats.CostModel.Parameter;
  * the ones before it already fitted:
  * <ol>
  *   <li>{@code cost.ghz}: the measured core clock ({@code clock_ghz}); then every ns is {@code ghz} cycles.</li>
- *   <li>{@code cost.syscall}: {@code null_syscall}. {@code cost.page_zero}: {@code page_zero} (memset of a cold page).</li>
+ *   <li>{@code cost.syscall}: {@code null_syscall}. {@code cost.page_zero} and {@code cost.page_copy}: {@code page_zero}
+ *       and {@code page_copy} (memset and memcpy of cold pages), read off directly.</li>
  *   <li>{@code cost.fault_entry_exit}: {@code fault_cow_reuse} (a fault that allocates, zeroes and copies nothing).</li>
- *   <li>{@code cost.page_alloc}: {@code fault_demand_zero}; {@code cost.page_copy}: {@code fault_cow_copy} (the copy
- *       as the fault does it, so its cache behaviour; the plain memcpy {@code page_copy} is reported beside it).</li>
+ *   <li>{@code cost.page_alloc}: {@code fault_demand_zero}.</li>
  *   <li>{@code cost.fork_per_page}: the slope of {@code fork} between no and the most resident pages measured;
  *       {@code cost.fork_fixed}: {@code fork} with none.</li>
  *   <li>{@code cost.exec_fixed}, {@code cost.mmap_fixed}, {@code cost.munmap_fixed}, {@code cost.mprotect_fixed},
@@ -37,8 +37,8 @@ import mmsim.stats.CostModel.Parameter;
  * </ol>
  * Everything else (TLB and walk latencies, INVLPG, the hardware-broadcast and LATR costs) keeps the base profile's
  * value: the probe cannot see it from user space. A fit that would need a negative cost is clamped to 0 and says so.
- * The shootdown ops with a sibling, the intermediate fork sizes and the memcpy are fitted to nothing: they are the
- * predictions {@code mmsim fidelity} checks.
+ * The copy-on-write fault with a copy, the shootdown ops with a sibling and the intermediate fork sizes are fitted to
+ * nothing: they are the predictions {@code mmsim fidelity} checks.
  *
  * <p>Not thread-safe; each fit boots many small deterministic machines (a few seconds in all).
  */
@@ -75,9 +75,9 @@ public final class Calibration {
 
         fitTo(steps, sources, costs, measured, ghz, Parameter.SYSCALL, "null_syscall", 0, p -> p.measure("null_syscall", 0));
         direct(steps, sources, costs, measured, ghz, Parameter.PAGE_ZERO, "page_zero");
+        direct(steps, sources, costs, measured, ghz, Parameter.PAGE_COPY, "page_copy");
         fitTo(steps, sources, costs, measured, ghz, Parameter.FAULT_ENTRY_EXIT, "fault_cow_reuse", 0, p -> p.measure("fault_cow_reuse", 0));
         fitTo(steps, sources, costs, measured, ghz, Parameter.PAGE_ALLOC, "fault_demand_zero", 0, p -> p.measure("fault_demand_zero", 0));
-        fitTo(steps, sources, costs, measured, ghz, Parameter.PAGE_COPY, "fault_cow_copy", 0, p -> p.measure("fault_cow_copy", 0));
         List<Long> forkSizes = measured.params("fork");
         if (forkSizes.size() >= 2 && forkSizes.get(0) == 0) {
             long big = forkSizes.get(forkSizes.size() - 1);

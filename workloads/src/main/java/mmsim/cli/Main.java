@@ -24,7 +24,8 @@ import picocli.CommandLine.Parameters;
                 "",
                 "With no command: the default experiment, 'compare snapshot munmap --cpus 4 --shootdown all'; "
                         + "machine settings may follow as key=value (e.g. 'mmsim cpus=8 memory=1GiB')."},
-        subcommands = {RunCommand.class, CompareCommand.class, ListCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, CompareCommand.class, ListCommand.class, CalibrateCommand.class, FidelityCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
     /** Exit status of a run that failed a check. */
     public static final int FAILED = 1;
@@ -86,7 +87,7 @@ public final class Main implements Callable<Integer> {
         List<String> args = new ArrayList<>(List.of("compare", "snapshot", "munmap", "--cpus", "4", "--shootdown", "all"));
         for (String kv : machineSettings) {
             if (kv.indexOf('=') <= 0) {
-                throw new BadInput("unknown command or setting '" + kv + "'; commands: run, compare, list, help; "
+                throw new BadInput("unknown command or setting '" + kv + "'; commands: run, compare, list, calibrate, fidelity, help; "
                         + "or key=value machine settings for the default experiment (see 'mmsim list')");
             }
             args.add("--set");

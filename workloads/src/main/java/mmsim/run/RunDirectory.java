@@ -74,6 +74,27 @@ public final class RunDirectory {
      */
     public static Map<String, Object> manifest(RunResult run, List<String> commandLine, Instant started, Instant ended) {
         MachineConfig machine = run.spec().machine();
+        Map<String, Object> m = hostManifest(commandLine, started, ended);
+        m.remove("command");
+        m.remove("started");
+        m.remove("ended");
+        m.put("seed", machine.seed());
+        m.put("deterministic", machine.deterministic());
+        m.put("sim.parallelism", machine.simParallelism());
+        m.put("threads", run.virtualThreads() ? "virtual" : "platform");
+        m.put("cost.profile", machine.costProfile().name());
+        m.put("cost.profile.origin", machine.costProfile().origin());
+        m.put("command", String.join(" ", commandLine));
+        m.put("started", started.toString());
+        m.put("ended", ended.toString());
+        return m;
+    }
+
+    /**
+     * What produced a result that is not one run (a calibration, a fidelity report): the code version stamped at
+     * build time, the JVM, the host (name, cores, memory), the command and when it ran.
+     */
+    public static Map<String, Object> hostManifest(List<String> commandLine, Instant started, Instant ended) {
         BuildInfo build = BuildInfo.current();
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("tool", "mmsim");
@@ -91,10 +112,6 @@ public final class RunDirectory {
         m.put("host.memory_bytes", hostMemoryBytes());
         m.put("jvm.max_heap_bytes", Runtime.getRuntime().maxMemory());
         m.put("jvm.arguments", ManagementFactory.getRuntimeMXBean().getInputArguments());
-        m.put("seed", machine.seed());
-        m.put("deterministic", machine.deterministic());
-        m.put("sim.parallelism", machine.simParallelism());
-        m.put("threads", run.virtualThreads() ? "virtual" : "platform");
         m.put("command", String.join(" ", commandLine));
         m.put("started", started.toString());
         m.put("ended", ended.toString());
