@@ -14,8 +14,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * skew against the initiator is the bound phase's, an artefact of simulation): it is charged the
  * interruption where it stands, and its acknowledgement arrives at send + delivery + handler + work + ack,
  * the zero-load latency, as zsim's bound phase times interactions. {@link #awaitAcks} moves the initiator's
- * clock to the latest acknowledgement. A round armed as not modeled is a host-level handshake: no clock
- * moves and nothing is charged.
+ * clock to the latest acknowledgement plus one {@code cost.ipi_ack} line transfer for each other target: the
+ * initiator reads the acknowledgements' lines one at a time (Linux's smp_call_function_many_cond waits on
+ * each target's csd lock in turn, kernel/smp.c), so a round's cost grows with its targets even when they all
+ * answer at once. A round armed as not modeled is a host-level handshake: no clock moves and nothing is charged.
  *
  * <p>Thread-safety: armed by the initiator before the posts that publish it (the inbox offer is a
  * release); each target's acknowledgement is a decrement (release) that the initiator's volatile read of
@@ -26,6 +28,7 @@ public abstract class IpiRound implements Interrupt, WaitCondition {
     private final AtomicLong latestAck = new AtomicLong();
     /** Written before the posts that publish them. */
     private long sentAt;
+    private int targets;
     private boolean modeled;
     private Cpu initiator;
 
@@ -37,19 +40,21 @@ public abstract class IpiRound implements Interrupt, WaitCondition {
         this.initiator = initiator;
         this.modeled = modeled;
         this.sentAt = initiator.clock();
+        this.targets = targets;
         latestAck.set(0);
         pending.set(targets);
     }
 
     /**
      * Waits for every acknowledgement ({@link Cpu#await}: servicing the initiator's inbox, giving its host
-     * slot up if the wait is long); a modeled round then moves the initiator's clock to the latest one.
+     * slot up if the wait is long); a modeled round then moves the initiator's clock to the latest one, plus
+     * the line transfers of reading the others' one by one.
      */
     public final void awaitAcks(Cpu initiator) {
         // acquire (volatile read of the count): the targets' work happens-before the initiator continues
         initiator.await(this);
-        if (modeled) {
-            initiator.advanceTo(latestAck.get());
+        if (modeled && targets > 0) {
+            initiator.advanceTo(latestAck.get() + (targets - 1) * initiator.costs().ipiAck);
         }
     }
 

@@ -84,7 +84,10 @@ final class CalibrateCommand implements Callable<Integer> {
         try {
             measured = new KernelProbe(compiler).run(dir.resolve(name + ".work"), settings);
         } catch (CalibrationException e) {
-            throw new Main.BadInput("calibrate: " + e.getMessage());
+            // nothing measured: leave nothing behind but what the user's --out already held
+            deleteTree(dir.resolve(name + ".work"));
+            RunCommand.deleteIfEmpty(dir);
+            throw new Main.BadInput("calibrate: " + e.getMessage().replace('\n', ' '));
         }
         MeasuredSummary summary = MeasuredSummary.of(measured);
         Map<String, String> host = new LinkedHashMap<>(measured.host());
@@ -146,5 +149,16 @@ final class CalibrateCommand implements Callable<Integer> {
         System.out.println("Profile: " + profileFile + "  (use it: --set cost.profile=" + profileFile + "; compare: mmsim fidelity --set cost.profile="
                 + profileFile + ")");
         return 0;
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (var paths = Files.walk(root)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
     }
 }

@@ -32,7 +32,7 @@ import mmsim.run.RunDirectory;
         description = "Run the calibration's microbenchmarks in mmsim (deterministic mode) under a cost profile and print, for each, "
                 + "the kernel's measured latency, mmsim's modeled one and their ratio (goal: 0.5-2.0 under the profile calibrated on "
                 + "that host), then whether the published directions hold (LATR vs linux munmap, batching's IPIs, hw-broadcast's "
-                + "interrupted cycles, linux's growth from 2 to 32 CPUs). Exit status 1 when a direction does not hold.")
+                + "interrupted cycles, linux's growth from 2 to 32 CPUs). Exit status 0 whatever the ratios and directions (it is a report), 2 for bad input.")
 final class FidelityCommand implements Callable<Integer> {
     /** The profile compared unless --set cost.profile says otherwise: the one measured on this project's host kind. */
     static final String DEFAULT_PROFILE = "epyc-zen5-microvm";
@@ -116,6 +116,6 @@ final class FidelityCommand implements Callable<Integer> {
         manifest.put("machine", report.config().asStrings());
         RunDirectory.writeJson(dir.resolve("manifest.json"), manifest);
         System.out.println("Results: " + dir);
-        return report.directions().stream().allMatch(d -> d.holds()) ? 0 : Main.FAILED;
+        return 0;
     }
 }

@@ -11,7 +11,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class DirectionsTest {
 
     @ParameterizedTest
-    @ValueSource(strings = {"skylake-server"})
+    @ValueSource(strings = {"skylake-server", "epyc-zen5-microvm"})
     void latrCutsMunmapLatencyAgainstLinux(String profile) {
         Directions.Direction d = Directions.latr(Map.of("cost.profile", profile));
         System.out.println(profile + ": " + d);
@@ -19,7 +19,7 @@ class DirectionsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"skylake-server"})
+    @ValueSource(strings = {"skylake-server", "epyc-zen5-microvm"})
     void batchingCutsIpisPerUnmappedPage(String profile) {
         Directions.Direction d = Directions.batching(Map.of("cost.profile", profile));
         System.out.println(profile + ": " + d);
@@ -27,7 +27,7 @@ class DirectionsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"skylake-server"})
+    @ValueSource(strings = {"skylake-server", "epyc-zen5-microvm"})
     void hardwareBroadcastInterruptsNobody(String profile) {
         Directions.Direction d = Directions.hardwareBroadcast(Map.of("cost.profile", profile));
         System.out.println(profile + ": " + d);
@@ -35,7 +35,7 @@ class DirectionsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"skylake-server"})
+    @ValueSource(strings = {"skylake-server", "epyc-zen5-microvm"})
     void linuxShootdownCostGrowsWithCpus(String profile) {
         Directions.Direction d = Directions.linuxGrowth(Map.of("cost.profile", profile));
         System.out.println(profile + ": " + d);
