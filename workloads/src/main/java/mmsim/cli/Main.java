@@ -24,7 +24,7 @@ import picocli.CommandLine.Parameters;
                 "",
                 "With no command: the default experiment, 'compare snapshot munmap --cpus 4 --shootdown all'; "
                         + "machine settings may follow as key=value (e.g. 'mmsim cpus=8 memory=1GiB')."},
-        subcommands = {RunCommand.class, CompareCommand.class, ListCommand.class, CalibrateCommand.class, FidelityCommand.class,
+        subcommands = {RunCommand.class, CompareCommand.class, ListCommand.class, CalibrateCommand.class, FidelityCommand.class, ReplayCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
     /** Exit status of a run that failed a check. */
@@ -87,7 +87,7 @@ public final class Main implements Callable<Integer> {
         List<String> args = new ArrayList<>(List.of("compare", "snapshot", "munmap", "--cpus", "4", "--shootdown", "all"));
         for (String kv : machineSettings) {
             if (kv.indexOf('=') <= 0) {
-                throw new BadInput("unknown command or setting '" + kv + "'; commands: run, compare, list, calibrate, fidelity, help; "
+                throw new BadInput("unknown command or setting '" + kv + "'; commands: run, compare, list, calibrate, fidelity, replay, help; "
                         + "or key=value machine settings for the default experiment (see 'mmsim list')");
             }
             args.add("--set");
