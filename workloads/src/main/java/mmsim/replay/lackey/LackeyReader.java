@@ -1,0 +1,263 @@
+package mmsim.replay.lackey;
+
+import java.io.BufferedInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * Streams the output of {@code valgrind --tool=lackey --trace-mem=yes} (plain, or gzip-compressed: told by its
+ * magic bytes) into batches of accesses, never holding more than a batch: a real trace is gigabytes.
+ *
+ * <p>The format, one access a line: {@code I  ADDR,SIZE} (an instruction fetch), {@code  L ADDR,SIZE} (a load),
+ * {@code  S ADDR,SIZE} (a store), {@code  M ADDR,SIZE} (a modify: a load and a store to the same bytes, one
+ * instruction); ADDR is hexadecimal, SIZE decimal bytes. Lines starting {@code ==} are valgrind's own messages and
+ * are skipped. Anything else (a garbled line, an address that is not hexadecimal, a missing size) is malformed: it
+ * is skipped and counted, and the first one's line number and text are kept for the report. A file that ends
+ * inside a line (a trace cut off while being written), or a gzip stream cut off, ends the stream with the number
+ * of the last whole line read ({@link #truncatedAt()}).
+ *
+ * <p>The parser works on bytes, with no allocation per line: the replay reads tens of millions of lines a second.
+ * Not thread-safe: one reader, one consumer.
+ */
+public final class LackeyReader implements AutoCloseable {
+    /** Access kinds, as stored in {@link Batch#kind}. */
+    public static final byte FETCH = 'I';
+    public static final byte LOAD = 'L';
+    public static final byte STORE = 'S';
+    public static final byte MODIFY = 'M';
+
+    /** One batch of parsed accesses: {@link #count} entries of address, size and kind. Reused by the reader's owner. */
+    public static final class Batch {
+        public final long[] address;
+        public final int[] size;
+        public final byte[] kind;
+        public int count;
+
+        public Batch(int capacity) {
+            address = new long[capacity];
+            size = new int[capacity];
+            kind = new byte[capacity];
+        }
+    }
+
+    private static final int BUFFER = 1 << 16;
+
+    private final InputStream in;
+    private final byte[] buf = new byte[BUFFER];
+    private int pos;
+    private int limit;
+    private boolean eof;
+    private long line;
+    private long malformed;
+    private long firstMalformedLine;
+    private String firstMalformedText;
+    private long truncatedAt = -1;
+    private long valgrindLines;
+
+    /** Opens {@code file}, decompressing it if it is gzip. @throws IOException if it cannot be read */
+    public static LackeyReader open(Path file) throws IOException {
+        InputStream raw = new BufferedInputStream(Files.newInputStream(file), BUFFER);
+        raw.mark(2);
+        int b0 = raw.read();
+        int b1 = raw.read();
+        raw.reset();
+        InputStream in = b0 == 0x1f && b1 == 0x8b ? new GZIPInputStream(raw, BUFFER) : raw;
+        return new LackeyReader(in);
+    }
+
+    /** A reader of {@code in} (already decompressed). */
+    public LackeyReader(InputStream in) {
+        this.in = in;
+    }
+
+    /**
+     * Fills {@code batch} with the next accesses (up to its capacity); returns false, with the batch empty, at the
+     * end of the trace.
+     *
+     * @throws IOException when the file cannot be read (a truncated gzip stream is not an error: see {@link #truncatedAt()})
+     */
+    public boolean next(Batch batch) throws IOException {
+        batch.count = 0;
+        int capacity = batch.address.length;
+        while (batch.count < capacity) {
+            int lineStart = pos;
+            int nl = indexOfNewline();
+            if (nl < 0) {
+                if (!refill()) {
+                    if (pos < limit) {
+                        // the file ends inside a line: a trace cut off while it was written
+                        truncatedAt = line;
+                        pos = limit;
+                    }
+                    break;
+                }
+                continue;
+            }
+            line++;
+            parseLine(lineStart, nl, batch);
+            pos = nl + 1;
+        }
+        return batch.count > 0;
+    }
+
+    private int indexOfNewline() {
+        for (int i = pos; i < limit; i++) {
+            if (buf[i] == '\n') {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** Moves the unread tail to the front and reads more; false at the end of the input. */
+    private boolean refill() throws IOException {
+        if (eof) {
+            return false;
+        }
+        int tail = limit - pos;
+        if (tail == buf.length) {
+            throw new IOException("line " + (line + 1) + " is longer than " + buf.length + " bytes: not lackey output");
+        }
+        System.arraycopy(buf, pos, buf, 0, tail);
+        pos = 0;
+        limit = tail;
+        try {
+            int n = in.read(buf, limit, buf.length - limit);
+            if (n < 0) {
+                eof = true;
+                return false;
+            }
+            limit += n;
+        } catch (EOFException e) {
+            // GZIPInputStream: the compressed stream was cut off
+            eof = true;
+            truncatedAt = line;
+            limit = pos;   // drop the partial line
+            return false;
+        }
+        return true;
+    }
+
+    private void parseLine(int start, int end, Batch batch) {
+        int len = end - start;
+        if (len > 0 && buf[end - 1] == '\r') {
+            end--;
+            len--;
+        }
+        if (len == 0) {
+            return;
+        }
+        if (len >= 2 && buf[start] == '=' && buf[start + 1] == '=') {
+            valgrindLines++;
+            return;
+        }
+        byte kind;
+        int p;
+        if (len >= 4 && buf[start] == 'I' && buf[start + 1] == ' ' && buf[start + 2] == ' ') {
+            kind = FETCH;
+            p = start + 3;
+        } else if (len >= 4 && buf[start] == ' ' && buf[start + 2] == ' '
+                && (buf[start + 1] == 'L' || buf[start + 1] == 'S' || buf[start + 1] == 'M')) {
+            kind = buf[start + 1];
+            p = start + 3;
+        } else {
+            malformed(start, end);
+            return;
+        }
+        long address = 0;
+        int digits = 0;
+        while (p < end) {
+            int d = hex(buf[p]);
+            if (d < 0) {
+                break;
+            }
+            if (digits == 16) {
+                malformed(start, end);
+                return;
+            }
+            address = (address << 4) | d;
+            digits++;
+            p++;
+        }
+        if (digits == 0 || p >= end || buf[p] != ',') {
+            malformed(start, end);
+            return;
+        }
+        p++;
+        int size = 0;
+        int sizeDigits = 0;
+        while (p < end && buf[p] >= '0' && buf[p] <= '9' && sizeDigits < 6) {
+            size = size * 10 + (buf[p] - '0');
+            sizeDigits++;
+            p++;
+        }
+        if (sizeDigits == 0 || size == 0 || p != end) {
+            malformed(start, end);
+            return;
+        }
+        int i = batch.count++;
+        batch.address[i] = address;
+        batch.size[i] = size;
+        batch.kind[i] = kind;
+    }
+
+    private static int hex(byte b) {
+        if (b >= '0' && b <= '9') {
+            return b - '0';
+        }
+        if (b >= 'a' && b <= 'f') {
+            return b - 'a' + 10;
+        }
+        if (b >= 'A' && b <= 'F') {
+            return b - 'A' + 10;
+        }
+        return -1;
+    }
+
+    private void malformed(int start, int end) {
+        if (malformed++ == 0) {
+            firstMalformedLine = line;
+            firstMalformedText = new String(buf, start, Math.min(end - start, 80), StandardCharsets.ISO_8859_1);
+        }
+    }
+
+    /** Lines read so far (valgrind's own and malformed ones included). */
+    public long lines() {
+        return line;
+    }
+
+    /** Lines skipped as malformed. */
+    public long malformed() {
+        return malformed;
+    }
+
+    /** The first malformed line's number (1-based), or 0. */
+    public long firstMalformedLine() {
+        return firstMalformedLine;
+    }
+
+    /** The first malformed line's text (at most 80 characters), or null. */
+    public String firstMalformedText() {
+        return firstMalformedText;
+    }
+
+    /** Lines of valgrind's own messages ({@code ==PID== ...}). */
+    public long valgrindLines() {
+        return valgrindLines;
+    }
+
+    /** The number of the last whole line when the trace was cut off (inside a line, or a gzip stream cut short), else -1. */
+    public long truncatedAt() {
+        return truncatedAt;
+    }
+
+    @Override
+    public void close() throws IOException {
+        in.close();
+    }
+}
