@@ -475,6 +475,15 @@ public final class Chaos implements Workload {
             byte[] message = new byte[bytes];
             new SplittableRandom(childSeed).nextBytes(message);
             int parent = sys.getpid();
+            if (pipe != null) {
+                // the whole message goes in before the fork (it fits in the pipe): a sibling forked meanwhile by another
+                // thread of this process inherits the write end, and a child left waiting for the rest of a message
+                // whose writer was killed would then wait for an end of file that sibling holds off
+                long buf = sys.mmap(bytes, Vma.READ_WRITE);
+                sys.store(buf, message, 0, bytes);
+                sys.write(pipe[1], buf, bytes);
+                sys.munmap(buf, bytes);
+            }
             int child;
             try {
                 child = sys.fork(c -> {
@@ -502,11 +511,7 @@ public final class Chaos implements Workload {
             count(Op.FORK);
             if (pipe != null) {
                 sys.close(pipe[0]);
-                long buf = sys.mmap(bytes, Vma.READ_WRITE);
-                sys.store(buf, message, 0, bytes);
-                sys.write(pipe[1], buf, bytes);
                 sys.close(pipe[1]);
-                sys.munmap(buf, bytes);
                 count(Op.PIPE);
             }
             return new Child(child, handoff);
