@@ -50,8 +50,9 @@ import mmsim.workload.WorkloadContext;
  * <p>A kill sends one of the walker's own children SIGTERM or SIGKILL and reaps it at once; the children of a
  * killed child outlive it, init adopts them, and init waits for every such orphan at the end. The walk notes
  * each signal it sends before sending it, so that what a kill causes is told from a failure: the victim's
- * status, a grandchild's status when the killer was killed before reaping it, and a grandchild that reads
- * end of file instead of the message its killed parent had not yet sent. An affinity step pins the thread
+ * status, and a grandchild's status when the killer was killed before reaping it. A child's pipe message is
+ * written whole before the fork, so no child waits on a pipe whose writer was killed (another thread's child may
+ * hold its write end open indefinitely). An affinity step pins the thread
  * to a random set of CPUs (sometimes all), inherited by the children it forks after.
  *
  * <p>Correctness: every read agrees with the model, every child and adopted orphan exits 0 or ends by the
