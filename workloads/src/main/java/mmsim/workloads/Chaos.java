@@ -107,6 +107,16 @@ public final class Chaos implements Workload {
         return "the randomized soak: random fork/exit/waitpid/kill/mmap (private and shared)/munmap/mremap/MAP_FIXED/mprotect/madvise/pipes/threads/affinity, every read checked";
     }
 
+    /**
+     * 4 GiB unless given: the walk's population grows with the CPUs and the time it runs (256 CPUs exhausted the
+     * machine's default 256 MiB in about 8 host seconds, and a fork failing for lack of memory fails the soak); host
+     * memory is taken only for the frames the walk touches.
+     */
+    @Override
+    public java.util.Map<String, String> machineDefaults() {
+        return java.util.Map.of("memory", "4GiB");
+    }
+
     @Override
     public List<Setting<?>> settings() {
         return List.of(SECONDS, CYCLES, THREADS);
