@@ -152,6 +152,31 @@ class PageTableTest {
     }
 
     @Test
+    void rangeWalksVisitEntriesAtTableEdgesAndStopAtTheRangesExclusiveEnd() {
+        try (Machine m = TestMachines.boot(1, "1MiB")) {
+            PageTable pt = m.pageTable();
+            AddressSpace space = m.newAddressSpace(FramePool.NO_CPU);
+            // the last page of a leaf table, the first of the next, the last under a directory, the first under the next
+            long[] vas = {0x1F_F000L, 0x20_0000L, 0x3FFF_F000L, 0x4000_0000L, 0x7F_FFFF_F000L};
+            for (long va : vas) {
+                PhysicalMemory.soLong(pt.leafSlotMut(FramePool.NO_CPU, space.root(), va), Pte.make(1, Pte.PRESENT));
+            }
+            List<Long> seen = new ArrayList<>();
+            pt.forEachLeaf(space.root(), 0x1F_F000L, 0x4000_0000L, (va, slot, table) -> seen.add(va));
+            assertEquals(List.of(0x1F_F000L, 0x20_0000L, 0x3FFF_F000L), seen);
+            seen.clear();
+            pt.forEachLeaf(space.root(), 0x3FFF_F001L, 0x80_0000_0000L, (va, slot, table) -> seen.add(va));
+            assertEquals(List.of(0x3FFF_F000L, 0x4000_0000L, 0x7F_FFFF_F000L), seen, "a range starting inside a page includes it");
+            List<Long> tables = new ArrayList<>();
+            pt.forEachLeafTable(space.root(), 0x20_0000L, 0x4000_0001L, (va, link, table) -> tables.add(va));
+            assertEquals(List.of(0x20_0000L, 0x3FE0_0000L, 0x4000_0000L), tables);
+            seen.clear();
+            pt.forEachLeaf(space.root(), 0x5000_0000L, 0x5000_0000L, (va, slot, table) -> seen.add(va));
+            assertEquals(List.of(), seen, "an empty range visits nothing");
+        }
+    }
+
+    @Test
     void walkMutReportsExhaustionAndReleasingTheTreeFreesEveryTable() {
         try (Machine m = TestMachines.boot(1, "64KiB", "framepool.batch", "1")) {
             PageTable pt = m.pageTable();
