@@ -62,8 +62,8 @@ public final class Replay implements Workload {
 
     @Override
     public List<String> headline() {
-        return List.of("replay.events", "replay.processes", "faults.demand_zero", "faults.cow_copy", "tlb.l1_misses",
-                "shootdown.initiated", "modeled.time");
+        return List.of("replay.events", "replay.processes", "replay.tlb_l1_hit_ppm", "tlb.l1.misses", "walks", "faults.demand_zero",
+                "faults.cow_copy", "shootdown.initiated", "modeled.time");
     }
 
     @Override
