@@ -10,6 +10,7 @@ import java.util.SplittableRandom;
 import java.util.TreeMap;
 
 import mmsim.kernel.Errno;
+import mmsim.kernel.PageInfo;
 import mmsim.kernel.ProcessBody;
 import mmsim.kernel.Segment;
 import mmsim.kernel.Sys;
@@ -439,7 +440,10 @@ final class Replayer {
         }
     }
 
-    /** Between fork and the child's first event: writes to a fraction of the writable pages it inherited (copy on write). */
+    /**
+     * Between fork and the child's first event: writes to a fraction of the private writable pages it inherited; of
+     * those drawn, only the pages the parent had made present (whose write is a copy-on-write fault) are written.
+     */
     private void touchAfterFork(Sys sys, Process p) {
         List<long[]> ranges = new ArrayList<>();
         long pages = 0;
@@ -454,8 +458,12 @@ final class Replayer {
             for (long[] r : ranges) {
                 long n = (r[1] - r[0]) / ReplayPlan.PAGE;
                 if (page < n) {
-                    sys.storeByte(r[0] + page * ReplayPlan.PAGE, (byte) 2);
-                    counters.touched().increment();
+                    long va = r[0] + page * ReplayPlan.PAGE;
+                    PageInfo info = sys.inspect(va);
+                    if (info.present() && (info.writable() || info.cow())) {
+                        sys.storeByte(va, (byte) 2);
+                        counters.touched().increment();
+                    }
                     break;
                 }
                 page -= n;

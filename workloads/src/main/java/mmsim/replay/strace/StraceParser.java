@@ -31,7 +31,7 @@ final class StraceParser {
     private static final Pattern CALL = Pattern.compile("^([A-Za-z_][A-Za-z0-9_]*)\\(");
     private static final Pattern RESUMED = Pattern.compile("^<\\.\\.\\.\\s*([A-Za-z_0-9]*)\\s+resumed>\\s?(.*)$");
     private static final Pattern UNFINISHED = Pattern.compile("^(.*?)\\s*<unfinished \\.\\.\\.>\\s*$");
-    private static final Pattern RESULT = Pattern.compile("^\\s*=\\s*(\\?|-?\\d+|0x[0-9a-fA-F]+)(?:<[^>]*>)?(?:\\s+(E[A-Z0-9]+)\\b)?.*$");
+    private static final Pattern RESULT = Pattern.compile("^\\s*=\\s*(\\?|0x[0-9a-fA-F]+|-?\\d+)(?:<[^>]*>)?(?:\\s+(E[A-Z0-9]+)\\b)?.*$");
     private static final Pattern EXITED = Pattern.compile("^\\+\\+\\+ exited with (\\d+) \\+\\+\\+\\s*$");
     private static final Pattern KILLED = Pattern.compile("^\\+\\+\\+ killed by (SIG[A-Z0-9+]+)(?: \\(core dumped\\))? \\+\\+\\+\\s*$");
     private static final Pattern SIGNAL = Pattern.compile("^--- (?:stopped by )?(SIG[A-Z0-9+]+)\\b.*---\\s*$");
