@@ -26,7 +26,8 @@ import mmsim.paging.Vma;
  * replayed read never waits for a write the trace does not show, as writev's or splice's would be), a write at
  * most what fits in the pipe's 64 KiB by the trace's order. Events of a task after its process ended (the
  * {@code +++ exited +++} lines of the threads exit_group took along) are not steps; a wait that the trace shows
- * returning before the child's end (an inconsistent trace) is dropped with a note, as it could never return.
+ * returning before the child's end (an inconsistent trace) is dropped with a note: replayed in trace order it
+ * would block while holding the turn the child needs to end, and deadlock the replay.
  */
 final class ReplayPlan {
     static final long PAGE = 4096;

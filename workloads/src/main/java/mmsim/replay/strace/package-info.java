@@ -18,7 +18,8 @@
  * <p>Approximations: mmsim has no files, so file mappings are anonymous, MAP_SHARED mappings are private, and
  * reads and writes on descriptors that are not pipes are skipped (counted); vfork and clone(CLONE_VM) without
  * CLONE_THREAD are forks (a copy-on-write copy, not a shared space); the program's own image lies where exec
- * puts it, not at the trace's addresses (so an mprotect of its RELRO fails in mmsim and is counted as failed); an
+ * puts it, not at the trace's addresses (so an mprotect of its RELRO names pages mmsim never mapped, and changes
+ * nothing: mmsim's mprotect ignores unmapped parts of its range); an
  * mremap that moved is a new mapping at the trace's address plus an unmapping (the pages are not carried over);
  * kill, tgkill and signal handlers are not replayed (a process the trace shows killed kills itself there, with
  * SIGKILL for a signal mmsim does not model); a pipe read moves at most the bytes the trace's writes put in
