@@ -442,7 +442,10 @@ final class Replayer {
 
     /**
      * Between fork and the child's first event: writes to a fraction of the private writable pages it inherited; of
-     * those drawn, only the pages the parent had made present (whose write is a copy-on-write fault) are written.
+     * those drawn, only the pages the parent had made present (whose write is a copy-on-write fault) are written: the
+     * policy models a child dirtying what it shares, and writing untouched pages too ran the 256 MiB default machine
+     * out of frames on the multiprocessing trace (a replayed process that dies where the trace does not leaves the
+     * others waiting for its turn).
      */
     private void touchAfterFork(Sys sys, Process p) {
         List<long[]> ranges = new ArrayList<>();
