@@ -222,9 +222,12 @@ public final class AddressSpace {
         return sum;
     }
 
-    /** A snapshot of every VMA, in address order. */
+    /**
+     * A snapshot of every VMA, in address order: an unmodifiable view of the published array, which is never written
+     * after it is published (every change publishes a new one), so the view needs no copy.
+     */
     public List<Vma> vmas() {
-        return List.of(vmas);
+        return java.util.Collections.unmodifiableList(java.util.Arrays.asList(vmas));
     }
 
     /**
@@ -377,7 +380,7 @@ public final class AddressSpace {
             throw new IllegalStateException("[0x" + Long.toHexString(start) + ", 0x" + Long.toHexString(end)
                     + ") is still quarantined: a lazy flush of it is outstanding");
         }
-        List<Vma> kept = new ArrayList<>();
+        List<Vma> kept = new ArrayList<>(vmas.length + 2);
         List<Vma> removed = new ArrayList<>();
         cut(start, end, kept, removed);
         kept.add(new Vma(start, end, protection));
@@ -408,7 +411,7 @@ public final class AddressSpace {
         if (mapping.isShared() && newEnd - newStart != oldEnd - oldStart) {
             throw new IllegalArgumentException("a shared mapping moves at its size");
         }
-        List<Vma> kept = new ArrayList<>();
+        List<Vma> kept = new ArrayList<>(vmas.length + 2);
         cut(oldStart, oldEnd, kept, new ArrayList<>());
         // a shared area keeps its object and the offset of its first page in it
         kept.add(mapping.isShared()
@@ -424,7 +427,7 @@ public final class AddressSpace {
     public synchronized List<Vma> unmap(long start, long length) {
         long end = start + pageRound(length);
         checkUserRange(start, end);
-        List<Vma> kept = new ArrayList<>();
+        List<Vma> kept = new ArrayList<>(vmas.length + 2);
         List<Vma> removed = new ArrayList<>();
         cut(start, end, kept, removed);
         vmas = kept.toArray(new Vma[0]);
@@ -466,7 +469,7 @@ public final class AddressSpace {
     public synchronized List<Vma> protect(long start, long length, int protection) {
         long end = start + pageRound(length);
         checkUserRange(start, end);
-        List<Vma> result = new ArrayList<>();
+        List<Vma> result = new ArrayList<>(vmas.length + 2);
         List<Vma> changed = new ArrayList<>();
         for (Vma v : vmas) {
             if (v.end() <= start || v.start() >= end || v.protection() == protection) {
@@ -484,7 +487,9 @@ public final class AddressSpace {
             }
             changed.add(new Vma(s, e, v.protection()));
         }
-        vmas = result.toArray(new Vma[0]);
+        if (!changed.isEmpty()) {
+            vmas = result.toArray(new Vma[0]);
+        }
         return changed;
     }
 
