@@ -1,6 +1,6 @@
 /**
- * Measures the host's own Linux kernel so that mmsim's cost model can be fitted to it
- * ({@code mmsim calibrate}).
+ * Fidelity: measures the host's own Linux kernel, fits mmsim's cost model to it ({@code mmsim calibrate}), and
+ * compares mmsim's modeled latencies with the kernel's ({@code mmsim fidelity}).
  *
  * <p>Java cannot fork, so the measuring is done by a small C program, {@code kprobe.c}, shipped as the
  * resource {@code mmsim/calibrate/kprobe.c}. {@link mmsim.calibrate.KernelProbe} extracts it into a work
@@ -14,6 +14,11 @@
  * {@link mmsim.calibrate.KernelProbe#OPS} and described, with how each is measured, in kprobe.c and
  * in KernelProbe's documentation.
  *
- * <p>This package only measures; fitting the model to the measurements is done elsewhere.
+ * <p>{@link mmsim.calibrate.ModeledProbe} runs the same microbenchmarks inside mmsim (deterministic mode, same sizes
+ * and thread placement, timed on the modeled clock); {@link mmsim.calibrate.Calibration} fits each measured cost so
+ * that mmsim's run of an operation takes what the kernel's did; {@link mmsim.calibrate.Fidelity} puts the two side by
+ * side with their ratios; {@link mmsim.calibrate.Directions} checks the published results the shootdown strategies
+ * must reproduce. {@link mmsim.calibrate.MeasuredSummary} is the measurements' medians and spreads, fresh or read
+ * back from a stored {@code summary.csv}.
  */
 package mmsim.calibrate;
