@@ -131,6 +131,15 @@ public final class Slots {
         return grants;
     }
 
+    /**
+     * Whether no CPU executes and none is ready: every started CPU waits (an idle loop for work, a task for an
+     * acknowledgement, a lock, a pipe). Only a post or a wake from outside the CPUs can end that state; with it
+     * lasting, and {@link #grants()} not moving, nothing simulated can ever run again.
+     */
+    public synchronized boolean allWaiting() {
+        return started > 0 && running == 0 && ready == 0;
+    }
+
     /** Turns arbitration on; then each CPU's first thread enters through {@link #start}. Called once, before any {@code start}. */
     public void activate() {
         active = true;

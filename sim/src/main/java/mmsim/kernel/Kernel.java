@@ -152,7 +152,8 @@ public final class Kernel implements AutoCloseable {
      *
      * @throws TimeoutException when processes are still alive after {@code timeout}; the message holds
      *                          a dump of every live simulated thread
-     * @throws IllegalStateException when the kernel met internal errors ({@link #panics()})
+     * @throws IllegalStateException when the kernel met internal errors ({@link #panics()}), or when the run is deadlocked:
+     *                               processes alive but every CPU waiting with nothing ready for 2 host seconds
      */
     public ExitStatus run(ProcessBody init, Duration timeout) throws TimeoutException, InterruptedException {
         if (running) {

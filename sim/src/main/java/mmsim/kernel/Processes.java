@@ -92,19 +92,47 @@ final class Processes implements FaultHandler.Tasks {
      * Waits until no process is alive.
      *
      * @throws TimeoutException past {@code deadline} (System.nanoTime), with a dump of every simulated thread
+     * @throws IllegalStateException when the run is deadlocked: processes alive, yet every CPU has waited with nothing
+     *                               ready and no slot granted for 2 host seconds (with the dump)
      */
     void awaitAllExited(long deadline, Duration timeout) throws TimeoutException, InterruptedException {
-        synchronized (liveLock) {
-            while (liveProcesses > 0) {
-                long left = deadline - System.nanoTime();
+        mmsim.cpu.Slots slots = machine.slots();
+        long grantsSeen = -1;
+        long stillSince = System.nanoTime();
+        while (true) {
+            // read outside liveLock: the slots' monitor is never taken while holding it
+            boolean allWaiting = slots.allWaiting();
+            long grants = slots.grants();
+            long now = System.nanoTime();
+            if (!allWaiting || grants != grantsSeen) {
+                grantsSeen = grants;
+                stillSince = now;
+            }
+            synchronized (liveLock) {
+                if (liveProcesses == 0) {
+                    return;
+                }
+                if (now - stillSince >= DEADLOCK_NANOS) {
+                    throw new IllegalStateException("deadlock: " + liveProcesses + " processes alive, but every CPU has waited "
+                            + "with nothing ready for " + DEADLOCK_NANOS / 1_000_000_000 + " host seconds: no simulated thread can "
+                            + "wake another (each waits on a pipe, a child or a lock another waiting thread holds); simulated threads:\n"
+                            + dumpSimulatedThreads());
+                }
+                long left = deadline - now;
                 if (left <= 0) {
                     throw new TimeoutException(liveProcesses + " processes still alive after " + timeout
                             + "; simulated threads:\n" + dumpSimulatedThreads());
                 }
-                liveLock.wait(Math.max(1, left / 1_000_000));
+                liveLock.wait(Math.max(1, Math.min(left / 1_000_000, 100)));
             }
         }
     }
+
+    /**
+     * How long every CPU must have waited, with live processes and no slot granted, before the run is declared
+     * deadlocked: far longer than any hand-off, so only a state nothing simulated can leave is reported.
+     */
+    private static final long DEADLOCK_NANOS = 2_000_000_000L;
 
     /** The live (not yet exited) process {@code pid}, or null. */
     SimProcess live(int pid) {

@@ -68,6 +68,19 @@ class StraceReplayTest {
         assertTrue(s.value("faults.cow_copy", -1) > 0, "forked processes write what they share copy-on-write");
     }
 
+    @org.junit.jupiter.api.Test
+    void aProcessTheMachineKillsOffTraceEndsTheReplayAsADeadlockWithinSeconds() throws Exception {
+        // 8 MiB: a child of the pool trace runs out of frames, so its turn never passes on
+        RunSpec spec = RunSpec.resolve(Workloads.named("replay"), Map.of("cpus", "2", "memory", "8MiB", "sim.deterministic", "true"),
+                Map.of("replay.file", TRACES.resolve("pool.strace").toString(), "replay.format", "strace"), false,
+                Duration.ofMinutes(2), List.of("test"));
+        long start = System.nanoTime();
+        RunResult r = Harness.run(spec, null, null);
+        long seconds = (System.nanoTime() - start) / 1_000_000_000L;
+        assertTrue(!r.passed() && r.problems().stream().anyMatch(p -> p.startsWith("deadlock: ")), r.problems().toString());
+        assertTrue(seconds < 30, "reported in seconds, not at the two-minute watchdog: " + seconds + " s");
+    }
+
     record Outcome(int status, String stdout, String stderr) {
     }
 
