@@ -31,8 +31,9 @@ public final class StraceReplay {
     static final Setting<Integer> TOUCH_MAX_PAGES = Setting.intRange("replay.touch_max_pages", 256, 0, 1 << 20,
             "strace: at most this many pages touched per mapping, and per child after fork.");
     static final Setting<Double> TOUCH_AFTER_FORK = Setting.decimal("replay.touch_after_fork", 0.1, 0, 1,
-            "strace: fraction of the private writable pages a forked child inherited that it writes before its first "
-                    + "event (between fork and exec: the copy-on-write faults of a child's stack and data).");
+            "strace: fraction of the private writable pages a forked child inherited that it draws before its first event, "
+                    + "writing those the parent had made present (between fork and exec: the copy-on-write faults of a child's "
+                    + "stack and data).");
     static final Setting<Long> IMAGE = Setting.bytes("replay.image", 64 * 1024, 4096, 1L << 30, 4096,
             "strace: bytes of each segment of the image execve maps (a read-only text and a writable data segment; "
                     + "the trace does not show the program's size).");
