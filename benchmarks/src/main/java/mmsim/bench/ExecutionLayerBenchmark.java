@@ -17,10 +17,7 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
-import org.openjdk.jmh.infra.IterationParams;
-import org.openjdk.jmh.runner.IterationType;
 
 import mmsim.Machine;
 import mmsim.config.MachineConfig;
@@ -60,7 +57,7 @@ import mmsim.stats.CpuCounter;
         "--enable-native-access=ALL-UNNAMED"})
 @Warmup(iterations = 2)
 @Measurement(iterations = 5)
-public class ExecutionLayerBenchmark {
+public class ExecutionLayerBenchmark extends KernelBenchmarkState {
     private static final long PAGE = 4096;
 
     /** shootdown, fork, switch or yield. */
@@ -86,9 +83,6 @@ public class ExecutionLayerBenchmark {
     @Param({"200"})
     public int ops;
 
-    private Machine machine;
-    private Kernel kernel;
-    private HostLatencyLog log;
 
     @Setup(Level.Trial)
     public void boot() {
@@ -100,24 +94,6 @@ public class ExecutionLayerBenchmark {
                 + strategy + ", tlb.asid " + asid + ", host cores " + Runtime.getRuntime().availableProcessors() + ", slots "
                 + machine.config().simParallelism() + ", " + (kernel.virtualThreads() ? "virtual" : "platform")
                 + " threads, JVM " + Runtime.version());
-    }
-
-    @Setup(Level.Iteration)
-    public void beginIteration(IterationParams iteration) {
-        log.beginIteration(iteration.getType() == IterationType.MEASUREMENT);
-    }
-
-    @TearDown(Level.Iteration)
-    public void endIteration() {
-        log.endIteration();
-    }
-
-    @TearDown(Level.Trial)
-    public void shutdown() throws Exception {
-        kernel.close();
-        CheckedKernelRun.checkFramesConserved(machine);
-        machine.close();
-        log.writeAndPrint();
     }
 
     @Benchmark

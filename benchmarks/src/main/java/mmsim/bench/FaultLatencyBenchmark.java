@@ -16,11 +16,8 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.BenchmarkParams;
-import org.openjdk.jmh.infra.IterationParams;
-import org.openjdk.jmh.runner.IterationType;
 
 import mmsim.Machine;
 import mmsim.config.MachineConfig;
@@ -69,7 +66,7 @@ import mmsim.stats.CpuCounter;
 @Fork(1)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-public class FaultLatencyBenchmark {
+public class FaultLatencyBenchmark extends KernelBenchmarkState {
     static final int PAGES = 4096;
     static final int ROUNDS = 8;
     static final int FAULTS = PAGES * ROUNDS;
@@ -80,9 +77,6 @@ public class FaultLatencyBenchmark {
     @Param({"1"})
     public int cpus;
 
-    private Machine machine;
-    private Kernel kernel;
-    private HostLatencyLog log;
     private Map<CpuCounter, Long> expected;
     private String kind;
 
@@ -104,24 +98,6 @@ public class FaultLatencyBenchmark {
         if (cpus == 1) {
             expected.put(CpuCounter.SHOOTDOWN_IPIS_SENT, 0L);
         }
-    }
-
-    @Setup(Level.Iteration)
-    public void beginIteration(IterationParams iteration) {
-        log.beginIteration(iteration.getType() == IterationType.MEASUREMENT);
-    }
-
-    @TearDown(Level.Iteration)
-    public void endIteration() {
-        log.endIteration();
-    }
-
-    @TearDown(Level.Trial)
-    public void shutdown() throws Exception {
-        kernel.close();
-        CheckedKernelRun.checkFramesConserved(machine);
-        machine.close();
-        log.writeAndPrint();
     }
 
     /** Each round maps {@value #PAGES} fresh pages, stores once into each (timed), then unmaps them. */

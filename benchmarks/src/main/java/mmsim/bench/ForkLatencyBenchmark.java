@@ -15,10 +15,7 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
-import org.openjdk.jmh.infra.IterationParams;
-import org.openjdk.jmh.runner.IterationType;
 
 import mmsim.Machine;
 import mmsim.config.MachineConfig;
@@ -66,7 +63,7 @@ import mmsim.stats.CpuCounter;
 @Fork(1)
 @Warmup(iterations = 2, time = 1)
 @Measurement(iterations = 5, time = 1)
-public class ForkLatencyBenchmark {
+public class ForkLatencyBenchmark extends KernelBenchmarkState {
     private static final long PAGE = 4096;
 
     /**
@@ -90,9 +87,6 @@ public class ForkLatencyBenchmark {
     @Param({"8"})
     public int forksPerInvocation;
 
-    private Machine machine;
-    private Kernel kernel;
-    private HostLatencyLog log;
     private Map<CpuCounter, Long> expected;
     private long pages;
 
@@ -118,24 +112,6 @@ public class ForkLatencyBenchmark {
         expected.put(CpuCounter.FORK_TABLES_SHARED, fork.equals("odf") ? forks * leafTables : 0L);
         expected.put(CpuCounter.FAULTS_COW_COPY, 0L);
         expected.put(CpuCounter.FAULTS_TABLE_COPY, 0L);
-    }
-
-    @Setup(Level.Iteration)
-    public void beginIteration(IterationParams iteration) {
-        log.beginIteration(iteration.getType() == IterationType.MEASUREMENT);
-    }
-
-    @TearDown(Level.Iteration)
-    public void endIteration() {
-        log.endIteration();
-    }
-
-    @TearDown(Level.Trial)
-    public void shutdown() throws Exception {
-        kernel.close();
-        CheckedKernelRun.checkFramesConserved(machine);
-        machine.close();
-        log.writeAndPrint();
     }
 
     @Benchmark
