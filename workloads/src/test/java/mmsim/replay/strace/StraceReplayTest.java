@@ -1,12 +1,10 @@
 package mmsim.replay.strace;
 
+import static mmsim.cli.CommandLineTestAccess.mmsim;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,7 +16,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
 
-import mmsim.cli.Main;
+import mmsim.cli.CommandLineTestAccess.Outcome;
 import mmsim.run.Harness;
 import mmsim.run.RunResult;
 import mmsim.run.RunSpec;
@@ -68,7 +66,7 @@ class StraceReplayTest {
         assertTrue(s.value("faults.cow_copy", -1) > 0, "forked processes write what they share copy-on-write");
     }
 
-    @org.junit.jupiter.api.Test
+    @Test
     void aProcessTheMachineKillsOffTraceEndsTheReplayAsADeadlockWithinSeconds() throws Exception {
         // 8 MiB: a child of the pool trace runs out of frames, so its turn never passes on
         RunSpec spec = RunSpec.resolve(Workloads.named("replay"), Map.of("cpus", "2", "memory", "8MiB", "sim.deterministic", "true"),
@@ -79,25 +77,6 @@ class StraceReplayTest {
         long seconds = (System.nanoTime() - start) / 1_000_000_000L;
         assertTrue(!r.passed() && r.problems().stream().anyMatch(p -> p.startsWith("deadlock: ")), r.problems().toString());
         assertTrue(seconds < 30, "reported in seconds, not at the two-minute watchdog: " + seconds + " s");
-    }
-
-    record Outcome(int status, String stdout, String stderr) {
-    }
-
-    static synchronized Outcome mmsim(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream o = new ByteArrayOutputStream();
-        ByteArrayOutputStream e = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-            int status = Main.commandLine().setErr(new PrintWriter(System.err, true)).execute(args);
-            return new Outcome(status, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
     }
 
     private Outcome replayLines(String... lines) throws Exception {
