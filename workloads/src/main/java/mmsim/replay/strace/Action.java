@@ -14,48 +14,36 @@ sealed interface Action {
         return false;
     }
 
+    /** An action that may block or does not return: the task passes its turn on before it. */
+    sealed interface Blocking extends Action {
+        @Override
+        default boolean releasesFirst() {
+            return true;
+        }
+    }
+
     /** fork, vfork or clone: a new process, or with CLONE_THREAD a thread; {@code child} is its task's index. */
     record Fork(Event event, int child, boolean thread) implements Action {
     }
 
     /** A successful execve: the descriptors marked close-on-exec are closed, then a fresh image. */
-    record Exec(Event event, int[] closeOnExec) implements Action {
-        @Override
-        public boolean releasesFirst() {
-            return true;
-        }
+    record Exec(Event event, int[] closeOnExec) implements Blocking {
     }
 
     /** The process ends with {@code status} (exit_group, a process's last exit, or its {@code +++ exited} line). */
-    record Exit(Event event, int status) implements Action {
-        @Override
-        public boolean releasesFirst() {
-            return true;
-        }
+    record Exit(Event event, int status) implements Blocking {
     }
 
     /** One thread ends (exit(2) while other threads of its process live on). */
-    record ThreadEnd(Event event) implements Action {
-        @Override
-        public boolean releasesFirst() {
-            return true;
-        }
+    record ThreadEnd(Event event) implements Blocking {
     }
 
     /** The process dies of {@code signal} (its {@code +++ killed by +++} line), which it sends itself. */
-    record Killed(Event event, int signal) implements Action {
-        @Override
-        public boolean releasesFirst() {
-            return true;
-        }
+    record Killed(Event event, int signal) implements Blocking {
     }
 
     /** wait4 or waitid reaped the child of task {@code child}. */
-    record Wait(Event event, int child) implements Action {
-        @Override
-        public boolean releasesFirst() {
-            return true;
-        }
+    record Wait(Event event, int child) implements Blocking {
     }
 
     /** Nothing: a step the trace shows but the replay cannot do (its note says why). */
@@ -95,10 +83,6 @@ sealed interface Action {
     }
 
     /** read or write on a pipe: {@code bytes} of what the trace moved (see {@link ReplayPlan} for the limit). */
-    record Transfer(Event event, int fd, boolean write, int bytes) implements Action {
-        @Override
-        public boolean releasesFirst() {
-            return true;
-        }
+    record Transfer(Event event, int fd, boolean write, int bytes) implements Blocking {
     }
 }
