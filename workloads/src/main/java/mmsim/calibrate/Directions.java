@@ -64,9 +64,14 @@ public final class Directions {
     }
 
     static Direction batching(Map<String, String> settings) {
+        return batching(settings, "batched");
+    }
+
+    /** The batching direction with {@code strategy} in the batched strategy's place (tests plant a wrong one). */
+    static Direction batching(Map<String, String> settings, String strategy) {
         int ranges = 32;
         ModeledProbe.Outcome perRange = probe(settings, "targeted", 2).unmapManyRanges(ranges);
-        ModeledProbe.Outcome batched = probe(settings, "batched", 2).unmapManyRanges(ranges);
+        ModeledProbe.Outcome batched = probe(settings, strategy, 2).unmapManyRanges(ranges);
         int munmaps = perRange.samples().size();
         double perPageTargeted = perRange.ipisSent() / (double) (munmaps * ranges);
         double perPageBatched = batched.ipisSent() / (double) (batched.samples().size() * ranges);
@@ -77,8 +82,13 @@ public final class Directions {
     }
 
     static Direction hardwareBroadcast(Map<String, String> settings) {
+        return hardwareBroadcast(settings, "hw-broadcast");
+    }
+
+    /** The hardware-broadcast direction with {@code strategy} in hw-broadcast's place (tests plant a wrong one). */
+    static Direction hardwareBroadcast(Map<String, String> settings, String strategy) {
         ModeledProbe.Outcome linux = probe(settings, "linux", 2).munmapWithSiblings(1);
-        ModeledProbe.Outcome hw = probe(settings, "hw-broadcast", 2).munmapWithSiblings(1);
+        ModeledProbe.Outcome hw = probe(settings, strategy, 2).munmapWithSiblings(1);
         boolean holds = linux.cyclesInterrupted() > 0 && hw.cyclesInterrupted() <= 0.01 * linux.cyclesInterrupted();
         return new Direction("hw-broadcast-interrupted", "hw-broadcast takes interrupted-CPU cycles to ~0",
                 holds, String.format(Locale.ROOT, "%d munmaps with a sibling: cycles lost by interrupted CPUs, linux %d, hw-broadcast %d",

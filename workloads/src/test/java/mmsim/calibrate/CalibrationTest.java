@@ -116,5 +116,11 @@ class CalibrationTest {
         // IPIs that cost nothing to send or acknowledge: linux's cost no longer grows with the CPUs it interrupts
         Directions.Direction flat = Directions.linuxGrowth(Map.of("cost.ipi_send", "0", "cost.ipi_ack", "0", "cost.ipi_handler", "0"));
         assertFalse(flat.holds(), flat.evidence());
+        // a "batched" strategy that is per-range after all sends as many IPIs per page
+        Directions.Direction unbatched = Directions.batching(Map.of(), "targeted");
+        assertFalse(unbatched.holds(), unbatched.evidence());
+        // a "hardware broadcast" that interrupts its targets, as linux does
+        Directions.Direction interrupting = Directions.hardwareBroadcast(Map.of(), "linux");
+        assertFalse(interrupting.holds(), interrupting.evidence());
     }
 }
