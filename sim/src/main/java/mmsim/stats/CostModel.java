@@ -218,16 +218,6 @@ public final class CostModel {
         return cycles / (ghz * 1000.0);
     }
 
-    /** Cycles to nanoseconds at this table's clock. */
-    public double nanos(double cycles) {
-        return cycles / ghz;
-    }
-
-    /** Nanoseconds to whole cycles at this table's clock (rounded). */
-    public long cyclesOf(double nanos) {
-        return Math.round(nanos * ghz);
-    }
-
     @Override
     public String toString() {
         return values.toString();

@@ -45,12 +45,14 @@ public final class ModeledProbe {
 
     private static final long PAGE = 4096;
 
-    private final Map<String, String> settings;
+    private final MachineConfig config;
 
     /**
      * A probe over {@code settings} (machine settings, key to text: {@code cost.profile}, single costs, ...); it adds
      * {@code cpus=2}, deterministic mode, {@code shootdown.strategy=linux}, {@code fork.strategy=cow} and enough memory
      * unless given.
+     *
+     * @throws mmsim.config.ConfigException for a bad setting
      */
     public ModeledProbe(Map<String, String> settings) {
         Map<String, String> s = new LinkedHashMap<>();
@@ -61,19 +63,12 @@ public final class ModeledProbe {
         s.putAll(settings);
         s.put("sim.deterministic", "true");
         s.remove("sim.parallelism");
-        this.settings = s;
+        this.config = MachineConfig.parse(s);
     }
 
     /** The machine configuration every measurement boots. */
     public MachineConfig config() {
-        return MachineConfig.parse(settings);
-    }
-
-    /** A probe whose settings are these plus {@code key=value}. */
-    public ModeledProbe with(String key, String value) {
-        Map<String, String> s = new LinkedHashMap<>(settings);
-        s.put(key, value);
-        return new ModeledProbe(s);
+        return config;
     }
 
     /** The operations this probe models, by the kernel probe's names. */
