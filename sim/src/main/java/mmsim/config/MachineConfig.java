@@ -81,7 +81,15 @@ public final class MachineConfig {
         /** AMD INVLPGB + TLBSYNC / ARM TLBI IS: remote TLBs invalidated without interrupting their CPUs. */
         HW_BROADCAST("AMD INVLPGB + TLBSYNC / ARM TLBI IS: remote TLBs invalidated without interrupting their CPUs."),
         /** Linux's arch_tlbbatch: one request per target CPU for a whole operation, one round at the end. */
-        BATCHED("Linux's arch_tlbbatch: one request per target CPU for a whole operation, one round at the end.");
+        BATCHED("Linux's arch_tlbbatch: one request per target CPU for a whole operation, one round at the end."),
+        /** ABIS (ATC'17): linux, interrupting only the CPUs page access tracking says may hold the translation. */
+        ABIS("ABIS (ATC'17): linux, interrupting only the CPUs page access tracking says may cache the entries (private pages: one or none)."),
+        /** Early acknowledgement (EuroSys'20): linux, targets acknowledge on receipt unless page tables are freed. */
+        EARLY_ACK("Don't shoot down TLB shootdowns (EuroSys'20): linux, targets acknowledge on receipt and flush after, unless page tables are freed."),
+        /** Barrelfish's NUMA-aware multicast (SOSP'09): one IPI per socket, forwarded there, acknowledgements aggregated. */
+        MULTICAST("Barrelfish's NUMA-aware multicast (SOSP'09): linux with one IPI per socket, forwarded there, acknowledgements aggregated per socket."),
+        /** DiDi (PACT'11): a shared TLB directory invalidates only the cores that cached the entry, in hardware. */
+        DIDI("DiDi (PACT'11): a shared TLB directory sends hardware invalidations only to the cores that cached the entry; no interrupts.");
 
         private final String doc;
 
@@ -103,6 +111,16 @@ public final class MachineConfig {
     public static final Setting<Integer> CPUS = Setting.intRange("cpus", 2, 1, 1024,
             "Simulated CPUs. Each is driven by one Java thread at a time (at most sim.parallelism at once) and has its own TLB "
                     + "and interrupt inbox.");
+
+    public static final Setting<Integer> TOPOLOGY_SOCKETS = Setting.intRange("topology.sockets", 1, 1, 1024,
+            "Sockets (NUMA nodes) the CPUs are spread over, cores of a socket numbered consecutively (CPU i is on socket "
+                    + "i / cores_per_socket). An IPI, an acknowledgement and a cache-line transfer to another socket cost "
+                    + "cost.ipi_delivery_remote, cost.ipi_ack_remote and cost.lazy_post_remote instead of their same-socket "
+                    + "values. Must divide cpus.");
+
+    public static final Setting<Integer> TOPOLOGY_CORES_PER_SOCKET = Setting.intRange("topology.cores_per_socket", 0, 0, 1024,
+            "Cores per socket; 0 (the default) means cpus / topology.sockets. Given alone it sets topology.sockets to "
+                    + "cpus / topology.cores_per_socket; given with it, the two must multiply to cpus.");
 
     public static final Setting<Long> MEMORY = Setting.bytes("memory", 256L << 20, 64L << 10, 4L << 40, 4096,
             "Physical memory: real off-heap bytes, divided into 4 KiB frames, taken from the host in 2 MiB chunks as frames are "
@@ -205,7 +223,7 @@ public final class MachineConfig {
 
     /** All settings, in the order they are documented and written out. */
     public static final List<Setting<?>> SETTINGS = java.util.stream.Stream.concat(java.util.stream.Stream.of(
-            CPUS, MEMORY, PAGE_SIZE, TLB_LEVELS, TLB_L1_ENTRIES, TLB_L1_WAYS, TLB_L2_ENTRIES, TLB_L2_WAYS,
+            CPUS, TOPOLOGY_SOCKETS, TOPOLOGY_CORES_PER_SOCKET, MEMORY, PAGE_SIZE, TLB_LEVELS, TLB_L1_ENTRIES, TLB_L1_WAYS, TLB_L2_ENTRIES, TLB_L2_WAYS,
             TLB_REPLACEMENT, TLB_ASID, FRAMEPOOL_BATCH, FORK_STRATEGY, MM_ZERO_PAGE, SHOOTDOWN_STRATEGY, CHECKING, CHECKING_FAIL_FAST, SCHED_QUANTUM_US,
             SCHED_QUANTUM_CYCLES, SIM_PARALLELISM, SIM_PHASE_CYCLES, SIM_DETERMINISTIC, SIM_THREADS, SEED, COST_PROFILE),
             COST_SETTINGS.stream()).collect(java.util.stream.Collectors.toUnmodifiableList());
@@ -249,6 +267,7 @@ public final class MachineConfig {
         CostProfile profile = resolveCosts(resolved, overrides);
         resolveQuantum(resolved, overrides);
         resolveParallelism(resolved, overrides);
+        resolveTopology(resolved, overrides);
         return new MachineConfig(resolved, overrides, profile);
     }
 
@@ -281,6 +300,32 @@ public final class MachineConfig {
             }
             resolved.put(SCHED_QUANTUM_US, (int) micros);
         }
+    }
+
+    /** topology.sockets and topology.cores_per_socket: either sets the other; both must multiply to cpus. */
+    private static void resolveTopology(Map<Setting<?>, Object> resolved, Map<String, String> overrides) {
+        int cpus = (Integer) resolved.get(CPUS);
+        int sockets = (Integer) resolved.get(TOPOLOGY_SOCKETS);
+        int perSocket = (Integer) resolved.get(TOPOLOGY_CORES_PER_SOCKET);
+        boolean socketsGiven = overrides.containsKey(TOPOLOGY_SOCKETS.key());
+        if (perSocket != 0 && !socketsGiven) {
+            if (cpus % perSocket != 0) {
+                throw new ConfigException(TOPOLOGY_CORES_PER_SOCKET.key() + "=" + perSocket + " does not divide " + CPUS.key()
+                        + "=" + cpus + ": every socket has the same number of cores");
+            }
+            sockets = cpus / perSocket;
+        } else if (perSocket == 0) {
+            if (sockets > cpus || cpus % sockets != 0) {
+                throw new ConfigException(TOPOLOGY_SOCKETS.key() + "=" + sockets + " does not divide " + CPUS.key() + "=" + cpus
+                        + ": every socket has the same number of cores (give a divisor of " + cpus + ")");
+            }
+            perSocket = cpus / sockets;
+        } else if (sockets * perSocket != cpus) {
+            throw new ConfigException(TOPOLOGY_SOCKETS.key() + "=" + sockets + " times " + TOPOLOGY_CORES_PER_SOCKET.key() + "="
+                    + perSocket + " is " + (sockets * perSocket) + ", not " + CPUS.key() + "=" + cpus);
+        }
+        resolved.put(TOPOLOGY_SOCKETS, sockets);
+        resolved.put(TOPOLOGY_CORES_PER_SOCKET, perSocket);
     }
 
     /** sim.parallelism 0 becomes the host's cores; the deterministic mode runs one slot. */
@@ -352,6 +397,21 @@ public final class MachineConfig {
 
     public int cpus() {
         return get(CPUS);
+    }
+
+    /** Sockets (resolved: divides {@link #cpus()}). */
+    public int sockets() {
+        return get(TOPOLOGY_SOCKETS);
+    }
+
+    /** Cores per socket (resolved: {@code cpus / sockets}). */
+    public int coresPerSocket() {
+        return get(TOPOLOGY_CORES_PER_SOCKET);
+    }
+
+    /** The socket of CPU {@code cpu} (0-based): cores of a socket are numbered consecutively. */
+    public int socketOf(int cpu) {
+        return cpu / coresPerSocket();
     }
 
     public long memoryBytes() {

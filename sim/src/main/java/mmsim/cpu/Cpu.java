@@ -38,6 +38,8 @@ public final class Cpu {
     }
 
     private final int id;
+    /** The socket this CPU sits on (topology.sockets): what an IPI or a line transfer to it costs from another CPU. */
+    private final int socket;
     private final boolean asidTagged;
     private final Tlb tlb;
     private final SingleWriterCounters counters = new SingleWriterCounters();
@@ -75,6 +77,7 @@ public final class Cpu {
     /** A CPU of a machine whose CPUs share {@code slots}. */
     public Cpu(int id, MachineConfig config, PhysicalMemory memory, PageTable pageTable, Slots slots) {
         this.id = id;
+        this.socket = id < config.cpus() ? config.socketOf(id) : 0;
         this.asidTagged = config.tlbAsid();
         this.tlb = new Tlb(config, config.seed() * 0x9E3779B97F4A7C15L + id);
         this.costs = config.costs();
@@ -87,6 +90,16 @@ public final class Cpu {
 
     public int id() {
         return id;
+    }
+
+    /** The socket this CPU sits on, 0-based ({@code topology.sockets}). */
+    public int socket() {
+        return socket;
+    }
+
+    /** Whether {@code other} sits on this CPU's socket: an IPI or a line transfer between the two costs the same-socket value. */
+    public boolean sameSocket(Cpu other) {
+        return socket == other.socket;
     }
 
     /** The machine's cost model: what each modeled event costs this CPU. */

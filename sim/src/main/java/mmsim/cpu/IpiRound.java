@@ -3,21 +3,34 @@ package mmsim.cpu;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
+import mmsim.stats.CostModel;
+
 
 /**
  * One initiator's reusable round of inter-processor interrupts, and the condition the initiator waits on:
  * the modeled timing of an IPI (DESIGN.md §4) in one place, for shootdown rounds and cross-calls alike.
  *
- * <p>Modeled timing: a target takes the interrupt {@code cost.ipi_delivery} cycles after it was sent
- * (the initiator's clock when the round was armed). A target that was idle or itself waiting moves its
- * clock to that arrival first and acknowledges from its own clock. A busy target's clock is not moved (its
- * skew against the initiator is the bound phase's, an artefact of simulation): it is charged the
- * interruption where it stands, and its acknowledgement arrives at send + delivery + handler + work + ack,
- * the zero-load latency, as zsim's bound phase times interactions. {@link #awaitAcks} moves the initiator's
- * clock to the latest acknowledgement plus one {@code cost.ipi_ack} line transfer for each other target: the
- * initiator reads the acknowledgements' lines one at a time (Linux's smp_call_function_many_cond waits on
- * each target's csd lock in turn, kernel/smp.c), so a round's cost grows with its targets even when they all
- * answer at once. A round armed as not modeled is a host-level handshake: no clock moves and nothing is charged.
+ * <p>Modeled timing: a target takes the interrupt {@code cost.ipi_delivery} cycles after it was sent (the
+ * initiator's clock when the round was armed, or the send time the arming gave), {@code cost.ipi_delivery_remote}
+ * when the target sits on another socket ({@code topology.sockets}). A target that was idle or itself waiting
+ * moves its clock to that arrival first and acknowledges from its own clock. A busy target's clock is not moved
+ * (its skew against the initiator is the bound phase's, an artefact of simulation): it is charged the
+ * interruption where it stands, and its acknowledgement arrives at send + delivery + handler + work + ack, the
+ * zero-load latency, as zsim's bound phase times interactions. The acknowledgement is one cache-line transfer,
+ * {@code cost.ipi_ack} within a socket and {@code cost.ipi_ack_remote} across. {@link #awaitAcks} moves the
+ * initiator's clock to the latest acknowledgement plus, unless the round aggregates its acknowledgements, one
+ * line transfer for each other target (the dearest taken as the latest): the initiator reads the
+ * acknowledgements' lines one at a time (Linux's smp_call_function_many_cond waits on each target's csd lock in
+ * turn, kernel/smp.c), so a round's cost grows with its targets even when they all answer at once. A round that
+ * aggregates (a multicast tree's, where one counter line collects a socket's acknowledgements) pays only the
+ * latest's transfer. A round that {@linkplain #acknowledgesOnReceipt acknowledges on receipt} times each
+ * acknowledgement at the handler's entry, before the work; the work is still charged to the target. A round armed
+ * as not modeled is a host-level handshake: no clock moves and nothing is charged.
+ *
+ * <p>Host order: a target always does its work before its acknowledgement (the decrement), also when the
+ * acknowledgement is timed at receipt. A simulated CPU runs nothing of its own between an interrupt's entry and
+ * its exit, so no simulated program can tell the two orders apart; keeping the host order fixed keeps every
+ * target's work visible to the initiator once it returns.
  *
  * <p>Thread-safety: armed by the initiator before the posts that publish it (the inbox offer is a
  * release); each target's acknowledgement is a decrement (release) that the initiator's volatile read of
@@ -26,10 +39,14 @@ import java.util.concurrent.atomic.AtomicLong;
 public abstract class IpiRound implements Interrupt, WaitCondition {
     private final AtomicInteger pending = new AtomicInteger();
     private final AtomicLong latestAck = new AtomicLong();
+    /** Sum and maximum of the acknowledgements' line transfers: what reading them one by one costs. */
+    private final AtomicLong ackTransfers = new AtomicLong();
+    private final AtomicLong dearestAck = new AtomicLong();
     /** Written before the posts that publish them. */
     private long sentAt;
     private int targets;
     private boolean modeled;
+    private boolean aggregated;
     private Cpu initiator;
 
     /**
@@ -37,25 +54,54 @@ public abstract class IpiRound implements Interrupt, WaitCondition {
      * sends first). Call before posting it to the targets.
      */
     public final void arm(Cpu initiator, int targets, boolean modeled) {
+        arm(initiator, targets, modeled, initiator.clock(), false);
+    }
+
+    /**
+     * Arms the round for {@code targets} acknowledgements to {@code initiator}, sent at modeled cycle
+     * {@code sentAt} (a forwarding CPU sends at the time its own handler reached the sends, in the original
+     * initiator's frame); {@code aggregated}: the acknowledgements are collected in one line, so the initiator
+     * pays one transfer, not one per target.
+     */
+    public final void arm(Cpu initiator, int targets, boolean modeled, long sentAt, boolean aggregated) {
         this.initiator = initiator;
         this.modeled = modeled;
-        this.sentAt = initiator.clock();
+        this.aggregated = aggregated;
+        this.sentAt = sentAt;
         this.targets = targets;
         latestAck.set(0);
+        ackTransfers.set(0);
+        dearestAck.set(0);
         pending.set(targets);
     }
 
     /**
      * Waits for every acknowledgement ({@link Cpu#await}: servicing the initiator's inbox, giving its host
      * slot up if the wait is long); a modeled round then moves the initiator's clock to the latest one, plus
-     * the line transfers of reading the others' one by one.
+     * the line transfers of reading the others' one by one (none when aggregated).
      */
     public final void awaitAcks(Cpu initiator) {
+        awaitAcks(initiator, true);
+    }
+
+    /**
+     * {@link #awaitAcks(Cpu)}; with {@code advance} false the initiator's clock is left alone (a forwarder that
+     * accounts its wait in its own handler's timing reads {@link #acknowledgedAt()} instead).
+     */
+    public final void awaitAcks(Cpu initiator, boolean advance) {
         // acquire (volatile read of the count): the targets' work happens-before the initiator continues
         initiator.await(this);
-        if (modeled && targets > 0) {
-            initiator.advanceTo(latestAck.get() + (targets - 1) * initiator.costs().ipiAck);
+        if (advance && modeled && targets > 0) {
+            initiator.advanceTo(acknowledgedAt());
         }
+    }
+
+    /**
+     * When the initiator has read every acknowledgement, in modeled cycles: the latest's arrival, plus one line
+     * transfer per other target unless aggregated. Meaningful once {@link #satisfied()}.
+     */
+    public final long acknowledgedAt() {
+        return latestAck.get() + (aggregated ? 0 : ackTransfers.get() - dearestAck.get());
     }
 
     @Override
@@ -64,10 +110,25 @@ public abstract class IpiRound implements Interrupt, WaitCondition {
     }
 
     /**
-     * What the target does; runs on it. Returns the modeled cycles its work takes beyond what it charged
-     * itself (the handler's entry and the acknowledgement are added by the round).
+     * What the target does; runs on it. {@code startsAt}: the modeled cycle (in the sender's frame) its work
+     * starts, after the handler's entry. Returns the modeled cycles its work takes beyond what it charged itself
+     * (the handler's entry and the acknowledgement are added by the round).
      */
-    protected abstract long work(Cpu target);
+    protected abstract long work(Cpu target, long startsAt);
+
+    /**
+     * When the target's work of {@code cycles}, started at {@code startsAt}, is done, in the sender's frame.
+     * Default: {@code startsAt + cycles}; a forwarder that waited for its own targets returns the later of that
+     * and their acknowledgement.
+     */
+    protected long finishedAt(Cpu target, long startsAt, long cycles) {
+        return startsAt + cycles;
+    }
+
+    /** Whether the acknowledgement is timed at the handler's entry, before the work (see the class comment). Default: no. */
+    protected boolean acknowledgesOnReceipt() {
+        return false;
+    }
 
     /** A modeled round was handled on {@code target}, costing it {@code lost} cycles in all. Default: nothing. */
     protected void handled(Cpu target, long lost) {
@@ -75,18 +136,27 @@ public abstract class IpiRound implements Interrupt, WaitCondition {
 
     @Override
     public final void handle(Cpu cpu) {
-        long arrival = sentAt + cpu.costs().ipiDelivery;
+        CostModel costs = cpu.costs();
+        boolean sameSocket = cpu.sameSocket(initiator);
+        long arrival = sentAt + costs.ipiDelivery(sameSocket);
         boolean free = cpu.idleOrWaiting();
         if (modeled && free) {
             cpu.advanceTo(arrival);
         }
         long before = cpu.clock();
-        long cycles = work(cpu);
+        long start = free ? before : arrival;
+        long workStart = start + costs.ipiHandler;
+        long cycles = work(cpu, workStart);
         if (modeled) {
-            cpu.charge(cpu.costs().ipiHandler + cycles + cpu.costs().ipiAck);
+            long ack = costs.lineTransfer(sameSocket);
+            long busy = finishedAt(cpu, workStart, cycles) - workStart;
+            cpu.charge(costs.ipiHandler + busy + ack);
             long lost = cpu.clock() - before;
             handled(cpu, lost);
-            latestAck.accumulateAndGet(free ? cpu.clock() : arrival + lost, Math::max);
+            long acknowledged = acknowledgesOnReceipt() ? workStart + ack : free ? cpu.clock() : arrival + lost;
+            latestAck.accumulateAndGet(acknowledged, Math::max);
+            ackTransfers.addAndGet(ack);
+            dearestAck.accumulateAndGet(ack, Math::max);
         }
         Cpu waiter = initiator;
         // release: this CPU's work happens-before the initiator sees the count drop

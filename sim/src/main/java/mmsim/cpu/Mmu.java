@@ -55,6 +55,8 @@ public final class Mmu {
     private final long faultEntryExitCycles;
     private PageFaultHandler faultHandler = PageFaultHandler.UNHANDLED;
     private TranslationChecker checker;
+    /** Told of each leaf read by a walk (who may cache which entry), or null: see {@link WalkObserver}. */
+    private WalkObserver walkObserver;
     /** Root table frame of the loaded address space; -1 when none is loaded. */
     private int root = -1;
     private int asid;
@@ -81,6 +83,16 @@ public final class Mmu {
 
     void setFaultHandler(PageFaultHandler handler) {
         this.faultHandler = handler;
+    }
+
+    /** The machine's page table this MMU walks. */
+    public PageTable pageTable() {
+        return pageTable;
+    }
+
+    /** Installs {@code observer} (null: none). Call before the CPU runs, on any thread; its start publishes it. */
+    public void setWalkObserver(WalkObserver observer) {
+        this.walkObserver = observer;
     }
 
     void setChecker(TranslationChecker checker) {
@@ -287,7 +299,12 @@ public final class Mmu {
         }
         counters[WALK_LEVELS]++;
         charge(walkLevelCycles);
-        long slot = pageTable.slotAddress(table, PageTable.index(va, 0));
+        int index = PageTable.index(va, 0);
+        long slot = pageTable.slotAddress(table, index);
+        if (walkObserver != null) {
+            // before the read: a tracker's record of this CPU precedes its reading the entry (see TranslationDirectory)
+            walkObserver.beforeLeafRead(cpu.id(), table, index);
+        }
         while (true) {
             long pte = PhysicalMemory.laLong(slot);
             if (!Pte.isPresent(pte)) {

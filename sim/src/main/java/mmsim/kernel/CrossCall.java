@@ -42,7 +42,7 @@ final class CrossCall {
 
         /** The action charges what it does itself. */
         @Override
-        protected long work(Cpu target) {
+        protected long work(Cpu target, long startsAt) {
             action.accept(target);
             return 0;
         }

@@ -58,6 +58,11 @@ public final class PageTable {
         return va >= 0 && va < USER_VA_LIMIT;
     }
 
+    /** Physical frames of the memory the tables live in. */
+    public int frames() {
+        return memory.frames();
+    }
+
     /** The host address of entry {@code index} in table frame {@code table}. */
     public long slotAddress(int table, int index) {
         return memory.frameAddress(table) + ((long) index << 3);
@@ -91,6 +96,22 @@ public final class PageTable {
             table = Pte.frame(link);
         }
         return slotAddress(table, index(va, 0));
+    }
+
+    /**
+     * The frame of the last-level table that holds {@code va}'s entry, or -1 when a table on the way is
+     * missing. Reads each link with an acquire load. The entry is {@code index(va, 0)} of it.
+     */
+    public int leafTable(int root, long va) {
+        int table = root;
+        for (int level = LEVELS - 1; level > 0; level--) {
+            long link = PhysicalMemory.laLong(slotAddress(table, index(va, level)));
+            if (!Pte.isPresent(link)) {
+                return -1;
+            }
+            table = Pte.frame(link);
+        }
+        return table;
     }
 
     /**

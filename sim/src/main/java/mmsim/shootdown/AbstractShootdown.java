@@ -33,7 +33,7 @@ public abstract class AbstractShootdown implements ShootdownStrategy {
         this.stats = stats;
         this.rounds = new Round[cpus.length];
         for (int i = 0; i < cpus.length; i++) {
-            rounds[i] = new Round(this, cpus.length);
+            rounds[i] = new Round(this, this.cpus);
         }
     }
 
@@ -48,12 +48,29 @@ public abstract class AbstractShootdown implements ShootdownStrategy {
         countReason(initiator, request.reason());
         Round round = rounds[initiator.id()];
         round.interrupted.set(0);
+        round.reachedOthers = false;
         long start = System.nanoTime();
         long startClock = initiator.clock();
         doFlush(initiator, request, release);
         stats.record(initiator.id(), initiator.clock() - startClock, System.nanoTime() - start);
         // every round of this flush was acknowledged: each target added what it lost before its acknowledgement
         stats.recordInterrupted(initiator.id(), round.interrupted.get());
+        if (round.reachedOthers) {
+            initiator.counters().increment(CpuCounter.SHOOTDOWNS_REMOTE);
+        }
+    }
+
+    /** Records that the flush in progress on {@code initiator} reached another CPU (an invalidation or post not sent through a round). */
+    protected final void reachedOthers(Cpu initiator) {
+        rounds[initiator.id()].reachedOthers = true;
+    }
+
+    /**
+     * Whether targets acknowledge {@code request} on receipt, before their flush (early-ack); the round then
+     * times each acknowledgement at the handler's entry. Default: no, they acknowledge once flushed.
+     */
+    protected boolean acknowledgesOnReceipt(FlushRequest request) {
+        return false;
     }
 
     /**
@@ -171,9 +188,11 @@ public abstract class AbstractShootdown implements ShootdownStrategy {
             return 0;  // a flush that reaches no other CPU (a single-threaded process) costs nothing more
         }
         round.request.copyFrom(request);
+        round.multicast = false;
         if (interrupt) {
             initiator.charge(sent * initiator.costs().ipiSend);
             initiator.counters().add(CpuCounter.SHOOTDOWN_IPIS_SENT, sent);
+            round.reachedOthers = true;
         }
         round.arm(initiator, sent, interrupt);
         for (int i = 0; i < sent; i++) {
@@ -181,6 +200,67 @@ public abstract class AbstractShootdown implements ShootdownStrategy {
             cpus[round.targets[i]].post(round, initiator.interruptServicer());
         }
         return sent;
+    }
+
+    /**
+     * {@link #startRound(Cpu, FlushRequest, CpuMask, TargetFilter)} along the topology (Barrelfish's NUMA-aware
+     * multicast, Baumann et al., SOSP'09, section 5): the initiator sends one IPI to the targets on its own socket
+     * (a multicast, logical-destination IPI: one {@code cost.ipi_send}) and one to a forwarder on each other socket
+     * that has targets (its lowest-numbered target there); a forwarder flushes, sends one IPI to the rest of its
+     * socket's targets, collects their acknowledgements and acknowledges once for them all. Acknowledgements are
+     * aggregated in one line per socket: the initiator and each forwarder pay one transfer for a group, not one per
+     * target. Follow with {@link #awaitRound}. Returns the number of CPUs interrupted.
+     */
+    protected final int startMulticastRound(Cpu initiator, FlushRequest request, CpuMask candidates, TargetFilter filter) {
+        Round round = rounds[initiator.id()];
+        int selected = 0;
+        for (int id = candidates.nextSetBit(0); id >= 0 && id < cpus.length; id = candidates.nextSetBit(id + 1)) {
+            Cpu target = cpus[id];
+            if (target != initiator && filter.interrupt(target)) {
+                round.targets[selected++] = id;
+            }
+        }
+        if (selected == 0) {
+            round.sent = 0;
+            return 0;
+        }
+        round.request.copyFrom(request);
+        round.multicast = true;
+        // group by socket: direct targets on the initiator's socket, one forwarder per other socket, its children after it
+        int direct = 0;
+        int forwarders = 0;
+        boolean localGroup = false;
+        for (SocketRound g : round.sockets) {
+            g.children = 0;
+            g.forwarder = -1;
+        }
+        for (int i = 0; i < selected; i++) {
+            Cpu target = cpus[round.targets[i]];
+            if (target.sameSocket(initiator)) {
+                round.direct[direct++] = target.id();
+                localGroup = true;
+            } else {
+                SocketRound g = round.sockets[target.socket()];
+                if (g.forwarder < 0) {
+                    g.forwarder = target.id();
+                    round.direct[direct++] = target.id();
+                    forwarders++;
+                } else {
+                    g.targets[g.children++] = target.id();
+                }
+            }
+        }
+        round.sent = direct;
+        int groups = forwarders + (localGroup ? 1 : 0);
+        initiator.charge(groups * initiator.costs().ipiSend);
+        initiator.counters().add(CpuCounter.SHOOTDOWN_IPIS_SENT, selected);
+        round.reachedOthers = true;
+        round.arm(initiator, direct, true, initiator.clock(), true);
+        for (int i = 0; i < direct; i++) {
+            // the round's fields above are written before the post that publishes them (the inbox offer is a release)
+            cpus[round.direct[i]].post(round, initiator.interruptServicer());
+        }
+        return selected;
     }
 
     /**
@@ -196,31 +276,110 @@ public abstract class AbstractShootdown implements ShootdownStrategy {
 
     /**
      * One initiator's reusable shootdown round: the request and its targets; the timing is {@link IpiRound}'s.
-     * {@code interrupted} sums the cycles the rounds of the current flush cost their targets.
+     * {@code interrupted} sums the cycles the rounds of the current flush cost their targets. A multicast round
+     * also holds one {@link SocketRound} per socket, the forwarder's round to the rest of that socket.
      */
     private static final class Round extends IpiRound {
         final AbstractShootdown strategy;
         final FlushRequest request = new FlushRequest();
         final int[] targets;
+        final int[] direct;
+        final SocketRound[] sockets;
         final AtomicLong interrupted = new AtomicLong();
         int sent;
+        boolean multicast;
+        /** Owner only: whether the flush in progress reached another CPU. */
+        boolean reachedOthers;
 
-        Round(AbstractShootdown strategy, int cpus) {
+        Round(AbstractShootdown strategy, Cpu[] cpus) {
             this.strategy = strategy;
-            this.targets = new int[cpus];
+            this.targets = new int[cpus.length];
+            this.direct = new int[cpus.length];
+            int socketCount = 0;
+            for (Cpu c : cpus) {
+                socketCount = Math.max(socketCount, c.socket() + 1);
+            }
+            this.sockets = new SocketRound[socketCount];
+            for (int s = 0; s < socketCount; s++) {
+                sockets[s] = new SocketRound(this, cpus.length);
+            }
         }
 
         @Override
-        protected long work(Cpu target) {
-            return strategy.applyOnTarget(target, request);
+        protected long work(Cpu target, long startsAt) {
+            long cycles = strategy.applyOnTarget(target, request);
+            if (!multicast) {
+                return cycles;
+            }
+            SocketRound group = sockets[target.socket()];
+            if (group.forwarder != target.id() || group.children == 0) {
+                return cycles;
+            }
+            // a forwarder: after its own flush, one IPI to the rest of its socket, then their aggregated acknowledgement
+            cycles += target.costs().ipiSend;
+            target.counters().increment(CpuCounter.SHOOTDOWN_FORWARDED);
+            group.arm(target, group.children, true, startsAt + cycles, true);
+            for (int i = 0; i < group.children; i++) {
+                strategy.cpus[group.targets[i]].post(group, target.interruptServicer());
+            }
+            // the wait is this handler's: its time is accounted by finishedAt, not by moving the clock here
+            group.awaitAcks(target, false);
+            return cycles;
+        }
+
+        @Override
+        protected long finishedAt(Cpu target, long startsAt, long cycles) {
+            long own = startsAt + cycles;
+            if (!multicast) {
+                return own;
+            }
+            SocketRound group = sockets[target.socket()];
+            return group.forwarder == target.id() && group.children > 0 ? Math.max(own, group.acknowledgedAt()) : own;
+        }
+
+        @Override
+        protected boolean acknowledgesOnReceipt() {
+            return strategy.acknowledgesOnReceipt(request);
         }
 
         @Override
         protected void handled(Cpu target, long lost) {
             target.counters().increment(CpuCounter.SHOOTDOWN_IPIS_RECEIVED);
             target.counters().add(CpuCounter.MODELED_CYCLES_INTERRUPTED, lost);
+            if (acknowledgesOnReceipt()) {
+                target.counters().increment(CpuCounter.SHOOTDOWN_EARLY_ACKS);
+            }
             // before the acknowledgement (IpiRound.handle decrements after this): the initiator reads it after its wait
             interrupted.addAndGet(lost);
+        }
+    }
+
+    /** A multicast forwarder's round to the other targets on its socket; they flush what the parent round asks. */
+    private static final class SocketRound extends IpiRound {
+        final Round parent;
+        final int[] targets;
+        /** Written by the initiator before it posts the parent round. */
+        int forwarder;
+        int children;
+
+        SocketRound(Round parent, int cpus) {
+            this.parent = parent;
+            this.targets = new int[cpus];
+        }
+
+        @Override
+        protected long work(Cpu target, long startsAt) {
+            return parent.strategy.applyOnTarget(target, parent.request);
+        }
+
+        @Override
+        protected boolean acknowledgesOnReceipt() {
+            return parent.acknowledgesOnReceipt();
+        }
+
+        @Override
+        protected void handled(Cpu target, long lost) {
+            parent.handled(target, lost);
         }
     }
 }

@@ -37,20 +37,11 @@ public final class HardwareBroadcastShootdown extends AbstractShootdown {
                 continue;
             }
             invalidated++;
-            if (request.isAll() || request.totalPages() > FULL_FLUSH_CEILING) {
-                target.tlb().remoteInvalidateAsid(target.asidTagged() ? request.asid() : 0);
-            } else {
-                for (int r = 0; r < request.ranges(); r++) {
-                    long va = request.start(r);
-                    for (long i = 0; i < request.pages(r); i++, va += PhysicalMemory.PAGE_SIZE) {
-                        target.tlb().remoteInvalidatePage(target.asidTagged() ? request.asid() : 0,
-                                va >>> PhysicalMemory.PAGE_SHIFT);
-                    }
-                }
-            }
+            invalidateRemotely(target, request);
         }
         initiator.counters().add(CpuCounter.SHOOTDOWN_REMOTE_INVALIDATIONS, invalidated);
         if (invalidated > 0) {
+            reachedOthers(initiator);
             int ranges = request.isAll() ? 1 : request.ranges();
             cycles += ranges * initiator.costs().invlpgb + initiator.costs().tlbsync;
         }
@@ -70,6 +61,30 @@ public final class HardwareBroadcastShootdown extends AbstractShootdown {
 
     @Override
     protected long applyOnTarget(Cpu target, FlushRequest request) {
+        return unloadOnTeardown(target, request);
+    }
+
+    /**
+     * Removes {@code request}'s translations from {@code target}'s TLB from another CPU, without interrupting it:
+     * page by page up to the ceiling, else the whole ASID. Safe against the target's concurrent fills (see the
+     * class comment). Runs on the initiator.
+     */
+    static void invalidateRemotely(Cpu target, FlushRequest request) {
+        if (request.isAll() || request.totalPages() > FULL_FLUSH_CEILING) {
+            target.tlb().remoteInvalidateAsid(target.asidTagged() ? request.asid() : 0);
+        } else {
+            for (int r = 0; r < request.ranges(); r++) {
+                long va = request.start(r);
+                for (long i = 0; i < request.pages(r); i++, va += PhysicalMemory.PAGE_SIZE) {
+                    target.tlb().remoteInvalidatePage(target.asidTagged() ? request.asid() : 0,
+                            va >>> PhysicalMemory.PAGE_SHIFT);
+                }
+            }
+        }
+    }
+
+    /** A completion handshake's work on {@code target}: at teardown, a CPU that still has the space loaded drops it. Returns 0 cycles. */
+    static long unloadOnTeardown(Cpu target, FlushRequest request) {
         if (request.reason() == FlushReason.TEARDOWN && target.loadedSpace() == request.space()) {
             flushLocal(target, request, 0);
         }

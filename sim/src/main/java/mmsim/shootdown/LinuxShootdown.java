@@ -24,8 +24,12 @@ import mmsim.stats.CpuCounter;
  * </ul>
  * Generations are tracked per (CPU, ASID) together with the space they belong to, so a recycled ASID
  * starts from "unknown" rather than inheriting a stale generation.
+ *
+ * <p>The research strategies built on this algorithm ({@code abis}, {@code early-ack}, {@code multicast}) change
+ * one step each through the protected hooks: which CPUs may hold the translations ({@link #mayHold}), how the
+ * interrupts travel ({@link #deliver}), and when targets acknowledge ({@link #acknowledgesOnReceipt}).
  */
-public final class LinuxShootdown extends AbstractShootdown {
+public class LinuxShootdown extends AbstractShootdown {
     private final long[][] localGen;
     private final AddressSpace[][] genOwner;
 
@@ -90,13 +94,37 @@ public final class LinuxShootdown extends AbstractShootdown {
             }
         }
         initiator.counters().add(CpuCounter.SHOOTDOWN_LAZY_SKIPPED, skipped);
-        startRound(initiator, request, space.cpuMask(), target -> freesTables || !target.isLazy());
+        prepareTargets(initiator, request, freesTables);
+        deliver(initiator, request, space.cpuMask(), target -> freesTables || (!target.isLazy() && mayHold(initiator, target, request)));
         // the local flush runs while the targets handle their interrupts: the clock ends at the later of the two
         initiator.charge(flushOne(initiator, request, gen));
         awaitRound(initiator);
         if (release != null) {
             release.release(initiator);
         }
+    }
+
+    /**
+     * Called once per flush before the targets are chosen, on the initiator, after the page-table change:
+     * a strategy that filters targets ({@link #mayHold}) gathers what it needs here. {@code reachesAll}: the
+     * request frees page tables, so every CPU of the cpumask is interrupted whatever {@link #mayHold} says.
+     * Default: nothing.
+     */
+    protected void prepareTargets(Cpu initiator, FlushRequest request, boolean reachesAll) {
+    }
+
+    /**
+     * Whether {@code target} (in the cpumask, not lazy) may hold a translation of {@code request}, which
+     * {@code initiator} flushes; those that cannot are not interrupted. Not asked for requests that free page
+     * tables. Runs on the initiator. Default: every one may (Linux).
+     */
+    protected boolean mayHold(Cpu initiator, Cpu target, FlushRequest request) {
+        return true;
+    }
+
+    /** Sends the request to the CPUs of {@code candidates} that {@code filter} chooses. Default: one IPI each ({@link #startRound}). */
+    protected void deliver(Cpu initiator, FlushRequest request, CpuMask candidates, TargetFilter filter) {
+        startRound(initiator, request, candidates, filter);
     }
 
     @Override

@@ -1,7 +1,9 @@
 /**
  * TLB shootdowns: how stale translations leave other CPUs' TLBs. {@link mmsim.shootdown.ShootdownStrategy}
  * is the one interface; {@code broadcast}, {@code targeted}, {@code linux}, {@code latr},
- * {@code hw-broadcast} and {@code batched} implement it side by side (most on
+ * {@code hw-broadcast} and {@code batched} (what kernels ship) and {@code abis}, {@code early-ack},
+ * {@code multicast} and {@code didi} (research proposals; the first three are linux with one step changed)
+ * implement it side by side (most on
  * {@link mmsim.shootdown.AbstractShootdown}: the IPI round, the local flush, the accounting), created by
  * name in {@link mmsim.shootdown.Shootdowns}.
  *

@@ -36,12 +36,16 @@ public final class CostModel {
         INVLPG("invlpg", "cycles", "Invalidating one page in the local TLB (INVLPG)."),
         FULL_FLUSH("full_flush", "cycles", "Flushing the whole local TLB (CR3 reload); the refills show up as later walks."),
         IPI_SEND("ipi_send", "cycles", "Sending one IPI (an x2APIC ICR write), per target."),
-        IPI_DELIVERY("ipi_delivery", "cycles", "From an IPI's send until the target's handler starts."),
+        IPI_DELIVERY("ipi_delivery", "cycles", "From an IPI's send until the target's handler starts, the target on the sender's socket."),
+        IPI_DELIVERY_REMOTE("ipi_delivery_remote", "cycles", "From an IPI's send until the target's handler starts, the target on another socket (topology.sockets)."),
         IPI_HANDLER("ipi_handler", "cycles", "Interrupt entry and exit on the target, its flush aside."),
-        IPI_ACK("ipi_ack", "cycles", "The acknowledgement's cache-line transfer back to the initiator."),
+        IPI_ACK("ipi_ack", "cycles", "A cache-line transfer between two cores of one socket: an acknowledgement read back by the initiator."),
+        IPI_ACK_REMOTE("ipi_ack_remote", "cycles", "A cache-line transfer between sockets: an acknowledgement from a core on another socket."),
         INVLPGB("invlpgb", "cycles", "One broadcast invalidation (AMD INVLPGB, ARM TLBI IS) of a range."),
         TLBSYNC("tlbsync", "cycles", "Waiting for every CPU to complete the broadcast invalidations (AMD TLBSYNC)."),
-        LAZY_POST("lazy_post", "cycles", "Posting one lazy invalidation to another CPU's queue (LATR)."),
+        LAZY_POST("lazy_post", "cycles", "Posting one lazy invalidation to another CPU's queue (LATR), that CPU on the poster's socket."),
+        LAZY_POST_REMOTE("lazy_post_remote", "cycles", "Posting one lazy invalidation to the queue of a CPU on another socket (LATR)."),
+        DIRECTORY_LOOKUP("directory_lookup", "cycles", "One lookup in a shared TLB directory at the last-level cache (didi), per page invalidated."),
         SYSCALL("syscall", "cycles", "A system call's entry and return, the call's own work aside."),
         CONTEXT_SWITCH("context_switch", "cycles", "Switching between two tasks on one CPU (save, restore, scheduler)."),
         FORK_FIXED("fork_fixed", "cycles", "A fork's work that does not grow with memory: task, mm and file table, the child's first wakeup."),
@@ -120,16 +124,24 @@ public final class CostModel {
     public final long ipiSend;
     /** Cycles; see {@link Parameter#IPI_DELIVERY}. */
     public final long ipiDelivery;
+    /** Cycles; see {@link Parameter#IPI_DELIVERY_REMOTE}. */
+    public final long ipiDeliveryRemote;
     /** Cycles; see {@link Parameter#IPI_HANDLER}. */
     public final long ipiHandler;
     /** Cycles; see {@link Parameter#IPI_ACK}. */
     public final long ipiAck;
+    /** Cycles; see {@link Parameter#IPI_ACK_REMOTE}. */
+    public final long ipiAckRemote;
     /** Cycles; see {@link Parameter#INVLPGB}. */
     public final long invlpgb;
     /** Cycles; see {@link Parameter#TLBSYNC}. */
     public final long tlbsync;
     /** Cycles; see {@link Parameter#LAZY_POST}. */
     public final long lazyPost;
+    /** Cycles; see {@link Parameter#LAZY_POST_REMOTE}. */
+    public final long lazyPostRemote;
+    /** Cycles per page; see {@link Parameter#DIRECTORY_LOOKUP}. */
+    public final long directoryLookup;
     /** Cycles; see {@link Parameter#SYSCALL}. */
     public final long syscall;
     /** Cycles; see {@link Parameter#CONTEXT_SWITCH}. */
@@ -187,11 +199,15 @@ public final class CostModel {
         fullFlush = cycles(Parameter.FULL_FLUSH);
         ipiSend = cycles(Parameter.IPI_SEND);
         ipiDelivery = cycles(Parameter.IPI_DELIVERY);
+        ipiDeliveryRemote = cycles(Parameter.IPI_DELIVERY_REMOTE);
         ipiHandler = cycles(Parameter.IPI_HANDLER);
         ipiAck = cycles(Parameter.IPI_ACK);
+        ipiAckRemote = cycles(Parameter.IPI_ACK_REMOTE);
         invlpgb = cycles(Parameter.INVLPGB);
         tlbsync = cycles(Parameter.TLBSYNC);
         lazyPost = cycles(Parameter.LAZY_POST);
+        lazyPostRemote = cycles(Parameter.LAZY_POST_REMOTE);
+        directoryLookup = cycles(Parameter.DIRECTORY_LOOKUP);
         syscall = cycles(Parameter.SYSCALL);
         contextSwitch = cycles(Parameter.CONTEXT_SWITCH);
         forkFixed = cycles(Parameter.FORK_FIXED);
@@ -211,6 +227,16 @@ public final class CostModel {
     /** The value of {@code p}: cycles, or GHz for {@link Parameter#GHZ}. */
     public double value(Parameter p) {
         return values.get(p);
+    }
+
+    /** Cycles from sending an IPI until the handler starts on a target on the sender's socket ({@code sameSocket}) or another. */
+    public long ipiDelivery(boolean sameSocket) {
+        return sameSocket ? ipiDelivery : ipiDeliveryRemote;
+    }
+
+    /** Cycles of one cache-line transfer (an acknowledgement) within a socket ({@code sameSocket}) or between two. */
+    public long lineTransfer(boolean sameSocket) {
+        return sameSocket ? ipiAck : ipiAckRemote;
     }
 
     /** Cycles to microseconds at this table's clock. */

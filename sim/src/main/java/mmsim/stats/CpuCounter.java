@@ -116,6 +116,9 @@ public enum CpuCounter {
     /** TLB shootdowns this CPU initiated. */
     SHOOTDOWNS("shootdown.initiated", "events",
             "TLB shootdowns this CPU initiated."),
+    /** TLB shootdowns this CPU initiated that reached at least one other CPU. */
+    SHOOTDOWNS_REMOTE("shootdown.remote", "events",
+            "TLB shootdowns this CPU initiated that reached at least one other CPU (an IPI, a hardware invalidation or a lazy post); the others flushed this CPU's TLB only."),
     /** Shootdown interrupts this CPU sent. */
     SHOOTDOWN_IPIS_SENT("shootdown.ipis_sent", "events",
             "Shootdown interrupts this CPU sent."),
@@ -167,6 +170,18 @@ public enum CpuCounter {
     /** CPUs skipped because they were in lazy-TLB mode (Linux). */
     SHOOTDOWN_LAZY_SKIPPED("shootdown.lazy_skipped", "events",
             "CPUs skipped because they were in lazy-TLB mode (Linux)."),
+    /** CPUs of the cpumask skipped because access tracking showed they cannot hold the translations (abis). */
+    SHOOTDOWN_TRACKING_SKIPPED("shootdown.tracking_skipped", "events",
+            "CPUs of the cpumask a shootdown skipped because access tracking showed they cannot hold the translations (abis)."),
+    /** Shootdown interrupts this CPU acknowledged on receipt, before its flush (early-ack). */
+    SHOOTDOWN_EARLY_ACKS("shootdown.early_acks", "events",
+            "Shootdown interrupts this CPU acknowledged on receipt, before its flush (early-ack)."),
+    /** Shootdown interrupts this CPU forwarded to the other targets on its socket (multicast). */
+    SHOOTDOWN_FORWARDED("shootdown.forwarded", "events",
+            "Shootdown interrupts this CPU forwarded to the other targets on its socket (multicast)."),
+    /** Pages whose possible holders a shootdown looked up in the translation directory (abis, didi). */
+    SHOOTDOWN_DIRECTORY_LOOKUPS("shootdown.directory_lookups", "events",
+            "Pages whose possible holders a shootdown looked up in the translation directory (abis, didi)."),
     /** Modeled cycles charged explicitly to this CPU (walks, faults, flushes, interrupts); TLB hits are added at report time. */
     MODELED_CYCLES("modeled.cycles", "cycles",
             "Modeled cycles charged explicitly to this CPU (walks, faults, flushes, interrupts); TLB hits are added at report time."),

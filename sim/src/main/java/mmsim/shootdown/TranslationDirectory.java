@@ -1,0 +1,147 @@
+package mmsim.shootdown;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+import mmsim.cpu.Cpu;
+import mmsim.cpu.WalkObserver;
+import mmsim.mem.PhysicalMemory;
+import mmsim.paging.PageTable;
+
+/**
+ * Which CPUs may hold the translation of each last-level page-table entry: per entry, the set of CPUs whose
+ * page walks read it since its table frame was first walked. What a shared TLB directory keeps in hardware
+ * (didi) and what abis learns from page access tracking, kept by one mechanism so that the two differ only in
+ * what they do with it.
+ *
+ * <p>Sets only grow: a CPU whose TLB later evicted or invalidated the translation stays recorded, so a set is a
+ * superset of the CPUs that hold the translation now, never a subset. (A hardware directory would also learn of
+ * evictions; not modelling that makes mmsim's didi and abis send at most as many messages as an evicting
+ * directory would, plus those to CPUs that already dropped the entry.)
+ *
+ * <p>Why no holder is missed: a walking CPU records itself (a volatile read-modify-write, unless its bit is already
+ * set) before it reads the entry, and an initiator reads the set after its page-table change and a full fence. Of
+ * the two, the later sees the other: either the initiator sees the walker's bit, or the walker reads the changed
+ * entry. An entry the walker read before the change is the first case. (The jcstress twins of abis and didi
+ * check this race.)
+ *
+ * <p>Storage: one {@code long[512 * words]} per table frame walked, words = ceil(cpus / 64), allocated on its
+ * first walk (4 KiB per table up to 64 CPUs); table frames are indexed through chunks of 1024, so a large
+ * machine pays for the tables it uses only. Thread-safe; lock-free; the steady path allocates nothing.
+ */
+public final class TranslationDirectory implements WalkObserver {
+    private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
+    private static final VarHandle TABLES = MethodHandles.arrayElementVarHandle(long[][].class);
+    private static final VarHandle CHUNKS = MethodHandles.arrayElementVarHandle(long[][][].class);
+    private static final int CHUNK_SHIFT = 10;
+    private static final int CHUNK_MASK = (1 << CHUNK_SHIFT) - 1;
+
+    private final int cpus;
+    private final int words;
+    private final long[][][] chunks;
+
+    /** A directory for {@code cpus} CPUs over {@code frames} physical frames. */
+    public TranslationDirectory(int cpus, int frames) {
+        this.cpus = cpus;
+        this.words = (cpus + 63) >>> 6;
+        this.chunks = new long[(int) (((long) frames + CHUNK_MASK) >>> CHUNK_SHIFT)][][];
+    }
+
+    /** Installs this directory on every CPU's MMU: from now on each walk records its CPU. */
+    public void attach(Cpu[] machine) {
+        for (Cpu cpu : machine) {
+            cpu.mmu().setWalkObserver(this);
+        }
+    }
+
+    @Override
+    public void beforeLeafRead(int cpu, int table, int index) {
+        long[] sets = tableSets(table);
+        int word = index * words + (cpu >>> 6);
+        long bit = 1L << (cpu & 63);
+        // volatile read, then a volatile RMW only if not yet recorded: a set bit is never cleared
+        if (((long) LONGS.getVolatile(sets, word) & bit) == 0) {
+            LONGS.getAndBitwiseOr(sets, word, bit);
+        }
+    }
+
+    private long[] tableSets(int table) {
+        long[][] chunk = (long[][]) CHUNKS.getAcquire(chunks, table >>> CHUNK_SHIFT);
+        if (chunk == null) {
+            long[][] fresh = new long[1 << CHUNK_SHIFT][];
+            // CAS: two first walkers of tables in one chunk keep one chunk
+            chunk = (long[][]) CHUNKS.compareAndExchange(chunks, table >>> CHUNK_SHIFT, null, fresh);
+            if (chunk == null) {
+                chunk = fresh;
+            }
+        }
+        long[] sets = (long[]) TABLES.getAcquire(chunk, table & CHUNK_MASK);
+        if (sets == null) {
+            long[] fresh = new long[PageTable.ENTRIES * words];
+            sets = (long[]) TABLES.compareAndExchange(chunk, table & CHUNK_MASK, null, fresh);
+            if (sets == null) {
+                sets = fresh;
+            }
+        }
+        return sets;
+    }
+
+    /**
+     * Adds to {@code into} (one bit per CPU, {@code words()} longs) the CPUs that may hold the translation of
+     * entry {@code index} of table frame {@code table}. Call after the page-table change and a full fence
+     * ({@link #addHoldersOfRange} does both).
+     */
+    void addHolders(int table, int index, long[] into) {
+        long[][] chunk = (long[][]) CHUNKS.getVolatile(chunks, table >>> CHUNK_SHIFT);
+        if (chunk == null) {
+            return;
+        }
+        long[] sets = (long[]) TABLES.getVolatile(chunk, table & CHUNK_MASK);
+        if (sets == null) {
+            return;
+        }
+        int base = index * words;
+        for (int w = 0; w < words; w++) {
+            into[w] |= (long) LONGS.getVolatile(sets, base + w);
+        }
+    }
+
+    /**
+     * Adds to {@code into} the CPUs that may hold a translation of any page of {@code request} (a range request
+     * whose tables still exist). Returns the pages looked up, or -1 when a table on the way is gone (the
+     * caller must then treat every CPU as a possible holder). Runs after the request's page-table changes.
+     */
+    int addHoldersOfRange(PageTable pageTable, FlushRequest request, long[] into) {
+        // StoreLoad: the page-table change above precedes reading the walkers' records (see the class comment)
+        VarHandle.fullFence();
+        int root = request.space().root();
+        int looked = 0;
+        for (int r = 0; r < request.ranges(); r++) {
+            long va = request.start(r);
+            for (long i = 0; i < request.pages(r); i++, va += PhysicalMemory.PAGE_SIZE) {
+                int table = pageTable.leafTable(root, va);
+                if (table < 0) {
+                    return -1;
+                }
+                addHolders(table, PageTable.index(va, 0), into);
+                looked++;
+            }
+        }
+        return looked;
+    }
+
+    /** Longs per CPU set. */
+    int words() {
+        return words;
+    }
+
+    /** Whether CPU {@code cpu} is in {@code set}. */
+    static boolean contains(long[] set, int cpu) {
+        return (set[cpu >>> 6] & (1L << (cpu & 63))) != 0;
+    }
+
+    /** CPUs this directory tracks. */
+    int cpus() {
+        return cpus;
+    }
+}
