@@ -120,7 +120,8 @@ public final class ModeledProbe {
     }
 
     /** What one modeled run gave: its samples (cycles) and the machine's counters summed over CPUs at the end. */
-    public record Outcome(List<Double> samples, long ipisSent, long cyclesInterrupted, long shootdowns) {
+    public record Outcome(List<Double> samples, long ipisSent, long cyclesInterrupted, long shootdowns, long remoteShootdowns,
+                          long remoteInvalidations) {
         /** The samples' median, in cycles. */
         public double median() {
             return ModeledProbe.median(samples);
@@ -137,6 +138,8 @@ public final class ModeledProbe {
         long ipis = 0;
         long interrupted = 0;
         long shootdowns = 0;
+        long remote = 0;
+        long invalidations = 0;
         try (Machine machine = Machine.boot(config()); Kernel kernel = Kernel.boot(machine)) {
             ExitStatus status = kernel.run(init, Duration.ofMinutes(5));
             if (!status.exitedNormally() || status.code() != 0) {
@@ -145,6 +148,8 @@ public final class ModeledProbe {
             ipis = machine.counterTotal(CpuCounter.SHOOTDOWN_IPIS_SENT);
             interrupted = machine.counterTotal(CpuCounter.MODELED_CYCLES_INTERRUPTED);
             shootdowns = machine.counterTotal(CpuCounter.SHOOTDOWNS);
+            remote = machine.counterTotal(CpuCounter.SHOOTDOWNS_REMOTE);
+            invalidations = machine.counterTotal(CpuCounter.SHOOTDOWN_REMOTE_INVALIDATIONS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
@@ -154,7 +159,7 @@ public final class ModeledProbe {
         if (samples.isEmpty()) {
             throw new IllegalStateException("a modeled microbenchmark took no samples");
         }
-        return new Outcome(new ArrayList<>(samples), ipis, interrupted, shootdowns);
+        return new Outcome(new ArrayList<>(samples), ipis, interrupted, shootdowns, remote, invalidations);
     }
 
     /**
