@@ -52,7 +52,7 @@ import mmsim.stats.CpuCounter;
 @Measurement(iterations = 5, time = 1)
 @Fork(1)
 public class ShootdownBenchmark {
-    @Param({"targeted", "broadcast", "linux", "latr", "hw-broadcast", "batched"})
+    @Param({"targeted", "broadcast", "linux", "latr", "hw-broadcast", "batched", "abis", "early-ack", "multicast", "didi"})
     public String strategy;
 
     @Param({"1", "3"})

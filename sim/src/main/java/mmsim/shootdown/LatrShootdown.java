@@ -81,6 +81,7 @@ public final class LatrShootdown extends AbstractShootdown {
             lazy.remaining.incrementAndGet();
             if (queues[target.id()].offer(lazy)) {
                 initiator.counters().increment(CpuCounter.SHOOTDOWN_LAZY_POSTED);
+                reachedOthers(initiator);
                 initiator.charge(initiator.sameSocket(target) ? initiator.costs().lazyPost : initiator.costs().lazyPostRemote);
             } else {
                 lazy.remaining.decrementAndGet();
