@@ -99,4 +99,39 @@ class MachineConfigTest {
         ConfigException threads = assertThrows(ConfigException.class, () -> MachineConfig.parse(Map.of("sim.threads", "green")));
         assertEquals("sim.threads: 'green' is not allowed; allowed: one of auto, virtual, platform", threads.getMessage());
     }
+
+    @Test
+    void theTopologyResolvesEitherSettingFromTheOtherAndRefusesOnesThatDoNotDivideTheCpus() {
+        MachineConfig one = MachineConfig.parse(Map.of("cpus", "8"));
+        assertEquals(1, one.sockets());
+        assertEquals(8, one.coresPerSocket());
+        MachineConfig two = MachineConfig.parse(Map.of("cpus", "8", "topology.sockets", "2"));
+        assertEquals(4, two.coresPerSocket());
+        assertEquals(0, two.socketOf(3));
+        assertEquals(1, two.socketOf(4));
+        assertEquals("4", two.asStrings().get("topology.cores_per_socket"), "the resolved value is what a run records");
+        MachineConfig byCores = MachineConfig.parse(Map.of("cpus", "32", "topology.cores_per_socket", "4"));
+        assertEquals(8, byCores.sockets());
+        assertEquals(8, MachineConfig.parse(Map.of("cpus", "32", "topology.sockets", "8", "topology.cores_per_socket", "4")).sockets());
+
+        ConfigException uneven = assertThrows(ConfigException.class, () -> MachineConfig.parse(Map.of("cpus", "6", "topology.sockets", "4")));
+        assertTrue(uneven.getMessage().startsWith("topology.sockets=4 does not divide cpus=6"), uneven.getMessage());
+        ConfigException cores = assertThrows(ConfigException.class,
+                () -> MachineConfig.parse(Map.of("cpus", "6", "topology.cores_per_socket", "4")));
+        assertTrue(cores.getMessage().startsWith("topology.cores_per_socket=4 does not divide cpus=6"), cores.getMessage());
+        ConfigException both = assertThrows(ConfigException.class,
+                () -> MachineConfig.parse(Map.of("cpus", "8", "topology.sockets", "2", "topology.cores_per_socket", "2")));
+        assertEquals("topology.sockets=2 times topology.cores_per_socket=2 is 4, not cpus=8", both.getMessage());
+        ConfigException zero = assertThrows(ConfigException.class, () -> MachineConfig.parse(Map.of("topology.sockets", "0")));
+        assertTrue(zero.getMessage().contains("topology.sockets"), zero.getMessage());
+    }
+
+    /** Every strategy the shootdown package builds is a value of the setting, and the other way round. */
+    @Test
+    void everyShootdownStrategyIsASettingValue() {
+        for (String name : mmsim.shootdown.Shootdowns.NAMES) {
+            assertEquals(name, MachineConfig.parse(Map.of("shootdown.strategy", name)).shootdownStrategy().toString());
+        }
+        assertEquals(mmsim.shootdown.Shootdowns.NAMES.size(), MachineConfig.Shootdown.values().length);
+    }
 }

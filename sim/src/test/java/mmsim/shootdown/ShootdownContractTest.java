@@ -127,6 +127,20 @@ class ShootdownContractTest {
     }
 
     /**
+     * Early acknowledgement's line: a target may acknowledge before it flushes only if it flushes before it runs
+     * anything through its TLB again. A strategy that acknowledges and leaves the flush for later (what early-ack
+     * would be with the line drawn wrong) is caught by the oracle in the scenario every real strategy passes,
+     * early-ack included.
+     */
+    @Test
+    void theOracleCatchesAnEarlyAcknowledgementThatFlushesTooLate() throws Exception {
+        Outcome broken = run("targeted", AcksBeforeFlushingShootdown::new, 3, writersDuringForks(20), "checking.failfast", "true");
+        assertTrue(broken.counters.get(CpuCounter.ORACLE_STALE_HITS) > 0,
+                "the oracle must flag the stores through entries left in place after the acknowledgement");
+        assertEquals(ExitStatus.Kind.CRASHED, broken.status.kind(), broken.status.toString());
+    }
+
+    /**
      * The content oracle (invariant 10) catches the broken strategy too: a thread keeps a writable entry
      * across its process's fork, the broken strategy leaves it, the thread's next store lands in the frame
      * the child shares, and the child's read disagrees with its model (what memory held at fork).
