@@ -48,6 +48,21 @@ class ChaosTest {
                 "the soak read untouched pages through the zero page, then wrote some of them");
     }
 
+    /** The soak on two sockets (cross-socket IPIs, multicast's forwarding) under every strategy, checked. */
+    @ParameterizedTest
+    @MethodSource("strategies")
+    void aSoakOnTwoSocketsRunsClean(String strategy) throws Exception {
+        long seed = 20261130L + strategy.hashCode();
+        RunResult r = WorkloadRuns.checked("chaos", Map.of("cpus", "4", "topology.sockets", "2", "memory", "128MiB",
+                "seed", Long.toString(seed), "shootdown.strategy", strategy, "sim.deterministic", "true"), Map.of("chaos.cycles", "20000000"));
+        assertTrue(r.passed(), "seed " + seed + "\n" + WorkloadRuns.explain(r));
+        assertTrue(r.stats().value("shootdown.initiated", 0) > 0, "the soak caused shootdowns");
+    }
+
+    static Stream<String> strategies() {
+        return Shootdowns.NAMES.stream();
+    }
+
     /** The deterministic mode walks for chaos.cycles of modeled time (its default here), checked, and replays exactly. */
     @Test
     void aDeterministicSoakPassesBothOraclesAndEndsAtOneModeledTime() throws Exception {
