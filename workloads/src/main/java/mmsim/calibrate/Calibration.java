@@ -98,6 +98,14 @@ public final class Calibration {
                     ipi.get().median() - alone.get().median(), p -> p.measure("ipi_roundtrip", 0));
         }
         fitTo(steps, sources, costs, measured, ghz, Parameter.CONTEXT_SWITCH, "context_switch", 0, p -> p.measure("context_switch", 0));
+        String delivery = costs.get(Parameter.IPI_DELIVERY.key());
+        if (delivery != null) {
+            // one socket is all a user-space probe sees: the remote delivery keeps the base profile's cross-socket extra
+            long extra = Math.round(baseProfile.values().get(Parameter.IPI_DELIVERY_REMOTE) - baseProfile.values().get(Parameter.IPI_DELIVERY));
+            costs.put(Parameter.IPI_DELIVERY_REMOTE.key(), Long.toString(Long.parseLong(delivery) + extra));
+            sources.put(Parameter.IPI_DELIVERY_REMOTE, "not measured (the probe sees one socket): the fitted cost.ipi_delivery plus "
+                    + base + "'s cross-socket extra, " + extra + " cycles");
+        }
 
         EnumMap<Parameter, Double> values = new EnumMap<>(baseProfile.values());
         for (Parameter p : Parameter.values()) {
