@@ -68,8 +68,24 @@ public final class Directions {
     /** The shape of the machine Barrelfish measured its unmaps on: 8 sockets of 4 cores. */
     public static final int NUMA_SOCKETS = 8;
 
+    /**
+     * The directions as text: a heading, then for each whether it holds, the claim and the evidence; a report without
+     * the research directions says why they are left out.
+     */
+    public static String format(List<Direction> directions) {
+        StringBuilder b = new StringBuilder("Published directions, in modeled time (deterministic mode):\n");
+        for (Direction d : directions) {
+            b.append(String.format(Locale.ROOT, "  %-9s %s%n            %s%n", d.holds() ? "holds" : "DOES NOT", d.claim(), d.evidence()));
+        }
+        if (directions.stream().noneMatch(d -> d.name().equals("multicast-flat"))) {
+            b.append("  (the research strategies' directions, measured on bare metal, are left out: this profile's host is virtualised, "
+                    + "its IPIs cost mostly a fixed exit and its cross-socket costs are borrowed; see them under --set cost.profile=skylake-server)\n");
+        }
+        return b.toString();
+    }
+
     /** Whether the profile {@code settings} name describes bare metal (it records no virtualised host). */
-    static boolean bareMetal(Map<String, String> settings) {
+    public static boolean bareMetal(Map<String, String> settings) {
         String virtualization = probe(settings, "linux", 2).config().costProfile().host().getOrDefault("virtualization", "none");
         return !virtualization.contains("vm");
     }

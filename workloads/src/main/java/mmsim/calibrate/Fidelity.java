@@ -121,10 +121,7 @@ public final class Fidelity {
             b.append("not compared: ").append(n).append('\n');
         }
         if (!report.directions().isEmpty()) {
-            b.append("\nPublished directions, in modeled time (deterministic mode):\n");
-            for (Directions.Direction d : report.directions()) {
-                b.append(String.format(Locale.ROOT, "  %-9s %s%n            %s%n", d.holds() ? "holds" : "DOES NOT", d.claim(), d.evidence()));
-            }
+            b.append('\n').append(Directions.format(report.directions()));
         }
         return b.toString();
     }

@@ -32,7 +32,8 @@ import mmsim.run.RunDirectory;
         description = "Run the calibration's microbenchmarks in mmsim (deterministic mode) under a cost profile and print, for each, "
                 + "the kernel's measured latency, mmsim's modeled one and their ratio (goal: 0.5-2.0 under the profile calibrated on "
                 + "that host), then whether the published directions hold (LATR vs linux munmap, batching's IPIs, hw-broadcast's "
-                + "interrupted cycles, linux's growth from 2 to 32 CPUs). Exit status 0 whatever the ratios and directions (it is a report), 2 for bad input.")
+                + "interrupted cycles, linux's growth from 2 to 32 CPUs; on a bare-metal profile also the research strategies', as mmsim directions "
+                + "prints them). Exit status 0 whatever the ratios and directions (it is a report), 2 for bad input.")
 final class FidelityCommand implements Callable<Integer> {
     /** The profile compared unless --set cost.profile says otherwise: the one measured on this project's host kind. */
     static final String DEFAULT_PROFILE = "epyc-zen5-microvm";

@@ -45,6 +45,29 @@ class CalibrateCommandTest {
     }
 
     @Test
+    void directionsUnderTheBareMetalProfileIncludeTheResearchStrategiesAndAllHold() throws Exception {
+        CommandLineTest.Outcome o = mmsim("directions", "--out", out.toString());
+        assertEquals(0, o.status(), o.stderr());
+        String text = o.stdout();
+        assertTrue(text.contains("under cost profile skylake-server"), text);
+        assertEquals(9, text.lines().filter(l -> l.trim().startsWith("holds")).count(), text);
+        assertFalse(text.contains("DOES NOT"), text);
+        assertTrue(text.contains("multicast") && text.contains("abis") && text.contains("early-ack") && text.contains("didi"), text);
+        assertEquals(text, Files.readString(out.resolve("directions.txt")) + "Results: " + out + System.lineSeparator());
+        Map<String, Object> manifest = mmsim.run.RunDirectory.readJson(out.resolve("manifest.json"));
+        assertEquals("skylake-server", manifest.get("cost.profile"));
+
+        CommandLineTest.Outcome vm = mmsim("directions", "--set", "cost.profile=epyc-zen5-microvm", "--out", out.resolve("vm").toString());
+        assertEquals(0, vm.status(), vm.stderr());
+        assertEquals(4, vm.stdout().lines().filter(l -> l.trim().startsWith("holds")).count(), vm.stdout());
+        assertTrue(vm.stdout().contains("are left out: this profile's host is virtualised"), vm.stdout());
+
+        CommandLineTest.Outcome bad = mmsim("directions", "--set", "topology.sockets=3");
+        assertEquals(2, bad.status());
+        assertTrue(bad.stderr().contains("topology.sockets=3 does not divide cpus=2"), bad.stderr());
+    }
+
+    @Test
     void aProfileWithoutMeasurementsIsComparedWithAnotherProfilesMeasurements() throws Exception {
         Path summary = out.resolve("host.summary.csv");
         try (InputStream in = MachineConfig.class.getResourceAsStream("/mmsim/cost/epyc-zen5-microvm.summary.csv")) {
