@@ -91,7 +91,7 @@ public final class TranslationDirectory implements WalkObserver {
      * entry {@code index} of table frame {@code table}. Call after the page-table change and a full fence
      * ({@link #addHoldersOfRange} does both).
      */
-    void addHolders(int table, int index, long[] into) {
+    public void addHolders(int table, int index, long[] into) {
         long[][] chunk = (long[][]) CHUNKS.getVolatile(chunks, table >>> CHUNK_SHIFT);
         if (chunk == null) {
             return;
@@ -111,7 +111,7 @@ public final class TranslationDirectory implements WalkObserver {
      * whose tables still exist). Returns the pages looked up, or -1 when a table on the way is gone (the
      * caller must then treat every CPU as a possible holder). Runs after the request's page-table changes.
      */
-    int addHoldersOfRange(PageTable pageTable, FlushRequest request, long[] into) {
+    public int addHoldersOfRange(PageTable pageTable, FlushRequest request, long[] into) {
         // StoreLoad: the page-table change above precedes reading the walkers' records (see the class comment)
         VarHandle.fullFence();
         int root = request.space().root();
@@ -131,12 +131,12 @@ public final class TranslationDirectory implements WalkObserver {
     }
 
     /** Longs per CPU set. */
-    int words() {
+    public int words() {
         return words;
     }
 
     /** Whether CPU {@code cpu} is in {@code set}. */
-    static boolean contains(long[] set, int cpu) {
+    public static boolean contains(long[] set, int cpu) {
         return (set[cpu >>> 6] & (1L << (cpu & 63))) != 0;
     }
 
