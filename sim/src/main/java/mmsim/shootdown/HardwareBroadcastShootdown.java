@@ -15,6 +15,10 @@ import mmsim.stats.CpuCounter;
  * completion guarantee — accesses through the old translation have finished — is modelled by waiting
  * until each target CPU passes an access boundary (an acknowledgement with no flush work and no
  * modeled interrupt cost); an idle CPU passes one at once.
+ *
+ * <p>Modeled cost to the initiator: its local flush, one {@code cost.invlpgb} per range, one {@code cost.tlbsync},
+ * and when any invalidated CPU is on another socket the extra of one cross-socket line transfer
+ * ({@code cost.ipi_ack_remote - cost.ipi_ack}) for the completion that crosses the interconnect.
  */
 public final class HardwareBroadcastShootdown extends AbstractShootdown {
     public HardwareBroadcastShootdown(Cpu[] cpus, ShootdownStats stats) {
@@ -30,6 +34,7 @@ public final class HardwareBroadcastShootdown extends AbstractShootdown {
     protected void doFlush(Cpu initiator, FlushRequest request, ReleaseAction release) {
         long cycles = flushLocal(initiator, request, FULL_FLUSH_CEILING);
         int invalidated = 0;
+        boolean crossesSockets = false;
         mmsim.paging.CpuMask mask = request.space().cpuMask();
         for (int id = mask.nextSetBit(0); id >= 0 && id < cpus.length; id = mask.nextSetBit(id + 1)) {
             Cpu target = cpus[id];
@@ -37,6 +42,7 @@ public final class HardwareBroadcastShootdown extends AbstractShootdown {
                 continue;
             }
             invalidated++;
+            crossesSockets |= !initiator.sameSocket(target);
             invalidateRemotely(target, request);
         }
         initiator.counters().add(CpuCounter.SHOOTDOWN_REMOTE_INVALIDATIONS, invalidated);
@@ -44,6 +50,10 @@ public final class HardwareBroadcastShootdown extends AbstractShootdown {
             reachedOthers(initiator);
             int ranges = request.isAll() ? 1 : request.ranges();
             cycles += ranges * initiator.costs().invlpgb + initiator.costs().tlbsync;
+            if (crossesSockets) {
+                // TLBSYNC's completion comes back across the interconnect: one cross-socket line transfer more
+                cycles += initiator.costs().ipiAckRemote - initiator.costs().ipiAck;
+            }
         }
         initiator.charge(cycles);
         // TLBSYNC: every target has passed an access boundary, so no access through an old entry is in flight

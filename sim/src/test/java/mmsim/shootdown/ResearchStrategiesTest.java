@@ -227,6 +227,21 @@ class ResearchStrategiesTest {
         }
     }
 
+    /** hw-broadcast's completion crosses the interconnect when a target is on another socket: one remote line transfer more. */
+    @Test
+    void hardwareBroadcastPaysTheCrossSocketCompletion() throws Exception {
+        long local;
+        long remote;
+        try (Rig rig = new Rig("hw-broadcast", 2, 1)) {
+            local = rig.flush(rig.mprotect());
+        }
+        try (Rig rig = new Rig("hw-broadcast", 2, 2)) {
+            remote = rig.flush(rig.mprotect());
+        }
+        assertEquals(COSTS.invlpg + COSTS.invlpgb + COSTS.tlbsync, local);
+        assertEquals(local + COSTS.ipiAckRemote - COSTS.ipiAck, remote);
+    }
+
     /** The directory is told of walks, not of evictions: a sharer that dropped the entry still gets the message. */
     @Test
     void didisDirectoryIsASupersetOfTheHolders() throws Exception {
