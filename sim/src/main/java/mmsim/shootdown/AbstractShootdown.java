@@ -230,7 +230,8 @@ public abstract class AbstractShootdown implements ShootdownStrategy {
         int direct = 0;
         int forwarders = 0;
         boolean localGroup = false;
-        for (SocketRound g : round.sockets) {
+        SocketRound[] groups = round.sockets();
+        for (SocketRound g : groups) {
             g.children = 0;
             g.forwarder = -1;
         }
@@ -240,7 +241,7 @@ public abstract class AbstractShootdown implements ShootdownStrategy {
                 round.direct[direct++] = target.id();
                 localGroup = true;
             } else {
-                SocketRound g = round.sockets[target.socket()];
+                SocketRound g = groups[target.socket()];
                 if (g.forwarder < 0) {
                     g.forwarder = target.id();
                     round.direct[direct++] = target.id();
@@ -251,8 +252,7 @@ public abstract class AbstractShootdown implements ShootdownStrategy {
             }
         }
         round.sent = direct;
-        int groups = forwarders + (localGroup ? 1 : 0);
-        initiator.charge(groups * initiator.costs().ipiSend);
+        initiator.charge((forwarders + (localGroup ? 1 : 0)) * initiator.costs().ipiSend);
         initiator.counters().add(CpuCounter.SHOOTDOWN_IPIS_SENT, selected);
         round.reachedOthers = true;
         round.arm(initiator, direct, true, initiator.clock(), true);
@@ -284,7 +284,8 @@ public abstract class AbstractShootdown implements ShootdownStrategy {
         final FlushRequest request = new FlushRequest();
         final int[] targets;
         final int[] direct;
-        final SocketRound[] sockets;
+        /** Null until the first multicast round (see {@link #sockets()}). */
+        SocketRound[] sockets;
         final AtomicLong interrupted = new AtomicLong();
         int sent;
         boolean multicast;
@@ -295,14 +296,29 @@ public abstract class AbstractShootdown implements ShootdownStrategy {
             this.strategy = strategy;
             this.targets = new int[cpus.length];
             this.direct = new int[cpus.length];
-            int socketCount = 0;
-            for (Cpu c : cpus) {
-                socketCount = Math.max(socketCount, c.socket() + 1);
+        }
+
+        /**
+         * The per-socket rounds, made on the first multicast (most strategies never need them); each holds at most
+         * its socket's cores. Initiator only; the posts that follow publish them to the forwarders.
+         */
+        SocketRound[] sockets() {
+            if (sockets == null) {
+                int socketCount = 0;
+                for (Cpu c : strategy.cpus) {
+                    socketCount = Math.max(socketCount, c.socket() + 1);
+                }
+                int[] cores = new int[socketCount];
+                for (Cpu c : strategy.cpus) {
+                    cores[c.socket()]++;
+                }
+                SocketRound[] made = new SocketRound[socketCount];
+                for (int s = 0; s < socketCount; s++) {
+                    made[s] = new SocketRound(this, cores[s]);
+                }
+                sockets = made;
             }
-            this.sockets = new SocketRound[socketCount];
-            for (int s = 0; s < socketCount; s++) {
-                sockets[s] = new SocketRound(this, cpus.length);
-            }
+            return sockets;
         }
 
         @Override
