@@ -48,6 +48,7 @@ public final class Mmu {
     private final PhysicalMemory memory;
     private final PageTable pageTable;
     private final java.util.concurrent.atomic.AtomicLong remoteEpoch;
+    private final Tlb tlb;
     /** The cost model's TLB, walk and fault costs, copied into final fields the hit path reads without an indirection. */
     private final long l1HitCycles;
     private final long l2HitCycles;
@@ -76,6 +77,7 @@ public final class Mmu {
         this.l1 = tlb.l1;
         this.l2 = tlb.l2;
         this.remoteEpoch = tlb.remoteEpoch;
+        this.tlb = tlb;
         this.counters = counters.ownerSlots();
         this.memory = memory;
         this.pageTable = pageTable;
@@ -243,6 +245,7 @@ public final class Mmu {
                     long dataWord = l2.data[j];
                     int frame = l2.frames[j];
                     fillL1(vpn, tag, dataWord, frame);
+                    fenceFill();
                     counters[L2_HITS]++;
                     charge(l2HitCycles);
                     if (checker != null) {
@@ -333,6 +336,7 @@ public final class Mmu {
                     counters[TLB_EVICTIONS]++;
                 }
             }
+            fenceFill();
             if (remoteEpoch.get() != epoch || (epoch & 1) != 0) {
                 // A remote invalidation ran during the walk: what was filled may be what it removed, so it
                 // must not stay. This access may still use it: it is in flight, and the invalidator's
@@ -341,6 +345,16 @@ public final class Mmu {
                 dropFill(vpn, tag);
             }
             return (dataWord & TlbArray.DATA_ADDRESS_MASK) | (va & PhysicalMemory.PAGE_OFFSET_MASK);
+        }
+    }
+
+    /**
+     * StoreLoad between a fill's tag stores and the re-read of the remote-invalidation epoch: the owner's half of
+     * the Dekker pair (see {@link Tlb#remoteEpoch}). Needed only when other CPUs may invalidate this TLB.
+     */
+    private void fenceFill() {
+        if (tlb.remoteInvalidation) {
+            java.lang.invoke.VarHandle.fullFence();
         }
     }
 

@@ -22,10 +22,18 @@ public final class Tlb {
      * The owner reads it before a walk or an L2-to-L1 refill and again after the fill; if it moved or
      * was odd, the fill may hold what an invalidation meant to remove (the walk read the old entry, or
      * the L2 had not been reached yet): the owner uses it for the access in flight only (the invalidator
-     * waits for this CPU's next access boundary) and drops it. Dekker-style: the owner's volatile tag
-     * store then epoch load, against the invalidator's epoch increment then tag load.
+     * waits for this CPU's next access boundary) and drops it. Dekker-style: the owner's tag
+     * store and {@code Mmu}'s fence after the fill, then epoch load, against the invalidator's epoch increment then
+     * tag load.
      */
     final java.util.concurrent.atomic.AtomicLong remoteEpoch = new java.util.concurrent.atomic.AtomicLong();
+    /**
+     * Whether other CPUs may invalidate this TLB ({@link #enableRemoteInvalidation}). Only then does the owner's
+     * fill need the StoreLoad fence between its tag store and its epoch re-read (the Dekker pair above); a
+     * machine whose strategy only interrupts CPUs never pays it. Written before the CPUs run (their start
+     * publishes it), read by the owner on every fill.
+     */
+    boolean remoteInvalidation;
 
     public Tlb(MachineConfig config, long seed) {
         this.l1 = new TlbArray(config.tlbL1Entries(), config.tlbL1Ways(), config.tlbReplacement(), seed);
@@ -106,8 +114,29 @@ public final class Tlb {
         return l1.invalidateAsid(asid) + (l2 == null ? 0 : l2.invalidateAsid(asid));
     }
 
-    /** {@link #invalidatePage} from another CPU's thread (hardware broadcast), racing the owner's lookups and fills. */
+    /**
+     * Lets other CPUs invalidate this TLB ({@link #remoteInvalidatePage}, {@link #remoteInvalidateAsid}): from now
+     * on the owner fences each fill against them. A strategy that invalidates remotely calls it for every CPU when
+     * it is built, before the CPUs run.
+     */
+    public void enableRemoteInvalidation() {
+        remoteInvalidation = true;
+    }
+
+    private void checkRemoteInvalidation() {
+        if (!remoteInvalidation) {
+            throw new IllegalStateException("a remote TLB invalidation on a TLB whose owner does not fence its fills: "
+                    + "call enableRemoteInvalidation() before the CPUs run");
+        }
+    }
+
+    /**
+     * {@link #invalidatePage} from another CPU's thread (hardware broadcast), racing the owner's lookups and fills.
+     *
+     * @throws IllegalStateException unless {@link #enableRemoteInvalidation} was called
+     */
     public boolean remoteInvalidatePage(int asid, long vpn) {
+        checkRemoteInvalidation();
         remoteEpoch.incrementAndGet();
         try {
             return invalidatePage(asid, vpn);
@@ -116,8 +145,13 @@ public final class Tlb {
         }
     }
 
-    /** {@link #invalidateAsid} from another CPU's thread (hardware broadcast). */
+    /**
+     * {@link #invalidateAsid} from another CPU's thread (hardware broadcast).
+     *
+     * @throws IllegalStateException unless {@link #enableRemoteInvalidation} was called
+     */
     public int remoteInvalidateAsid(int asid) {
+        checkRemoteInvalidation();
         remoteEpoch.incrementAndGet();
         try {
             return invalidateAsid(asid);

@@ -152,9 +152,9 @@ final class TlbArray {
         int set = v & setMask;
         occupied[set >>> 6] |= 1L << set;
         wayHint[v & hintMask] = (byte) (victim - base);
-        // volatile: the data word is written before the tag that makes the entry valid, and the tag
-        // store is ordered before the owner's re-read of the remote-invalidation epoch (see Tlb)
-        LONGS.setVolatile(tags, victim, tag);
+        // release: the data word is written before the tag that makes the entry valid; the StoreLoad order
+        // against the owner's re-read of the remote-invalidation epoch is the Mmu's fence after the fill (see Tlb)
+        LONGS.setRelease(tags, victim, tag);
         return evicted;
     }
 

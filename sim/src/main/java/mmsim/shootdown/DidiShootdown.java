@@ -39,6 +39,9 @@ public final class DidiShootdown extends AbstractShootdown {
         this.pageTable = cpus[0].mmu().pageTable();
         this.directory = new TranslationDirectory(cpus.length, pageTable.frames());
         directory.attach(cpus);
+        for (Cpu cpu : cpus) {
+            cpu.tlb().enableRemoteInvalidation();
+        }
         this.holders = new long[cpus.length][directory.words()];
     }
 

@@ -23,6 +23,9 @@ import mmsim.stats.CpuCounter;
 public final class HardwareBroadcastShootdown extends AbstractShootdown {
     public HardwareBroadcastShootdown(Cpu[] cpus, ShootdownStats stats) {
         super(cpus, stats);
+        for (Cpu cpu : cpus) {
+            cpu.tlb().enableRemoteInvalidation();
+        }
     }
 
     @Override

@@ -50,6 +50,7 @@ public class RemoteInvalidateVsTlbFill {
 
     public RemoteInvalidateVsTlbFill() {
         m.machine.memory().putLong(m.frame, 0, VALUE);
+        cpu0Tlb.enableRemoteInvalidation();
     }
 
     @Actor
