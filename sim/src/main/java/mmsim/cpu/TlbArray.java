@@ -127,14 +127,24 @@ final class TlbArray {
         int base = (v & setMask) * ways;
         int victim = -1;
         int firstInvalid = -1;
+        // one pass over the set: the entry for tag if present, else the first invalid way, else the oldest
+        // (the choice separate passes made; valid entries' ages are distinct, so "oldest" is exact)
+        int oldest = base;
+        long oldestAge = Long.MAX_VALUE;
         for (int way = 0; way < ways; way++) {
-            long t = tagAt(base + way);
+            int i = base + way;
+            long t = tagAt(i);
             if (t == tag) {
-                victim = base + way;
+                victim = i;
                 break;
             }
-            if (t == 0 && firstInvalid < 0) {
-                firstInvalid = base + way;
+            if (t == 0) {
+                if (firstInvalid < 0) {
+                    firstInvalid = i;
+                }
+            } else if (ages[i] < oldestAge) {
+                oldestAge = ages[i];
+                oldest = i;
             }
         }
         boolean evicted = false;
@@ -142,7 +152,7 @@ final class TlbArray {
             if (firstInvalid >= 0) {
                 victim = firstInvalid;
             } else {
-                victim = chooseVictim(base);
+                victim = replacement == Replacement.RANDOM ? randomWay(base) : oldest;
                 evicted = true;
             }
         }
@@ -158,22 +168,14 @@ final class TlbArray {
         return evicted;
     }
 
-    private int chooseVictim(int base) {
-        if (replacement == Replacement.RANDOM) {
-            long x = random;
-            x ^= x << 13;
-            x ^= x >>> 7;
-            x ^= x << 17;
-            random = x;
-            return base + (int) Long.remainderUnsigned(x, ways);
-        }
-        int oldest = base;
-        for (int way = 1; way < ways; way++) {
-            if (ages[base + way] < ages[oldest]) {
-                oldest = base + way;
-            }
-        }
-        return oldest;
+    /** A way of the set at {@code base} drawn from this array's seeded xorshift generator. */
+    private int randomWay(int base) {
+        long x = random;
+        x ^= x << 13;
+        x ^= x >>> 7;
+        x ^= x << 17;
+        random = x;
+        return base + (int) Long.remainderUnsigned(x, ways);
     }
 
     /** Invalidates the entry for {@code tag}, if present. Returns whether one was. */

@@ -159,4 +159,85 @@ class TlbArrayTest {
         assertEquals(10, t.frames[t.lookup(7, TlbArray.tag(3, 7))]);
         assertEquals(11, t.frames[t.lookup(7, TlbArray.tag(4, 7))]);
     }
+
+    /**
+     * The replacement decisions are exactly those of the textbook structure: a long seeded stream of lookups
+     * (inserting on a miss), invalidations and flushes, run against TlbArray and against a plain reference model
+     * of a set-associative TLB (each set a list ordered by recency: LRU reorders on hits, FIFO only on inserts;
+     * invalid ways are refilled first, lowest way first). Every lookup's outcome and every eviction must agree.
+     * Guards the hot path's optimisations (way hints, a one-pass insert) against changing what is modelled.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({"LRU, 64, 4", "LRU, 1536, 12", "FIFO, 64, 4", "FIFO, 1536, 12", "LRU, 16, 1"})
+    void replacementMatchesAReferenceModelOnALongStream(Replacement policy, int entries, int ways) {
+        TlbArray t = new TlbArray(entries, ways, policy, 7);
+        int sets = entries / ways;
+        long[][] wayTag = new long[sets][ways];          // reference: the vpn+1 each way holds (0: invalid)
+        java.util.List<java.util.List<Integer>> recency = new java.util.ArrayList<>();  // ways, least recent first
+        for (int s = 0; s < sets; s++) {
+            java.util.List<Integer> order = new java.util.ArrayList<>();
+            for (int w = 0; w < ways; w++) {
+                order.add(w);
+            }
+            recency.add(order);
+        }
+        java.util.SplittableRandom random = new java.util.SplittableRandom(42);
+        int hits = 0;
+        int evictions = 0;
+        for (int step = 0; step < 200_000; step++) {
+            // a skewed stream: mostly a hot range that fits, sometimes far pages that thrash
+            long vpn = random.nextInt(10) < 8 ? random.nextInt(entries) : random.nextInt(entries * 8);
+            int set = (int) (vpn & (sets - 1));
+            int op = random.nextInt(1000);
+            if (op == 0) {
+                t.flushAll();
+                for (long[] w : wayTag) {
+                    java.util.Arrays.fill(w, 0);
+                }
+                continue;
+            }
+            if (op < 20) {
+                boolean had = t.invalidate(vpn, tag(vpn));
+                int way = indexOf(wayTag[set], vpn + 1);
+                assertEquals(way >= 0, had, "invalidate at step " + step);
+                if (way >= 0) {
+                    wayTag[set][way] = 0;
+                }
+                continue;
+            }
+            int i = t.lookup(vpn, tag(vpn));
+            int way = indexOf(wayTag[set], vpn + 1);
+            assertEquals(way >= 0, i >= 0, "lookup of " + vpn + " at step " + step);
+            if (way >= 0) {
+                hits++;
+                assertEquals(set * ways + way, i, "the hit's way at step " + step);
+                if (policy == Replacement.LRU) {
+                    recency.get(set).remove(Integer.valueOf(way));
+                    recency.get(set).add(way);
+                }
+                continue;
+            }
+            int target = indexOf(wayTag[set], 0);
+            boolean expectEviction = target < 0;
+            if (expectEviction) {
+                target = recency.get(set).get(0);
+                evictions++;
+            }
+            assertEquals(expectEviction, insert(t, vpn), "eviction at step " + step);
+            wayTag[set][target] = vpn + 1;
+            recency.get(set).remove(Integer.valueOf(target));
+            recency.get(set).add(target);
+            assertEquals(set * ways + target, t.find(vpn, tag(vpn)), "the way filled at step " + step);
+        }
+        assertTrue(hits > 50_000 && evictions > 5_000, "the stream exercised hits (" + hits + ") and evictions (" + evictions + ")");
+    }
+
+    private static int indexOf(long[] ways, long value) {
+        for (int w = 0; w < ways.length; w++) {
+            if (ways[w] == value) {
+                return w;
+            }
+        }
+        return -1;
+    }
 }
