@@ -73,7 +73,7 @@ public final class Kernel implements AutoCloseable {
         this.shootdown = shootdownFactory.create(cpus, shootdownStats);
         this.scheduler = new Scheduler(perCpu, shootdown, threads.virtual());
         this.frames = new KernelFrames(machine, shootdown, machine.config().zeroPage());
-        TlbFlusher flusher = new TlbFlusher(shootdown, cpus.length);
+        TlbFlusher flusher = new TlbFlusher(shootdown, cpus.length, machine.config().checking());
         ForkStrategy fork = forkFactory.create(frames, flusher);
         this.forkOp = OpLatencies.Op.fork(fork.name());
         this.mappings = new Mappings(frames, flusher, fork);

@@ -28,9 +28,21 @@ public final class TlbFlusher {
     private final ShootdownStrategy strategy;
     private final FlushRequest[] scratch;
     private final boolean[] scratchInUse;
+    /** Whether downgrades are registered in their space ({@link AddressSpace#beginDowngrade}): only the checking mode's oracle reads them. */
+    private final boolean markDowngrades;
 
+    /** A flusher that registers every downgrade in its space (what checking mode's oracle needs). */
     public TlbFlusher(ShootdownStrategy strategy, int cpus) {
+        this(strategy, cpus, true);
+    }
+
+    /**
+     * A flusher; {@code markDowngrades} false skips the in-flight registry of {@link AddressSpace#beginDowngrade},
+     * which only the stale-translation oracle reads (checking mode): a set insert and removal per flush saved.
+     */
+    public TlbFlusher(ShootdownStrategy strategy, int cpus, boolean markDowngrades) {
         this.strategy = strategy;
+        this.markDowngrades = markDowngrades;
         this.scratch = new FlushRequest[cpus];
         this.scratchInUse = new boolean[cpus];
         for (int i = 0; i < cpus; i++) {
@@ -59,7 +71,7 @@ public final class TlbFlusher {
             request = new FlushRequest();   // a flush opened inside another on this CPU (a fork's table build)
         }
         request.begin(space, reason);
-        return new Flush(cpu, space, request, reused, space.beginDowngrade(start, end));
+        return new Flush(cpu, space, request, reused, markDowngrades ? space.beginDowngrade(start, end) : null);
     }
 
     /** One open downgrade: the ranges to shoot down and what to release after. */
@@ -68,6 +80,7 @@ public final class TlbFlusher {
         private final AddressSpace space;
         private final FlushRequest request;
         private final boolean reused;
+        /** The registered downgrade, or null when the flusher does not register them. */
         private final AddressSpace.Downgrade downgrade;
         private ReleaseAction release;
         private boolean closed;
@@ -78,6 +91,12 @@ public final class TlbFlusher {
             this.request = request;
             this.reused = reused;
             this.downgrade = downgrade;
+        }
+
+        private void endDowngrade() {
+            if (downgrade != null) {
+                space.endDowngrade(downgrade);
+            }
         }
 
         /** Adds {@code pages} pages from {@code start} to what is shot down. */
@@ -128,7 +147,7 @@ public final class TlbFlusher {
                             release.release(cpu);
                         }
                     } finally {
-                        space.endDowngrade(downgrade);
+                        endDowngrade();
                     }
                     return;
                 }
@@ -139,10 +158,10 @@ public final class TlbFlusher {
                             then.release(on);
                         }
                     } finally {
-                        space.endDowngrade(downgrade);
+                        endDowngrade();
                     }
                 });
-                if (space.inFlight(downgrade)) {
+                if (downgrade != null && space.inFlight(downgrade)) {
                     downgrade.markDeferredPastReturn();
                 }
             } finally {
