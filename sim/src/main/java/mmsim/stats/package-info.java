@@ -5,7 +5,8 @@
  * tree (the machine's counters, the kernel's latency distributions, a workload's own metrics), each
  * metric marked modeled (the simulated machine) or host (measured on the host).
  * {@link mmsim.stats.OpLatencies} keeps the modeled latency of every system call, fault and shootdown round
- * by kind, in per-CPU histograms with one writer each, merged when the machine is quiescent.
+ * by kind: per-CPU batches with one writer each, added to one shared histogram per kind when full, merged when
+ * the machine is quiescent.
  *
  * <p>Memory ordering: a CPU's counters have a single writer (the thread executing on that CPU) and are
  * written with plain stores ({@code sp}); a reporter reads them with opaque loads, exact once the machine
