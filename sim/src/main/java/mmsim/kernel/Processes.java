@@ -393,8 +393,11 @@ final class Processes implements FaultHandler.Tasks {
             }
         }
         synchronized (liveLock) {
-            liveProcesses--;
-            liveLock.notifyAll();
+            // only the last exit ends a wait on liveLock: waking the run's thread at every exit cost a host
+            // thread wake-up per exit (awaitAllExited polls on its own for deadlocks and the watchdog)
+            if (--liveProcesses == 0) {
+                liveLock.notifyAll();
+            }
         }
     }
 
