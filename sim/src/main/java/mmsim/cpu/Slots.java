@@ -28,7 +28,7 @@ import java.util.concurrent.locks.LockSupport;
  * arbitrated: waits spin, and clocks have no phase barrier.
  *
  * <p>Thread-safety: every state transition happens under this object's monitor (held for a few
- * instructions, never while waiting); the state array is also read without it, volatile, by signallers
+ * instructions, never while waiting; a granted CPU's thread is unparked after it is left); the state array is also read without it, volatile, by signallers
  * deciding whether a waiter gave its slot up (Dekker-style: a waiter publishes WAITING before it re-checks
  * its condition; a signaller publishes the condition before it reads the state).
  */
@@ -151,25 +151,29 @@ public final class Slots {
      */
     public void start(Cpu cpu) {
         int id = cpu.id();
+        Thread granted;
         synchronized (this) {
             started++;
             sleeper[id] = Thread.currentThread();
             makeReady(id, FRESH);
-            dispatch();
+            granted = dispatch();
         }
+        unpark(granted);
         awaitGrant(id);
         cpu.resetDeadline();
     }
 
     /** The calling thread stops executing on {@code cpu} for good (shutdown): its slot is given away. */
     public void leave(Cpu cpu) {
+        Thread granted;
         synchronized (this) {
             state.set(cpu.id(), WAITING);
             waitingOn[cpu.id()] = GONE;
             started--;
             running--;
-            dispatch();
+            granted = dispatch();
         }
+        unpark(granted);
     }
 
     /**
@@ -190,6 +194,7 @@ public final class Slots {
      */
     void sleep(Cpu cpu, WaitCondition condition) {
         int id = cpu.id();
+        Thread granted;
         synchronized (this) {
             waitingOn[id] = condition;
             sleeper[id] = Thread.currentThread();
@@ -201,8 +206,9 @@ public final class Slots {
                 return;
             }
             running--;
-            dispatch();
+            granted = dispatch();
         }
+        unpark(granted);
         awaitGrant(id);
     }
 
@@ -221,12 +227,14 @@ public final class Slots {
         if (state.get(id) != WAITING || !active) {
             return;
         }
+        Thread granted = null;
         synchronized (this) {
             if (state.get(id) == WAITING && waitingOn[id] != null && waitingOn[id] != GONE) {
                 makeReady(id, WOKEN);
-                dispatch();
+                granted = dispatch();
             }
         }
+        unpark(granted);
     }
 
     /** Wakes every CPU waiting on {@code condition} (a lock coming free). Callable from any thread. */
@@ -234,6 +242,7 @@ public final class Slots {
         if (!active) {
             return;
         }
+        Thread granted = null;
         synchronized (this) {
             boolean any = false;
             for (int i = 0; i < waitingOn.length; i++) {
@@ -243,9 +252,10 @@ public final class Slots {
                 }
             }
             if (any) {
-                dispatch();
+                granted = dispatch();
             }
         }
+        unpark(granted);
     }
 
     /**
@@ -268,6 +278,7 @@ public final class Slots {
             return;
         }
         int id = cpu.id();
+        Thread granted;
         synchronized (this) {
             if (readyWoken == 0 || state.get(id) != RUNNING) {
                 return;
@@ -275,8 +286,9 @@ public final class Slots {
             sleeper[id] = Thread.currentThread();
             makeReady(id, WOKEN);
             running--;
-            dispatch();
+            granted = dispatch();
         }
+        unpark(granted);
         awaitGrant(id);
     }
 
@@ -296,8 +308,22 @@ public final class Slots {
         }
     }
 
-    /** Grants free slots to READY CPUs by the rule; ends the phase when nothing runs or waits for a slot. */
-    private void dispatch() {
+    /** Unparks the thread of a CPU granted a slot (null: none), outside the monitor. */
+    private static void unpark(Thread granted) {
+        if (granted != null) {
+            LockSupport.unpark(granted);
+        }
+    }
+
+    /**
+     * Grants free slots to READY CPUs by the rule; ends the phase when nothing runs or waits for a slot. Returns
+     * the thread of the first CPU granted a slot (null: none), for the caller to unpark once it has left the
+     * monitor: an unpark of a virtual thread submits it to the carrier pool and may wake an idle carrier, which
+     * held the monitor for microseconds while the other slot's CPU waited on it. Further grants of the same call
+     * (a phase end with several slots free) are unparked here.
+     */
+    private Thread dispatch() {
+        Thread first = null;
         while (true) {
             while (running < parallelism && ready > 0) {
                 int best = pickReady();
@@ -308,7 +334,11 @@ public final class Slots {
                 }
                 running++;
                 grants++;
-                LockSupport.unpark(sleeper[best]);
+                if (first == null) {
+                    first = sleeper[best];
+                } else {
+                    LockSupport.unpark(sleeper[best]);
+                }
             }
             if (running > 0 || ready > 0 || !endPhase()) {
                 break;
@@ -317,6 +347,7 @@ public final class Slots {
         if (running == 0 && ready == 0) {
             notifyAll();
         }
+        return first;
     }
 
     /** The READY CPU that gets the next slot: pending interrupt, then class, then lowest clock, then lowest id. */
