@@ -14,4 +14,14 @@ package mmsim.cpu;
 public interface WaitCondition {
     /** Whether the wait is over. */
     boolean satisfied();
+
+    /**
+     * Whether whoever makes this condition true always calls {@link Slots#wake} or {@link Slots#wakeWaitersOf}
+     * afterwards (and an interrupt posted to the waiter wakes it too), so the arbiter need not poll it at a
+     * phase end: a waiter it would find ready there has been made ready already. False unless a condition says
+     * so; a wrong true leaves a waiter asleep until something else wakes it.
+     */
+    default boolean signalled() {
+        return false;
+    }
 }

@@ -6,6 +6,7 @@ import java.util.Iterator;
 import java.util.concurrent.locks.LockSupport;
 
 import mmsim.cpu.Cpu;
+import mmsim.cpu.WaitCondition;
 import mmsim.shootdown.ShootdownStrategy;
 import mmsim.stats.CpuCounter;
 
@@ -57,10 +58,49 @@ final class Scheduler {
         this.cpus = cpus;
         this.shootdown = shootdown;
         this.virtualThreads = virtualThreads;
+        boolean deferredWorkPolled = queuesWorkForIdleCpus(shootdown);
         for (PerCpu pc : cpus) {
             pc.cpu.setTickHandler(this::tick);
-            Cpu cpu = pc.cpu;
-            pc.idleWork = () -> pc.kicked || cpu.interruptPending() || shutdown || shootdown.hasDeferredWork(cpu);
+            pc.idleWork = new IdleWork(pc, deferredWorkPolled);
+        }
+    }
+
+    /**
+     * Whether {@code strategy} may queue work for a CPU without waking it ({@link ShootdownStrategy#hasDeferredWork(Cpu)}
+     * is its own, as LATR's lazy queues are): an idle CPU then finds that work only when a phase end polls its
+     * condition. The default answers false for good.
+     */
+    private static boolean queuesWorkForIdleCpus(ShootdownStrategy strategy) {
+        try {
+            return strategy.getClass().getMethod("hasDeferredWork", Cpu.class).getDeclaringClass() != ShootdownStrategy.class;
+        } catch (NoSuchMethodException e) {
+            throw new AssertionError("ShootdownStrategy declares hasDeferredWork(Cpu)", e);
+        }
+    }
+
+    /**
+     * What an idle CPU waits for ({@link PerCpu#idleWork}): a wake-up's kick, an interrupt, the strategy's deferred
+     * work, or shutdown. Kicks, interrupts and shutdown each wake the CPU's slot after they are set, so unless the
+     * strategy queues deferred work silently the condition is {@link WaitCondition#signalled} and a phase end
+     * leaves it unpolled.
+     */
+    private final class IdleWork implements WaitCondition {
+        private final PerCpu pc;
+        private final boolean deferredWorkPolled;
+
+        IdleWork(PerCpu pc, boolean deferredWorkPolled) {
+            this.pc = pc;
+            this.deferredWorkPolled = deferredWorkPolled;
+        }
+
+        @Override
+        public boolean satisfied() {
+            return pc.kicked || pc.cpu.interruptPending() || shutdown || shootdown.hasDeferredWork(pc.cpu);
+        }
+
+        @Override
+        public boolean signalled() {
+            return !deferredWorkPolled;
         }
     }
 
