@@ -6,9 +6,9 @@ import mmsim.config.MachineConfig;
  * A CPU's TLB: an L1 array, optionally backed by a larger L2 (non-inclusive: a walk fills both, an L2 hit
  * refills the L1), tagged with an ASID when the machine has them (else every entry carries ASID 0).
  *
- * <p>Contract: owned by one CPU. Lookups, inserts and {@link #flushAll} happen only on the thread executing
- * on that CPU; {@link #invalidatePage} and {@link #invalidateAsid} are also safe from another thread (a
- * hardware-broadcast invalidation, {@link #remoteInvalidatePage}, {@link #remoteInvalidateAsid}), racing
+ * <p>Contract: owned by one CPU. Lookups, inserts, {@link #flushAll}, {@link #invalidatePage} and
+ * {@link #invalidateAsid} happen only on the thread executing on that CPU; another thread invalidates with
+ * {@link #remoteInvalidatePage} and {@link #remoteInvalidateAsid} (a hardware-broadcast invalidation), racing
  * the owner's lookups.
  */
 public final class Tlb {
@@ -99,7 +99,7 @@ public final class Tlb {
         return -1;
     }
 
-    /** Drops the translation of one page from every level. Returns whether any level held it. */
+    /** Drops the translation of one page from every level. Returns whether any level held it. Owner only. */
     public boolean invalidatePage(int asid, long vpn) {
         long tag = TlbArray.tag(asid, vpn);
         boolean hit = l1.invalidate(vpn, tag);
@@ -109,7 +109,7 @@ public final class Tlb {
         return hit;
     }
 
-    /** Drops every translation tagged {@code asid}. Returns the number of entries dropped. */
+    /** Drops every translation tagged {@code asid}. Returns the number of entries dropped. Owner only. */
     public int invalidateAsid(int asid) {
         return l1.invalidateAsid(asid) + (l2 == null ? 0 : l2.invalidateAsid(asid));
     }
@@ -139,7 +139,12 @@ public final class Tlb {
         checkRemoteInvalidation();
         remoteEpoch.incrementAndGet();
         try {
-            return invalidatePage(asid, vpn);
+            long tag = TlbArray.tag(asid, vpn);
+            boolean hit = l1.remoteInvalidate(vpn, tag);
+            if (l2 != null) {
+                hit |= l2.remoteInvalidate(vpn, tag);
+            }
+            return hit;
         } finally {
             remoteEpoch.incrementAndGet();
         }
@@ -154,7 +159,7 @@ public final class Tlb {
         checkRemoteInvalidation();
         remoteEpoch.incrementAndGet();
         try {
-            return invalidateAsid(asid);
+            return l1.remoteInvalidateAsid(asid) + (l2 == null ? 0 : l2.remoteInvalidateAsid(asid));
         } finally {
             remoteEpoch.incrementAndGet();
         }

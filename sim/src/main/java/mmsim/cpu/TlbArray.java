@@ -48,7 +48,9 @@ final class TlbArray {
      * Sets that may hold a valid entry, one bit each: set by {@link #insert}, cleared by {@link #flushAll}
      * (owner only, plain). A set whose bit is clear holds no valid entry, so a full flush visits only the
      * sets used since the last one: a context switch without ASIDs costs the sets its process touched, not
-     * all 1,600 entries of the default geometry.
+     * all 1,600 entries of the default geometry. The owner's misses, fills and invalidations skip reading
+     * the tags of such a set too: with 64 or more CPUs on 2 host cores a CPU's TLB is cold in the host's
+     * caches each time it runs, and most sets are empty (flushed at the last switch).
      */
     private final long[] occupied;
     private long clock;
@@ -105,6 +107,9 @@ final class TlbArray {
     }
 
     private int lookupSlowPath(int v, int base, long tag) {
+        if (!occupied(v & setMask)) {
+            return -1;
+        }
         for (int way = 0; way < ways; way++) {
             int i = base + way;
             if (tagAt(i) == tag) {
@@ -124,27 +129,32 @@ final class TlbArray {
      */
     boolean insert(long vpn, long tag, long dataWord, int frame) {
         int v = (int) vpn;
-        int base = (v & setMask) * ways;
+        int set = v & setMask;
+        int base = set * ways;
         int victim = -1;
         int firstInvalid = -1;
         // one pass over the set: the entry for tag if present, else the first invalid way, else the oldest
         // (the choice separate passes made; valid entries' ages are distinct, so "oldest" is exact)
         int oldest = base;
         long oldestAge = Long.MAX_VALUE;
-        for (int way = 0; way < ways; way++) {
-            int i = base + way;
-            long t = tagAt(i);
-            if (t == tag) {
-                victim = i;
-                break;
-            }
-            if (t == 0) {
-                if (firstInvalid < 0) {
-                    firstInvalid = i;
+        if (!occupied(set)) {
+            firstInvalid = base;   // an empty set: no way holds the tag, and the first is invalid
+        } else {
+            for (int way = 0; way < ways; way++) {
+                int i = base + way;
+                long t = tagAt(i);
+                if (t == tag) {
+                    victim = i;
+                    break;
                 }
-            } else if (ages[i] < oldestAge) {
-                oldestAge = ages[i];
-                oldest = i;
+                if (t == 0) {
+                    if (firstInvalid < 0) {
+                        firstInvalid = i;
+                    }
+                } else if (ages[i] < oldestAge) {
+                    oldestAge = ages[i];
+                    oldest = i;
+                }
             }
         }
         boolean evicted = false;
@@ -159,7 +169,6 @@ final class TlbArray {
         data[victim] = dataWord;
         frames[victim] = frame;
         ages[victim] = ++clock;
-        int set = v & setMask;
         occupied[set >>> 6] |= 1L << set;
         wayHint[v & hintMask] = (byte) (victim - base);
         // release: the data word is written before the tag that makes the entry valid; the StoreLoad order
@@ -178,8 +187,21 @@ final class TlbArray {
         return base + (int) Long.remainderUnsigned(x, ways);
     }
 
-    /** Invalidates the entry for {@code tag}, if present. Returns whether one was. */
+    /** Whether set {@code set} may hold a valid entry ({@link #occupied}). Owner only. */
+    private boolean occupied(int set) {
+        return (occupied[set >>> 6] & (1L << set)) != 0;
+    }
+
+    /** Invalidates the entry for {@code tag}, if present. Returns whether one was. Owner only. */
     boolean invalidate(long vpn, long tag) {
+        return occupied((int) vpn & setMask) && remoteInvalidate(vpn, tag);
+    }
+
+    /**
+     * {@link #invalidate} from any thread (a hardware-broadcast invalidation racing the owner's fills): reads
+     * every way's tag, never the owner's plain {@link #occupied} bits.
+     */
+    boolean remoteInvalidate(long vpn, long tag) {
         int base = ((int) vpn & setMask) * ways;
         for (int way = 0; way < ways; way++) {
             int i = base + way;
@@ -191,10 +213,28 @@ final class TlbArray {
         return false;
     }
 
-    /** Invalidates every entry tagged with {@code asid}. Returns how many were valid. */
+    /** Invalidates every entry tagged with {@code asid}. Returns how many were valid. Owner only: visits the occupied sets. */
     int invalidateAsid(int asid) {
         int n = 0;
-        for (int i = 0; i < tags.length; i++) {
+        for (int w = 0; w < occupied.length; w++) {
+            long bits = occupied[w];
+            while (bits != 0) {
+                int base = ((w << 6) + Long.numberOfTrailingZeros(bits)) * ways;
+                bits &= bits - 1;
+                n += invalidateAsid(asid, base, base + ways);
+            }
+        }
+        return n;
+    }
+
+    /** {@link #invalidateAsid} from any thread (hardware broadcast): visits every entry. */
+    int remoteInvalidateAsid(int asid) {
+        return invalidateAsid(asid, 0, tags.length);
+    }
+
+    private int invalidateAsid(int asid, int from, int to) {
+        int n = 0;
+        for (int i = from; i < to; i++) {
             long t = tagAt(i);
             if (t != 0 && (int) ((t & ~VALID) >>> ASID_SHIFT) == asid && LONGS.compareAndSet(tags, i, t, 0L)) {
                 n++;
