@@ -556,11 +556,10 @@ final class Mappings {
     /** The mapped parts of the pages {@code [start, start + length)}, each with its VMA's protection, in address order. */
     private static List<Vma> mappedParts(AddressSpace space, long start, long length) {
         long end = pageCeil(start + length);
-        List<Vma> parts = new ArrayList<>();
-        for (Vma v : space.vmas()) {
-            if (v.end() > start && v.start() < end) {
-                parts.add(new Vma(Math.max(v.start(), start), Math.min(v.end(), end), v.protection()));
-            }
+        List<Vma> overlapping = space.vmasOverlapping(start, end);
+        List<Vma> parts = new ArrayList<>(overlapping.size());
+        for (Vma v : overlapping) {
+            parts.add(new Vma(Math.max(v.start(), start), Math.min(v.end(), end), v.protection()));
         }
         return parts;
     }
