@@ -25,7 +25,7 @@ import picocli.CommandLine.Parameters;
                 "With no command: the default experiment, 'compare snapshot munmap --cpus 4 --shootdown all'; "
                         + "machine settings may follow as key=value (e.g. 'mmsim cpus=8 memory=1GiB')."},
         subcommands = {RunCommand.class, CompareCommand.class, ListCommand.class, CalibrateCommand.class, FidelityCommand.class, DirectionsCommand.class, ReplayCommand.class,
-                SweepCommand.class, MergeCommand.class, SlurmCommand.class,
+                SweepCommand.class, MergeCommand.class, SlurmCommand.class, PlotCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
     /** Exit status of a run that failed a check. */
