@@ -64,7 +64,7 @@ final class MergeCommand implements Callable<Integer> {
                 merge.sweep() == null ? " (no sweep file found: cannot say what is missing)" : ", " + missing.size() + " missing");
         if (!runs.isEmpty()) {
             System.out.println("code " + runs.get(0).codeVersion() + ", cost profile "
-                    + runs.stream().map(r -> String.valueOf(r.config().getOrDefault("cost.profile", "?"))).distinct().toList());
+                    + String.join(", ", runs.stream().map(r -> String.valueOf(r.config().getOrDefault("cost.profile", "?"))).distinct().toList()));
         }
         for (Merge.Run r : runs) {
             if (!r.outcome().equals(PointRecord.PASSED)) {

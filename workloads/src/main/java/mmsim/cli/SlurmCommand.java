@@ -88,7 +88,7 @@ final class SlurmCommand implements Callable<Integer> {
         } catch (SweepException e) {
             throw new Main.BadInput(e.getMessage());
         }
-        System.out.printf("mmsim slurm %s: %s; %d array tasks (0..%d), %d run(s) at a time each, %d cores, %d MiB, %s per task%n",
+        System.out.printf("mmsim slurm %s: %s; %d array tasks (0..%d), each %d run(s) at a time, --cpus-per-task %d, --mem %dM, --time %s%n",
                 sweep.name(), SweepCommand.describe(sweep), n, n - 1, jobs, cpus, memMiB, t);
         System.out.println("Wrote " + script);
         if (!submit) {

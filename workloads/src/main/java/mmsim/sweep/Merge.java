@@ -23,7 +23,7 @@ import mmsim.run.Summary;
  * columns of each run's {@code summary.csv}, the union over runs), followed, for a sweep's runs, by
  * {@code sweep:point}, one {@code sweep:<key>} column per varied key (empty where the key does not apply to the
  * run's workload) and {@code sweep:seed}, and {@code sweep:error} when a run ended in error (its row then has
- * {@code outcome} {@code error} and no metrics). Rows come in the sweep's product order, other runs after them by
+ * {@code outcome} {@code error}, its settings as the sweep file gives them, and no metrics). Rows come in the sweep's product order, other runs after them by
  * name.
  *
  * <p>It refuses ({@link #check}) runs made by different code versions (each manifest's {@code git.commit} and
@@ -312,6 +312,9 @@ public final class Merge {
             Map<String, Object> row = new LinkedHashMap<>(r.row());
             if (sweep != null) {
                 SweepPoint p = sweep.point(r.name());
+                if (p != null && r.outcome().equals(PointRecord.ERROR)) {
+                    settingsOf(p).forEach(row::putIfAbsent);
+                }
                 row.put("sweep:point", p == null ? "" : p.name());
                 for (String key : sweep.vary().keySet()) {
                     row.put("sweep:" + key, p == null ? "" : p.values().getOrDefault(key, ""));
@@ -324,6 +327,15 @@ public final class Merge {
             out.add(row);
         }
         return order(out);
+    }
+
+    /** A point's resolved settings, for the row of a run that ended in error (it wrote no summary). */
+    private Map<String, String> settingsOf(SweepPoint p) {
+        try {
+            return sweep.spec(p, List.of()).settingsAsStrings();
+        } catch (mmsim.run.SetupException e) {
+            return Map.of();
+        }
     }
 
     /**
