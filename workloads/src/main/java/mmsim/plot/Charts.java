@@ -3,13 +3,14 @@ package mmsim.plot;
 import java.awt.Color;
 import java.awt.Font;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
-import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.ChartEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
 import org.knowm.xchart.XYChart;
@@ -47,7 +48,9 @@ public final class Charts {
         Files.createDirectories(dir);
         Chart<?, ?> chart = figure.kind() == Kind.BAR ? bars(figure) : lines(figure);
         Path file = dir.resolve(figure.file());
-        BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
+        try (OutputStream out = Files.newOutputStream(file)) {
+            ChartEncoder.saveChart(chart, out, "png");
+        }
         return file;
     }
 

@@ -16,7 +16,7 @@ import mmsim.run.RunDirectory;
  * holds a {@code point.json} whose outcome is {@code passed} or {@code failed} (the run ended and its checks
  * gave a verdict) and its {@code summary.csv}: such a run is never run again. A directory without one (the
  * sweep was stopped mid-run) or with outcome {@code error} (the run's JVM died, was killed at its watchdog, or
- * could not start) is incomplete, and the next {@code mmsim sweep} of its shard redoes it.
+ * could not start) is incomplete, and the next {@code mmsim sweep} of its shard redoes it. Immutable.
  *
  * @param outcome  {@code passed}, {@code failed} or {@code error}
  * @param problems the run's problems (failed) or what went wrong (error), first ones first

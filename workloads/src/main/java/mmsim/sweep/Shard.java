@@ -5,7 +5,7 @@ package mmsim.sweep;
  * {@code 0 <= i < N}, the numbering of a Slurm job array {@code --array=0-(N-1)} (so that
  * {@code --shard $SLURM_ARRAY_TASK_ID/N} names a task's part). The point at position {@code k} of the sweep's
  * product belongs to shard {@code k mod N}: the same file and N always give the same split, and each shard
- * gets every N-th point, a mix of the product's values rather than one block of it.
+ * gets every N-th point, a mix of the product's values rather than one block of it. Immutable.
  */
 public record Shard(int index, int count) {
     /** The whole sweep as one shard. */
