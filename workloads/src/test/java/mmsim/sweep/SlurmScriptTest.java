@@ -98,6 +98,20 @@ class SlurmScriptTest {
     }
 
     @Test
+    void slurmLocalStartedWithoutRootSaysSlurmCannotBeHadWithStatusThree() throws Exception {
+        Path script = Path.of("..", "scripts", "slurm-local.sh").toAbsolutePath().normalize();
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/sbin/runuser")) && "root".equals(System.getProperty("user.name")),
+                "needs root and runuser to run the script as another user");
+        Path state = Files.createTempDirectory(Path.of("/tmp"), "mmsim-slurm-nobody");
+        Files.setPosixFilePermissions(state, PosixFilePermissions.fromString("rwxrwxrwx"));
+        Processes.Result r = Processes.run(List.of("/usr/sbin/runuser", "-u", "nobody", "--", "env", "MMSIM_SLURM_DIR=" + state, script.toString(),
+                "start"), Map.of(), 60);
+        SweepFixtures.deleteTree(state);
+        assertEquals(3, r.status(), "the status SlurmIntegrationTest skips on: " + r.output());
+        assertTrue(r.output().contains("slurm-local: ") && r.output().contains("root"), r.output());
+    }
+
+    @Test
     void submitWithoutSbatchIsBadInputAndWritesNothing() throws Exception {
         Path file = SweepFixtures.write(tmp, "small.yaml", SweepFixtures.SMALL);
         Path out = tmp.resolve("out");
