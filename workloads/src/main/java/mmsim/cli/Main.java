@@ -11,7 +11,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * The {@code mmsim} command line: {@code run}, {@code compare} and {@code list}, and with no command the
+ * The {@code mmsim} command line: {@code run}, {@code compare}, {@code list}, the calibration commands, the sweep
+ * commands ({@code sweep}, {@code merge}, {@code slurm}, {@code plot}), and with no command the
  * default experiment ({@code compare snapshot munmap} on 4 simulated CPUs under every shootdown
  * strategy). Exit status: 0 when every run passed, 1 when a run failed a check (an oracle, a workload's
  * own condition, a leaked frame, a hang), 2 for bad input (an unknown workload, strategy or setting, an
@@ -25,6 +26,7 @@ import picocli.CommandLine.Parameters;
                 "With no command: the default experiment, 'compare snapshot munmap --cpus 4 --shootdown all'; "
                         + "machine settings may follow as key=value (e.g. 'mmsim cpus=8 memory=1GiB')."},
         subcommands = {RunCommand.class, CompareCommand.class, ListCommand.class, CalibrateCommand.class, FidelityCommand.class, DirectionsCommand.class, ReplayCommand.class,
+                SweepCommand.class, MergeCommand.class, SlurmCommand.class, PlotCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
     /** Exit status of a run that failed a check. */
@@ -87,7 +89,7 @@ public final class Main implements Callable<Integer> {
         List<String> args = new ArrayList<>(List.of("compare", "snapshot", "munmap", "--cpus", "4", "--shootdown", "all"));
         for (String kv : machineSettings) {
             if (kv.indexOf('=') <= 0) {
-                throw new BadInput("unknown command or setting '" + kv + "'; commands: run, compare, list, calibrate, fidelity, replay, help; "
+                throw new BadInput("unknown command or setting '" + kv + "'; commands: run, compare, list, calibrate, fidelity, directions, replay, sweep, merge, slurm, plot, help; "
                         + "or key=value machine settings for the default experiment (see 'mmsim list')");
             }
             args.add("--set");
