@@ -56,7 +56,7 @@ public final class DidiShootdown extends AbstractShootdown {
         long cycles = flushLocal(initiator, request, FULL_FLUSH_CEILING);
         long[] sharers = null;
         int lookups = 1;
-        if (!request.isAll() && request.totalPages() <= FULL_FLUSH_CEILING && !EarlyAckShootdown.freesPageTables(request)) {
+        if (!request.isAll() && request.totalPages() <= FULL_FLUSH_CEILING && !request.freesPageTables()) {
             long[] set = holders[me];
             Arrays.fill(set, 0);
             int looked = directory.addHoldersOfRange(pageTable, request, set);

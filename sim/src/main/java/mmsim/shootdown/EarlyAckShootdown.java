@@ -14,7 +14,7 @@ import mmsim.cpu.Cpu;
  * walker may run speculatively at any time, also inside the handler, and walk a freed table that was already
  * reused, caching what it finds there; the paper keeps those flushes synchronous for that reason. (mmsim models
  * no speculative walks, so its oracle cannot see that hazard; it does see a target that acknowledged and went on
- * running before it flushed: {@code EarlyAckTest} plants that bug and the oracle catches it.)
+ * running before it flushed: {@code ShootdownContractTest} plants that bug and the oracle catches it.)
  *
  * <p>Modeled: each acknowledgement is timed at its target's handler entry ({@code IpiRound}); the target is still
  * charged its flush. On the host the target acknowledges after flushing; no simulated program can tell the
@@ -32,12 +32,6 @@ public final class EarlyAckShootdown extends LinuxShootdown {
 
     @Override
     protected boolean acknowledgesOnReceipt(FlushRequest request) {
-        return !freesPageTables(request);
-    }
-
-    /** Whether {@code request} frees page tables, so that a target must flush before it acknowledges. */
-    static boolean freesPageTables(FlushRequest request) {
-        return request.unlinksTables() || request.reason() == FlushReason.TEARDOWN
-                || request.reason() == FlushReason.TABLE_COPY;
+        return !request.freesPageTables();
     }
 }

@@ -64,6 +64,15 @@ public final class FlushRequest {
         return this;
     }
 
+    /**
+     * Whether completing this request frees page tables: the change unlinked some ({@link #unlinksTables()}), an
+     * on-demand fork replaced a shared table ({@link FlushReason#TABLE_COPY}), or the space is torn down. Every CPU
+     * that may walk the space must then be reached, and acknowledge only once flushed.
+     */
+    public boolean freesPageTables() {
+        return freesTables || reason == FlushReason.TEARDOWN || reason == FlushReason.TABLE_COPY;
+    }
+
     /** Whether the change unlinked page tables (see {@link #freesTables()}). */
     public boolean unlinksTables() {
         return freesTables;

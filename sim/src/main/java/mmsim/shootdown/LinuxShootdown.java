@@ -82,8 +82,7 @@ public class LinuxShootdown extends AbstractShootdown {
         // the page-table changes precede the increment; a CPU leaving lazy mode reads the generation after
         long gen = space.tlbGeneration().incrementAndGet();
         request.generation = gen;
-        boolean freesTables = request.unlinksTables() || request.reason() == FlushReason.TEARDOWN
-                || request.reason() == FlushReason.TABLE_COPY;
+        boolean freesTables = request.freesPageTables();
         int skipped = 0;
         if (!freesTables) {
             CpuMask mask = space.cpuMask();

@@ -36,13 +36,11 @@ public final class TranslationDirectory implements WalkObserver {
     private static final int CHUNK_SHIFT = 10;
     private static final int CHUNK_MASK = (1 << CHUNK_SHIFT) - 1;
 
-    private final int cpus;
     private final int words;
     private final long[][][] chunks;
 
     /** A directory for {@code cpus} CPUs over {@code frames} physical frames. */
     public TranslationDirectory(int cpus, int frames) {
-        this.cpus = cpus;
         this.words = (cpus + 63) >>> 6;
         this.chunks = new long[(int) (((long) frames + CHUNK_MASK) >>> CHUNK_SHIFT)][][];
     }
@@ -138,10 +136,5 @@ public final class TranslationDirectory implements WalkObserver {
     /** Whether CPU {@code cpu} is in {@code set}. */
     public static boolean contains(long[] set, int cpu) {
         return (set[cpu >>> 6] & (1L << (cpu & 63))) != 0;
-    }
-
-    /** CPUs this directory tracks. */
-    int cpus() {
-        return cpus;
     }
 }

@@ -40,7 +40,7 @@ final class AcksBeforeFlushingShootdown extends AbstractShootdown {
 
     @Override
     protected long applyOnTarget(Cpu target, FlushRequest request) {
-        if (EarlyAckShootdown.freesPageTables(request)) {
+        if (request.freesPageTables()) {
             return flushLocal(target, request, FULL_FLUSH_CEILING);
         }
         FlushRequest copy = new FlushRequest();

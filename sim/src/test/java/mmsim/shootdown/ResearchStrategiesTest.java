@@ -104,6 +104,13 @@ class ResearchStrategiesTest {
         }
     }
 
+    /** CPU 0's modeled latency of a one-page mprotect flush under {@code strategy}, every other CPU busy. */
+    private static long mprotectLatency(String strategy, int cpus, int sockets) throws InterruptedException {
+        try (Rig rig = new Rig(strategy, cpus, sockets)) {
+            return rig.flush(rig.mprotect());
+        }
+    }
+
     @Test
     void theTopologyPutsConsecutiveCoresOnOneSocket() {
         try (Rig rig = new Rig("linux", 8, 2)) {
@@ -116,14 +123,8 @@ class ResearchStrategiesTest {
     /** One busy target: on another socket it costs the remote delivery and the remote acknowledgement, nothing else. */
     @Test
     void aTargetOnAnotherSocketPaysTheRemoteDeliveryAndAcknowledgement() throws Exception {
-        long local;
-        long remote;
-        try (Rig rig = new Rig("linux", 2, 1)) {
-            local = rig.flush(rig.mprotect());
-        }
-        try (Rig rig = new Rig("linux", 2, 2)) {
-            remote = rig.flush(rig.mprotect());
-        }
+        long local = mprotectLatency("linux", 2, 1);
+        long remote = mprotectLatency("linux", 2, 2);
         // send, delivery, handler, the target's full flush (its generation is unknown), acknowledgement
         assertEquals(COSTS.ipiSend + COSTS.ipiDelivery + COSTS.ipiHandler + COSTS.fullFlush + COSTS.ipiAck, local);
         assertEquals(local + (COSTS.ipiDeliveryRemote - COSTS.ipiDelivery) + (COSTS.ipiAckRemote - COSTS.ipiAck), remote);
@@ -136,10 +137,7 @@ class ResearchStrategiesTest {
      */
     @Test
     void multicastSendsOnePerSocketAndTheForwarderAcknowledgesForItsSocket() throws Exception {
-        long linux;
-        try (Rig rig = new Rig("linux", 4, 2)) {
-            linux = rig.flush(rig.mprotect());
-        }
+        long linux = mprotectLatency("linux", 4, 2);
         assertEquals(3 * COSTS.ipiSend + COSTS.ipiDeliveryRemote + COSTS.ipiHandler + COSTS.fullFlush + COSTS.ipiAckRemote
                 + COSTS.ipiAck + COSTS.ipiAckRemote, linux, "linux: the latest acknowledgement, then the other two lines");
         try (Rig rig = new Rig("multicast", 4, 2)) {
@@ -159,11 +157,8 @@ class ResearchStrategiesTest {
     /** The same flush: early-ack's initiator does not wait for the target's flush, unless the request frees page tables. */
     @Test
     void earlyAckTimesTheAcknowledgementAtReceiptExceptWhenTablesAreFreed() throws Exception {
-        long linux;
         long linuxFreeing;
-        try (Rig rig = new Rig("linux", 2, 1)) {
-            linux = rig.flush(rig.mprotect());
-        }
+        long linux = mprotectLatency("linux", 2, 1);
         try (Rig rig = new Rig("linux", 2, 1)) {
             linuxFreeing = rig.flush(new FlushRequest().begin(rig.space, FlushReason.MUNMAP).addRange(VA, 1).freesTables());
         }
@@ -230,14 +225,8 @@ class ResearchStrategiesTest {
     /** hw-broadcast's completion crosses the interconnect when a target is on another socket: one remote line transfer more. */
     @Test
     void hardwareBroadcastPaysTheCrossSocketCompletion() throws Exception {
-        long local;
-        long remote;
-        try (Rig rig = new Rig("hw-broadcast", 2, 1)) {
-            local = rig.flush(rig.mprotect());
-        }
-        try (Rig rig = new Rig("hw-broadcast", 2, 2)) {
-            remote = rig.flush(rig.mprotect());
-        }
+        long local = mprotectLatency("hw-broadcast", 2, 1);
+        long remote = mprotectLatency("hw-broadcast", 2, 2);
         assertEquals(COSTS.invlpg + COSTS.invlpgb + COSTS.tlbsync, local);
         assertEquals(local + COSTS.ipiAckRemote - COSTS.ipiAck, remote);
     }

@@ -72,12 +72,7 @@ final class CalibrateCommand implements Callable<Integer> {
             throw new Main.BadInput("--base " + base + ": not a built-in profile; built-in: " + String.join(", ", CostProfile.BUILT_IN));
         }
         Instant started = Instant.now();
-        Path dir;
-        try {
-            dir = out != null ? Files.createDirectories(out) : RunDirectory.create(Path.of("runs"), "calibrate");
-        } catch (IOException e) {
-            throw new Main.BadInput("--out " + out + ": cannot create it (" + e.getMessage() + ")");
-        }
+        Path dir = RunOptions.reportDirectory(out, "calibrate");
         KernelProbe.Settings settings = (quick ? KernelProbe.Settings.QUICK : KernelProbe.Settings.FULL).withReps(reps);
         System.out.printf("mmsim calibrate: measuring this host's kernel with kprobe.c (%s, %s)...%n", compiler, quick ? "quick" : "full");
         KernelMeasurements measured;

@@ -1,6 +1,5 @@
 package mmsim.cli;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,12 +51,7 @@ final class DirectionsCommand implements Callable<Integer> {
         String text = "mmsim directions under cost profile " + config.costProfile().name() + "\n"
                 + Directions.format(Directions.check(settings));
         System.out.print(text);
-        Path dir;
-        try {
-            dir = out != null ? Files.createDirectories(out) : RunDirectory.create(Path.of("runs"), "directions");
-        } catch (IOException e) {
-            throw new Main.BadInput("--out " + out + ": cannot create it (" + e.getMessage() + ")");
-        }
+        Path dir = RunOptions.reportDirectory(out, "directions");
         Files.writeString(dir.resolve("directions.txt"), text, StandardCharsets.UTF_8);
         Map<String, Object> manifest = RunDirectory.hostManifest(RunCommand.commandLine(spec), started, Instant.now());
         manifest.put("cost.profile", config.costProfile().name());

@@ -1,6 +1,5 @@
 package mmsim.cli;
 
-import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -102,12 +101,7 @@ final class FidelityCommand implements Callable<Integer> {
         Fidelity.Report report = Fidelity.compare(measured, settings, !noDirections);
         String text = Fidelity.format(report, from);
         System.out.print(text);
-        Path dir;
-        try {
-            dir = out != null ? Files.createDirectories(out) : RunDirectory.create(Path.of("runs"), "fidelity");
-        } catch (IOException e) {
-            throw new Main.BadInput("--out " + out + ": cannot create it (" + e.getMessage() + ")");
-        }
+        Path dir = RunOptions.reportDirectory(out, "fidelity");
         Files.writeString(dir.resolve("fidelity.txt"), text, StandardCharsets.UTF_8);
         Files.writeString(dir.resolve("fidelity.csv"), Fidelity.csv(report), StandardCharsets.UTF_8);
         Map<String, Object> manifest = RunDirectory.hostManifest(RunCommand.commandLine(spec), started, Instant.now());

@@ -128,6 +128,18 @@ final class RunOptions {
         return settings;
     }
 
+    /**
+     * Where a report command writes: {@code out} itself (created if missing), or a new {@code runs/<prefix>-<time>}
+     * when no --out was given; a directory that cannot be created is bad input.
+     */
+    static Path reportDirectory(Path out, String prefix) {
+        try {
+            return out != null ? java.nio.file.Files.createDirectories(out) : mmsim.run.RunDirectory.create(Path.of("runs"), prefix);
+        } catch (java.io.IOException e) {
+            throw new Main.BadInput("--out " + out + ": cannot create it (" + e.getMessage() + ")");
+        }
+    }
+
     /** A new run directory {@code <out>/<prefix>-<time>}; an --out that cannot hold one is bad input. */
     Path runDirectory(String prefix) {
         try {
