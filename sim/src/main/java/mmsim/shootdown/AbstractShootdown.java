@@ -1,6 +1,5 @@
 package mmsim.shootdown;
 
-import java.util.concurrent.atomic.AtomicLong;
 
 import mmsim.cpu.Cpu;
 import mmsim.cpu.IpiRound;
@@ -47,14 +46,14 @@ public abstract class AbstractShootdown implements ShootdownStrategy {
         }
         countReason(initiator, request.reason());
         Round round = rounds[initiator.id()];
-        round.interrupted.set(0);
+        round.interrupted = 0;
         round.reachedOthers = false;
         long start = System.nanoTime();
         long startClock = initiator.clock();
         doFlush(initiator, request, release);
         stats.record(initiator.id(), initiator.clock() - startClock, System.nanoTime() - start);
         // every round of this flush was acknowledged: each target added what it lost before its acknowledgement
-        stats.recordInterrupted(initiator.id(), round.interrupted.get());
+        stats.recordInterrupted(initiator.id(), round.interrupted);
         if (round.reachedOthers) {
             initiator.counters().increment(CpuCounter.SHOOTDOWNS_REMOTE);
         }
@@ -271,6 +270,8 @@ public abstract class AbstractShootdown implements ShootdownStrategy {
         Round round = rounds[initiator.id()];
         if (round.sent != 0) {
             round.awaitAcks(initiator);
+            // each target added what it lost before its acknowledgement, which the wait has seen
+            round.interrupted += round.lostCycles();
         }
     }
 
@@ -286,7 +287,8 @@ public abstract class AbstractShootdown implements ShootdownStrategy {
         final int[] direct;
         /** Null until the first multicast round (see {@link #sockets()}). */
         SocketRound[] sockets;
-        final AtomicLong interrupted = new AtomicLong();
+        /** Owner only: the cycles the rounds of the flush in progress cost their targets, summed as each is awaited. */
+        long interrupted;
         int sent;
         boolean multicast;
         /** Owner only: whether the flush in progress reached another CPU. */
@@ -340,6 +342,8 @@ public abstract class AbstractShootdown implements ShootdownStrategy {
             }
             // the wait is this handler's: its time is accounted by finishedAt, not by moving the clock here
             group.awaitAcks(target, false);
+            // what the socket's targets lost, before this forwarder's own acknowledgement publishes it
+            addLost(group.lostCycles());
             return cycles;
         }
 
@@ -365,8 +369,6 @@ public abstract class AbstractShootdown implements ShootdownStrategy {
             if (acknowledgesOnReceipt()) {
                 target.counters().increment(CpuCounter.SHOOTDOWN_EARLY_ACKS);
             }
-            // before the acknowledgement (IpiRound.handle decrements after this): the initiator reads it after its wait
-            interrupted.addAndGet(lost);
         }
     }
 
