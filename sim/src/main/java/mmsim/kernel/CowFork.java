@@ -18,6 +18,9 @@ import mmsim.stats.CpuCounter;
  * a shared mapping is skipped (the child faults its object's pages in, as Linux's fork does for such areas).
  */
 final class CowFork implements ForkStrategy {
+    /** Bytes one leaf table maps: 512 pages. */
+    private static final long LEAF_TABLE_SPAN = (long) PageTable.ENTRIES << PhysicalMemory.PAGE_SHIFT;
+
     private final KernelFrames frames;
     private final TlbFlusher flusher;
     private final PageTable pageTable;
@@ -40,35 +43,61 @@ final class CowFork implements ForkStrategy {
         // closed also after a failure part-way: entries already write-protected must not stay writable in any TLB
         try (TlbFlusher.Flush flush = flusher.open(cpu, parent, FlushReason.FORK, 0, PageTable.USER_VA_LIMIT)) {
             flush.addAll();
-            ChildLeafSlots slots = new ChildLeafSlots(frames, cpu, child);
             for (Vma vma : parent.vmas()) {
                 if (vma.isShared()) {
                     continue;
                 }
-                pageTable.forEachLeaf(parent.root(), vma.start(), vma.end(), (va, slot, table) -> {
-                    if (!Pte.holdsFrame(PhysicalMemory.laLong(slot))) {
-                        return;
-                    }
-                    // the child's slot first: running out of frames for its table then leaves nothing to undo
-                    long childSlot = slots.slot(va, table);
-                    long e;
-                    long shared;
-                    do {
-                        e = PhysicalMemory.laLong(slot);
-                        // only a writable entry becomes COW: a read-only one is shared as it is (invariant 3)
-                        shared = Pte.isWritable(e) ? Pte.writeProtectCow(e) : e;
-                        // CAS: a concurrent walker's accessed/dirty update must not be lost, nor the write-protect
-                    } while (shared != e && !PhysicalMemory.casLong(slot, e, shared));
-                    metadata.retain(Pte.frame(shared));
-                    PhysicalMemory.soLong(childSlot, Pte.without(shared, Pte.ACCESSED));
-                    if (shared != e) {
-                        cpu.counters().increment(CpuCounter.FORK_PTES_PROTECTED);
-                    }
-                    // copy_pte_range's per-page work: the child's entry, the reference, the parent's write-protect
-                    cpu.charge(cpu.costs().forkPerPage);
-                    cpu.pollInterrupts();
-                });
+                long from = vma.start();
+                long to = vma.end();
+                pageTable.forEachLeafTable(parent.root(), from, to, (tableVa, linkSlot, table) ->
+                        copyLeafTable(cpu, child, table, tableVa, from, to));
             }
+        }
+    }
+
+    /**
+     * copy_pte_range for the part of one parent leaf table inside {@code [from, to)}: a tight loop over its
+     * slots, the child's table looked up (or built) once, at the first entry that holds a frame, so a table with
+     * none costs the child nothing. Before this loop fork visited each entry through a per-entry callback and
+     * looked the child's slot up per entry.
+     */
+    private void copyLeafTable(Cpu cpu, AddressSpace child, int table, long tableVa, long from, long to) {
+        int first = tableVa >= from ? 0 : PageTable.index(from, 0);
+        int last = tableVa + LEAF_TABLE_SPAN <= to ? PageTable.ENTRIES - 1 : PageTable.index(to - 1, 0);
+        long parentSlots = pageTable.slotAddress(table, 0);
+        long childSlots = 0;
+        long perPage = cpu.costs().forkPerPage;
+        int protectedEntries = 0;
+        try {
+            for (int i = first; i <= last; i++) {
+                long slot = parentSlots + ((long) i << 3);
+                if (!Pte.holdsFrame(PhysicalMemory.laLong(slot))) {
+                    continue;
+                }
+                if (childSlots == 0) {
+                    // the child's table first: running out of frames for it then leaves nothing to undo
+                    childSlots = frames.leafSlotMut(cpu, child, tableVa) - 8L * PageTable.index(tableVa, 0);
+                }
+                long e;
+                long shared;
+                do {
+                    e = PhysicalMemory.laLong(slot);
+                    // only a writable entry becomes COW: a read-only one is shared as it is (invariant 3)
+                    shared = Pte.isWritable(e) ? Pte.writeProtectCow(e) : e;
+                    // CAS: a concurrent walker's accessed/dirty update must not be lost, nor the write-protect
+                } while (shared != e && !PhysicalMemory.casLong(slot, e, shared));
+                if (shared != e) {
+                    protectedEntries++;
+                }
+                // the parent's mm lock is held for writing: its own reference cannot go away under us
+                metadata.retainHeld(Pte.frame(shared));
+                PhysicalMemory.soLong(childSlots + ((long) i << 3), Pte.without(shared, Pte.ACCESSED));
+                // copy_pte_range's per-page work: the child's entry, the reference, the parent's write-protect
+                cpu.charge(perPage);
+                cpu.pollInterrupts();
+            }
+        } finally {
+            cpu.counters().add(CpuCounter.FORK_PTES_PROTECTED, protectedEntries);
         }
     }
 }

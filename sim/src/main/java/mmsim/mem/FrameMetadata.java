@@ -56,6 +56,27 @@ public final class FrameMetadata {
         return previous + 1;
     }
 
+    /**
+     * {@link #retain(int)} for a caller whose own reference no one else can drop meanwhile (fork, with the
+     * parent's mm lock held for writing, retaining a frame its page table maps). When the count is then 1, that
+     * reference is the only one: no other thread holds the frame, so none may retain or release it (both need a
+     * reference), and a release store of 2 is exact without a locked read-modify-write. A count above 1 means
+     * other holders that may release concurrently: the atomic {@link #retain(int)}. Returns the new count.
+     * The saving is one locked instruction per page on every fork of a process whose pages are its own (a fork
+     * server's children exit before the next one forks). Throws as {@link #retain(int)} does for a free frame.
+     */
+    public int retainHeld(int frame) {
+        int[] counts = counts(frame);
+        int i = ChunkedFrameInts.indexInChunk(frame);
+        // acquire: a count another holder dropped to 1 is read with that holder's release, which is its last use
+        if ((int) INTS.getAcquire(counts, i) == 1) {
+            // release: ordered before the caller publishes the new mapping (the child's entry), which a reader acquires
+            INTS.setRelease(counts, i, 2);
+            return 2;
+        }
+        return retain(frame);
+    }
+
     /** Removes one reference. Returns true when it was the last: the caller must free the frame. */
     public boolean release(int frame) {
         int[] counts = counts(frame);

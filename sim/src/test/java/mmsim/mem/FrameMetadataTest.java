@@ -33,6 +33,20 @@ class FrameMetadataTest {
     }
 
     @Test
+    void retainHeldCountsExactlyAsRetainDoesWhetherTheFrameIsSharedOrNot() {
+        FrameMetadata meta = new FrameMetadata(4);
+        meta.claim(1);
+        assertEquals(2, meta.retainHeld(1), "a sole holder's frame: the plain path");
+        assertEquals(3, meta.retainHeld(1), "a shared frame: the atomic path");
+        assertEquals(3, meta.refCount(1));
+        assertFalse(meta.release(1));
+        assertFalse(meta.release(1));
+        assertTrue(meta.release(1), "three references, three releases");
+        assertThrows(IllegalStateException.class, () -> meta.retainHeld(1), "a free frame is not held by anyone");
+        assertEquals(0, meta.refCount(1), "the refused retain left the count alone");
+    }
+
+    @Test
     void aTerabyteOfCountsCostsNothingUntilFramesAreClaimed() {
         int frames = 1 << 28;
         FrameMetadata meta = new FrameMetadata(frames);
