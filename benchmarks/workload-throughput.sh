@@ -1,0 +1,173 @@
+#!/usr/bin/env bash
+# Whole-workload throughput: simulated memory accesses per host second, on the chaos workload and on a lackey
+# trace replay, with the JVM confined to 1 and to 2 host cores. Runs ./mmsim (and so its JDK and its build on
+# first use); see benchmarks/README.md, "Whole-workload throughput".
+#
+# accesses per host second = (loads + stores) / run.wall_ns, from each run's summary.json: the machine's
+# counters of accesses through the MMU (a replayed access that crosses a page counts twice, as the MMU sees
+# it) over the host time of the run (boot, workload, teardown, checks; the JVM's own start-up is not in it).
+#
+# Settings (environment):
+#   REPS           runs of each configuration (default 5); the configurations take turns, in a rotating order
+#   OUT            output directory (default benchmarks/target/workload-throughput)
+#   CHAOS_ARGS     arguments after 'mmsim run chaos' (default: --cpus 4 --seed 7 --set chaos.cycles=2000000000)
+#   TRACE          lackey trace (default: workloads/traces/lackey/qsort-5000.lackey.gz, the shipped one)
+#   TRACE_COPIES   the trace is replayed this many times back to back, as one gzip file of that many members
+#                  (default 120: the shipped trace alone is 0.8 M accesses, a fraction of a second)
+#   REPLAY_ARGS    arguments after 'mmsim replay lackey FILE' (default: none)
+#
+# Writes to OUT: throughput.csv (one row per workload and core count), runs.csv (one row per run), host.txt (the
+# host, the JVM, the code version), and runs/ (every run's directory and its output).
+set -euo pipefail
+
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+
+reps="${REPS:-5}"
+out="${OUT:-benchmarks/target/workload-throughput}"
+chaos_args="${CHAOS_ARGS:---cpus 4 --seed 7 --set chaos.cycles=2000000000}"
+trace="${TRACE:-workloads/traces/lackey/qsort-5000.lackey.gz}"
+trace_copies="${TRACE_COPIES:-120}"
+replay_args="${REPLAY_ARGS:-}"
+
+fail() {
+  echo "workload-throughput: $*" >&2
+  exit 1
+}
+
+[[ "$reps" =~ ^[1-9][0-9]*$ ]] || fail "REPS must be a positive integer, not '$reps'"
+[[ "$trace_copies" =~ ^[1-9][0-9]*$ ]] || fail "TRACE_COPIES must be a positive integer, not '$trace_copies'"
+[ -f "$trace" ] || fail "no lackey trace at $trace (TRACE)"
+command -v taskset >/dev/null || fail "taskset (util-linux) is needed to confine the JVM to host cores"
+taskset -c 0,1 true 2>/dev/null || fail "this host cannot run a process on cores 0 and 1 (taskset -c 0,1 failed)"
+
+# JSON: jq where installed, else python3. json_get FILE KEY... prints the value at that path of keys.
+if command -v jq >/dev/null; then
+  json_get() {
+    local file=$1 path=""
+    shift
+    for key in "$@"; do path+="[\"$key\"]"; done
+    jq -r ".$path // empty" "$file"
+  }
+elif command -v python3 >/dev/null; then
+  json_get() {
+    python3 -c 'import json, sys
+v = json.load(open(sys.argv[1]))
+for k in sys.argv[2:]:
+    v = v.get(k) if isinstance(v, dict) else None
+print("" if v is None else json.dumps(v) if isinstance(v, (dict, list)) else v)' "$@"
+  }
+else
+  fail "neither jq nor python3 is installed: one is needed to read summary.json"
+fi
+
+mkdir -p "$out"
+rm -rf "$out/runs"
+mkdir -p "$out/runs"
+
+echo "workload-throughput: building mmsim if needed..." >&2
+./mmsim --version >/dev/null || fail "./mmsim --version failed: the build or the JDK is broken"
+
+replay_trace="$out/trace-x$trace_copies.lackey"
+case "$trace" in *.gz) replay_trace+=".gz" ;; esac
+rm -f "$replay_trace"
+for _ in $(seq "$trace_copies"); do cat "$trace"; done >"$replay_trace"
+
+# run_one WORKLOAD CORES REP: one run on that many host cores; appends its row to runs.csv.
+run_one() {
+  local workload=$1 cores=$2 rep=$3 cpu_list
+  case "$cores" in 1) cpu_list=0 ;; 2) cpu_list=0,1 ;; *) fail "no core list for $cores host cores" ;; esac
+  local dir="$out/runs/$workload-${cores}core-rep$rep"
+  local log="$dir.log"
+  local -a args
+  if [ "$workload" = chaos ]; then
+    read -r -a args <<<"$chaos_args"
+    args=(run chaos "${args[@]}")
+  else
+    read -r -a args <<<"$replay_args"
+    args=(replay lackey "$replay_trace" "${args[@]}")
+  fi
+  mkdir -p "$dir"
+  # taskset confines the JVM and every thread it starts; ActiveProcessorCount makes the JVM size itself (GC and
+  # JIT threads, availableProcessors and so sim.parallelism) to the same count. The java launcher that ./mmsim
+  # execs reads JDK_JAVA_OPTIONS.
+  if ! JDK_JAVA_OPTIONS="${JDK_JAVA_OPTIONS:+$JDK_JAVA_OPTIONS }-XX:ActiveProcessorCount=$cores" \
+      taskset -c "$cpu_list" ./mmsim "${args[@]}" --out "$dir" --quiet >"$log" 2>&1; then
+    tail -n 20 "$log" >&2
+    fail "$workload on $cores host core(s), rep $rep, failed (./mmsim ${args[*]}); its output: $log"
+  fi
+  local summary manifest
+  summary=$(find "$dir" -mindepth 2 -maxdepth 2 -name summary.json | head -1)
+  manifest=$(find "$dir" -mindepth 2 -maxdepth 2 -name manifest.json | head -1)
+  [ -n "$summary" ] && [ -n "$manifest" ] || fail "$workload on $cores host core(s), rep $rep: no run directory under $dir"
+  local outcome host_cores parallelism loads stores wall_ns
+  outcome=$(json_get "$summary" outcome)
+  host_cores=$(json_get "$manifest" host.cores)
+  parallelism=$(json_get "$manifest" sim.parallelism)
+  loads=$(json_get "$summary" metrics loads value)
+  stores=$(json_get "$summary" metrics stores value)
+  wall_ns=$(json_get "$summary" metrics run.wall_ns value)
+  [ "$outcome" = passed ] || fail "$workload on $cores host core(s), rep $rep: outcome '$outcome' ($summary)"
+  [ "$host_cores" = "$cores" ] && [ "$parallelism" = "$cores" ] \
+    || fail "$workload: asked for $cores host core(s) but the JVM saw $host_cores and sim.parallelism was $parallelism ($manifest)"
+  [[ "$loads" =~ ^[0-9]+$ && "$stores" =~ ^[0-9]+$ && "$wall_ns" =~ ^[1-9][0-9]*$ ]] \
+    || fail "$workload on $cores host core(s), rep $rep: no loads, stores or run.wall_ns in $summary"
+  local accesses=$((loads + stores))
+  local rate=$((accesses * 1000000000 / wall_ns))
+  echo "$workload,$cores,$rep,$accesses,$wall_ns,$rate,${summary#"$out"/}" >>"$out/runs.csv"
+  printf '  %-6s %d host core(s), rep %d/%d: %12d accesses in %7.2f s = %12d accesses/s\n' \
+    "$workload" "$cores" "$rep" "$reps" "$accesses" "$(awk -v n="$wall_ns" 'BEGIN { print n / 1e9 }')" "$rate" >&2
+}
+
+configs=("chaos 1" "chaos 2" "replay 1" "replay 2")
+echo "workload,host_cores,rep,accesses,wall_ns,accesses_per_s,summary" >"$out/runs.csv"
+echo "workload-throughput: ${#configs[@]} configurations x $reps reps; chaos: $chaos_args;" \
+  "replay: $trace x $trace_copies${replay_args:+ ($replay_args)}" >&2
+for rep in $(seq "$reps"); do
+  # each rep starts one configuration further on, so that none always runs first, on a host fresh from idling
+  for i in "${!configs[@]}"; do
+    read -r workload cores <<<"${configs[$(((i + rep - 1) % ${#configs[@]}))]}"
+    run_one "$workload" "$cores" "$rep"
+  done
+done
+
+first_manifest=$(find "$out/runs" -mindepth 3 -maxdepth 3 -name manifest.json | head -1)
+{
+  echo "date=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  echo "nproc=$(nproc)"
+  echo "cpu.model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
+  echo "kernel=$(uname -r)"
+  echo "java.version=$(json_get "$first_manifest" java.version)"
+  echo "java.vm=$(json_get "$first_manifest" java.vm)"
+  echo "threads=$(json_get "$first_manifest" threads)"
+  echo "git.commit=$(git rev-parse HEAD 2>/dev/null || echo unknown)"
+  echo "git.dirty=$([ -z "$(git status --porcelain --untracked-files=no 2>/dev/null)" ] && echo false || echo true)"
+  echo "code.version=$(json_get "$first_manifest" code.version)"
+  echo "reps=$reps"
+  echo "chaos.args=$chaos_args"
+  echo "replay.trace=$trace x $trace_copies"
+  echo "replay.args=$replay_args"
+} >"$out/host.txt"
+
+# median of numbers sorted one a line on stdin (the mean of the middle two when their count is even)
+median() {
+  awk '{ v[NR] = $1 } END { printf "%.0f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# median, min and max of the rate (and the median wall time) per workload and core count
+echo "workload,host_cores,reps,median_accesses_per_s,min_accesses_per_s,max_accesses_per_s,median_wall_s,accesses_per_run" >"$out/throughput.csv"
+for config in "${configs[@]}"; do
+  read -r workload cores <<<"$config"
+  rates=$(awk -F, -v w="$workload" -v c="$cores" 'NR > 1 && $1 == w && $2 == c { print $6 }' "$out/runs.csv" | sort -n)
+  walls=$(awk -F, -v w="$workload" -v c="$cores" 'NR > 1 && $1 == w && $2 == c { print $5 }' "$out/runs.csv" | sort -n)
+  accesses=$(awk -F, -v w="$workload" -v c="$cores" 'NR > 1 && $1 == w && $2 == c { sum += $4; n++ } END { printf "%.0f", sum / n }' "$out/runs.csv")
+  printf '%s,%d,%d,%s,%s,%s,%.2f,%d\n' "$workload" "$cores" "$reps" "$(median <<<"$rates")" "$(head -1 <<<"$rates")" \
+    "$(tail -1 <<<"$rates")" "$(median <<<"$walls" | awk '{ print $1 / 1e9 }')" "$accesses" >>"$out/throughput.csv"
+done
+
+echo
+echo "Simulated memory accesses per host second ($(sed -n 's/^cpu.model=//p' "$out/host.txt"), $(nproc) cores;" \
+  "$(sed -n 's/^java.vm=//p' "$out/host.txt"); $(git rev-parse --short HEAD 2>/dev/null || echo unknown))"
+awk -F, 'NR == 1 { print "workload  host cores  median accesses/s  min accesses/s  max accesses/s  reps  median wall s  accesses/run"; next }
+  { printf "%-8s  %10d  %17.0f  %14.0f  %14.0f  %4d  %13.2f  %12.0f\n", $1, $2, $4, $5, $6, $3, $7, $8 }' "$out/throughput.csv"
+echo "Written: $out/throughput.csv, $out/runs.csv, $out/host.txt"
