@@ -82,6 +82,47 @@ class ForkTest {
         assertExited(0, s);
     }
 
+    /**
+     * Fork copies a leaf table (cow) or links it (odf) at a time, with the child's table found once per parent
+     * table: areas that start and end inside a leaf table, share one with a neighbour, and lie under different
+     * level-1 tables (GiB apart) and different root entries (512 GiB apart) must all reach the child, each page at
+     * its own address, and leave the parent's untouched.
+     */
+    @ParameterizedTest
+    @MethodSource("mmsim.kernel.KernelHarness#machines")
+    void areasInManyTablesAndPartOfTablesAllReachTheChild(String fork) throws Exception {
+        long[] bases = {0x4000_0000L - 3 * PAGE, 0x4000_0000L + 5 * PAGE, 0x8000_0000L + 511 * PAGE,
+                0x80_0000_0000L + 7 * PAGE, 0x80_4020_0000L};
+        int[] pages = {6, 3, 2, 4, 513};
+        ExitStatus s = h.run(2, "32MiB", fork, sys -> {
+            for (int r = 0; r < bases.length; r++) {
+                sys.mmapFixed(bases[r], pages[r] * PAGE, Vma.READ_WRITE);
+                for (int p = 0; p < pages[r]; p++) {
+                    sys.storeLong(bases[r] + p * PAGE + 8 * (p % 512), bases[r] + p);
+                }
+            }
+            int pid = sys.fork(c -> {
+                for (int r = 0; r < bases.length; r++) {
+                    for (int p = 0; p < pages[r]; p++) {
+                        long va = bases[r] + p * PAGE + 8 * (p % 512);
+                        h.checkEquals(bases[r] + p, c.loadLong(va), "child reads area " + r + " page " + p);
+                        c.storeLong(va, -1);
+                    }
+                }
+                return 0;
+            });
+            assertChildOk(sys, pid);
+            for (int r = 0; r < bases.length; r++) {
+                for (int p = 0; p < pages[r]; p++) {
+                    h.checkEquals(bases[r] + p, sys.loadLong(bases[r] + p * PAGE + 8 * (p % 512)),
+                            "the child's writes stay out of the parent's area " + r + " page " + p);
+                }
+            }
+            return 0;
+        });
+        assertExited(0, s);
+    }
+
     private void assertChildOk(Sys sys, int pid) {
         ExitStatus cs = sys.waitpid(pid);
         h.check(cs.exitedNormally() && cs.code() == 0, "child " + pid + " ended " + cs);
