@@ -57,10 +57,12 @@ public abstract class IpiRound implements Interrupt, WaitCondition {
     }
 
     // What the targets update, as fields of this object rather than Atomic* objects of their own: a target's
-    // updates then land in the one or two cache lines the initiator's arm() wrote and the target already
-    // read, not in four more lines that each cross between host cores: a 1-target shootdown round trip went from
-    // p50 ~1.7 us to ~0.4 us (ShootdownBenchmark -p targets=1, JDK 25, 2 host cores), the host's own floor for
-    // a cache-line ping-pong between two threads. Every update is an atomic read-modify-write through a VarHandle.
+    // updates then land in the one or two cache lines the initiator's arm() wrote and the target already read,
+    // not in four more objects. Measured, it changed nothing beyond noise on the 2-core host (ShootdownBenchmark
+    // -p targets=1, interleaved with the parent commit: linux 0.37-0.45 us both, with the host's line ping-pong at
+    // 0.11 us; 1.64-1.72 vs 1.68-1.78 us in the host's slow phases, ping-pong 0.62 us); the round trip's line
+    // transfers are elsewhere (the request's arrays, the inbox, the flag). Every update is an atomic
+    // read-modify-write through a VarHandle.
     /** Acknowledgements still missing. */
     private int pending;
     private long latestAck;
