@@ -1,7 +1,9 @@
 package mmsim.plot;
 
+import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
+import java.awt.font.FontRenderContext;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -19,6 +21,8 @@ import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.internal.chartpart.Chart;
 import org.knowm.xchart.style.AxesChartStyler;
 import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.lines.SeriesLines;
+import org.knowm.xchart.style.markers.Marker;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 import mmsim.plot.Figures.Figure;
@@ -54,20 +58,30 @@ public final class Charts {
         return file;
     }
 
+    private static final Marker[] MARKERS = {SeriesMarkers.CIRCLE, SeriesMarkers.DIAMOND, SeriesMarkers.SQUARE,
+            SeriesMarkers.TRIANGLE_UP, SeriesMarkers.TRIANGLE_DOWN, SeriesMarkers.CROSS, SeriesMarkers.PLUS, SeriesMarkers.OVAL,
+            SeriesMarkers.RECTANGLE, SeriesMarkers.TRAPEZOID};
+    private static final BasicStroke[] LINES = {SeriesLines.SOLID, SeriesLines.DASH_DASH, SeriesLines.DOT_DOT, SeriesLines.DASH_DOT};
+
     private static XYChart lines(Figure f) {
         XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(f.title()).xAxisTitle(f.xTitle()).yAxisTitle(f.yTitle()).build();
-        style(chart.getStyler());
+        style(chart.getStyler(), f.title());
         chart.getStyler().setErrorBarsColorSeriesColor(true);
         boolean percentile = f.kind() == Kind.PERCENTILE;
         boolean log2 = f.log2X();
         double minX = Double.MAX_VALUE;
         double maxX = -Double.MAX_VALUE;
+        int index = 0;
         for (Series s : f.series()) {
             double[] x = log2 ? Arrays.stream(s.x()).map(v -> Math.log(v) / Math.log(2)).toArray() : s.x();
             XYSeries xy = s.error() == null ? chart.addSeries(s.name(), x, s.y()) : chart.addSeries(s.name(), x, s.y(), s.error());
             xy.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
-            xy.setMarker(percentile ? SeriesMarkers.NONE : SeriesMarkers.CIRCLE);
+            // strategies often coincide (five flat lines at one value): each series its own marker shape and, after
+            // the first few, its own dash pattern, so that a line drawn over another still shows what it covers
+            xy.setMarker(percentile ? SeriesMarkers.NONE : MARKERS[index % MARKERS.length]);
+            xy.setLineStyle(LINES[(index / 3) % LINES.length]);
             xy.setLineWidth(percentile ? 2.2f : 1.8f);
+            index++;
             minX = Math.min(minX, Arrays.stream(x).min().orElse(0));
             maxX = Math.max(maxX, Arrays.stream(x).max().orElse(0));
         }
@@ -97,7 +111,7 @@ public final class Charts {
     private static CategoryChart bars(Figure f) {
         CategoryChart chart = new CategoryChartBuilder().width(WIDTH).height(HEIGHT).title(f.title()).xAxisTitle(f.xTitle()).yAxisTitle(f.yTitle())
                 .build();
-        style(chart.getStyler());
+        style(chart.getStyler(), f.title());
         chart.getStyler().setAvailableSpaceFill(0.6);
         chart.getStyler().setLegendVisible(f.series().size() > 1);
         if (f.categories().size() > 6 || f.categories().stream().mapToInt(String::length).max().orElse(0) > 12) {
@@ -114,12 +128,23 @@ public final class Charts {
         return chart;
     }
 
-    private static void style(AxesChartStyler s) {
+    /** The title's font: bold 14 pt, smaller (down to 9 pt) when the title would not fit the chart's width. */
+    static Font titleFont(String title) {
+        FontRenderContext frc = new FontRenderContext(null, true, true);
+        int size = 14;
+        Font font = new Font(Font.SANS_SERIF, Font.BOLD, size);
+        while (size > 9 && font.getStringBounds(title, frc).getWidth() > WIDTH - 40) {
+            font = new Font(Font.SANS_SERIF, Font.BOLD, --size);
+        }
+        return font;
+    }
+
+    private static void style(AxesChartStyler s, String title) {
         s.setChartBackgroundColor(Color.WHITE);
         s.setPlotBackgroundColor(Color.WHITE);
         s.setPlotBorderVisible(true);
         s.setPlotGridLinesColor(new Color(225, 225, 225));
-        s.setChartTitleFont(new Font(Font.SANS_SERIF, Font.BOLD, 14));
+        s.setChartTitleFont(titleFont(title));
         s.setAxisTitleFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
         s.setAxisTickLabelsFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
         s.setLegendFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));

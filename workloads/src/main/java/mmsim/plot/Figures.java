@@ -247,12 +247,13 @@ public final class Figures {
             return List.of();
         }
         return againstCpus(runs, workload, rows, "shootdown-vs-cpus", "shootdown latency at the initiator (p50, modeled) vs CPUs",
-                "latency (µs, modeled at " + clock(rows) + ")", true,
+                facetRows -> "latency (µs, modeled at " + clock(facetRows) + ")", true,
                 r -> r.number("modeled:shootdown.initiator_cycles:count") > 0 ? r.number("modeled:shootdown.initiator_cycles:p50") / (r.ghz() * 1000)
                         : Double.NaN);
     }
 
-    private static List<Figure> againstCpus(RunRows runs, String workload, List<Row> rows, String what, String title, String yTitle,
+    private static List<Figure> againstCpus(RunRows runs, String workload, List<Row> rows, String what, String title,
+                                            java.util.function.Function<List<Row>, String> yTitle,
                                             boolean modeled, java.util.function.ToDoubleFunction<Row> value) {
         List<String> varying = runs.varying(rows);
         String seriesKey = varying.contains("shootdown.strategy") ? "shootdown.strategy" : varying.contains("fork.strategy") ? "fork.strategy"
@@ -275,8 +276,10 @@ public final class Figures {
             }
             if (!lines.isEmpty()) {
                 out.add(new Figure(file(workload, what, facet.getKey()), workload,
-                        workload + ": " + title + (facet.getKey().isEmpty() ? "" : ", " + facet.getKey()) + machine(facet.getValue(), modeled),
-                        "simulated CPUs", yTitle, Kind.LINE, lines, List.of(), facetNote(facets.size(), facet.getValue())));
+                        workload + ": " + title + (facet.getKey().isEmpty() ? "" : ", " + facet.getKey())
+                                + machine(facet.getValue(), modeled, facet.getKey()),
+                        "simulated CPUs", yTitle.apply(facet.getValue()), Kind.LINE, lines, List.of(),
+                        facetNote(facets.size(), facet.getValue())));
             }
         }
         return out;
@@ -296,9 +299,9 @@ public final class Figures {
                 / r.number(countColumn);
         if (RunRows.distinct(rows, "cpus").size() >= 2) {
             List<Figure> out = new ArrayList<>(againstCpus(runs, workload, rows, "ipis-per-op", "IPIs sent per " + opName + " vs CPUs (modeled)",
-                    "IPIs per " + opName + " (modeled events)", true, ipis));
+                    facetRows -> "IPIs per " + opName + " (modeled events)", true, ipis));
             out.addAll(againstCpus(runs, workload, rows, "faults-per-op", "page faults per " + opName + " vs CPUs (modeled)",
-                    "faults per " + opName + " (modeled events)", true, faults));
+                    facetRows -> "faults per " + opName + " (modeled events)", true, faults));
             return out;
         }
         List<String> keys = runs.varying(rows).stream().filter(k -> !k.equals("seed")).toList();
@@ -376,7 +379,7 @@ public final class Figures {
                 String kind = modeled ? "modeled" : "host";
                 out.add(new Figure(file(workload, "fork-vs-resident-" + kind, facet.getKey()), workload,
                         workload + ": fork latency (p50, " + kind + ") vs resident size" + (facet.getKey().isEmpty() ? "" : ", " + facet.getKey())
-                                + machine(facet.getValue(), modeled),
+                                + machine(facet.getValue(), modeled, facet.getKey()),
                         "resident size (MiB, " + sizeKey + ")", "fork latency (µs, " + (modeled ? "modeled at " + clock(facet.getValue())
                         : "host time on " + hostCores(facet.getValue())) + ")", Kind.LINE, lines, List.of(), facetNote(facets.size(), facet.getValue())));
             }
@@ -493,9 +496,14 @@ public final class Figures {
 
     /** " — <profile> at <GHz>, <N CPUs>, deterministic": the machine the figure's runs had in common. */
     private static String machine(List<Row> rows, boolean modeled) {
+        return machine(rows, modeled, "");
+    }
+
+    /** {@link #machine(List, boolean)} for a facet: a profile the facet's own name already gives is not said twice. */
+    private static String machine(List<Row> rows, boolean modeled, String facet) {
         List<String> parts = new ArrayList<>();
         List<String> profiles = RunRows.distinct(rows, "cost.profile");
-        if (modeled || profiles.size() == 1) {
+        if ((modeled || profiles.size() == 1) && !facet.contains("cost.profile=")) {
             parts.add(profiles.size() == 1 ? profiles.get(0) : profiles.size() + " cost profiles");
         }
         List<String> cpus = RunRows.distinct(rows, "cpus");

@@ -183,6 +183,17 @@ class PlotTest {
     }
 
     @Test
+    void aTitleTooLongForTheChartIsDrawnSmallerButAShortOneIsNot() {
+        java.awt.font.FontRenderContext frc = new java.awt.font.FontRenderContext(null, true, true);
+        assertEquals(14, Charts.titleFont("munmap: shootdown latency").getSize());
+        String longTitle = "munmap: shootdown latency at the initiator (p50, modeled) vs CPUs, cost.profile=epyc-zen5-microvm"
+                + " — epyc-zen5-microvm, deterministic";
+        java.awt.Font font = Charts.titleFont(longTitle);
+        assertTrue(font.getSize() < 14, "14 pt is wider than the chart: " + font);
+        assertTrue(font.getStringBounds(longTitle, frc).getWidth() <= Charts.WIDTH - 40, "it fits at " + font.getSize() + " pt");
+    }
+
+    @Test
     void axisLabelsReadAsPercentilesPowersOfTwoAndRoundNumbers() {
         assertEquals("0%", Charts.nines(0));
         assertEquals("90%", Charts.nines(1));
