@@ -27,7 +27,9 @@ mkdir -p "$here/skylake-server"
 cp -r "$out/skylake-server/plots" "$out/skylake-server/report.html" "$here/skylake-server/"
 # every run's manifest (commit, JVM, host, seed, command), settings, sweep point and summary; the interval logs
 # (.hlog, 150 MB) stay in $out
+# (in file-kind order, every config.json, then every manifest.json, ...: like files side by side compress tenfold)
 (cd "$out" && find . -mindepth 2 -maxdepth 2 \( -name manifest.json -o -name config.json -o -name point.json \
-    -o -name summary.json \) | sort | tar --owner=0 --group=0 --mtime=@0 -cf - -T - | gzip -n -9) > "$here/runs.tar.gz"
+    -o -name summary.json \) | awk -F/ '{ print $3 "\t" $0 }' | sort | cut -f2 \
+    | tar --owner=0 --group=0 --mtime=@0 -cf - -T - | gzip -n -9) > "$here/runs.tar.gz"
 python3 "$here/table.py" "$here/merged.csv" > "$here/table.md"
 echo "published into $here"
