@@ -79,7 +79,7 @@ final class CowFork implements ForkStrategy {
                 }
                 if (childSlots == 0) {
                     // the child's table first: running out of frames for it then leaves nothing to undo
-                    childSlots = frames.leafSlotMut(cpu, child, tableVa) - 8L * PageTable.index(tableVa, 0);
+                    childSlots = frames.leafSlotMut(cpu, child, tableVa);   // tableVa is 2 MiB aligned: entry 0
                 }
                 long e;
                 long shared;

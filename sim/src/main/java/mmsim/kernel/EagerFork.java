@@ -42,7 +42,7 @@ final class EagerFork implements ForkStrategy {
 
     @Override
     public void copy(Cpu cpu, AddressSpace parent, AddressSpace child) {
-        ChildLeafSlots slots = new ChildLeafSlots(frames, cpu, child);
+        ChildSlots slots = new ChildSlots(frames, cpu, child, 0);
         int zero = frames.zeroFrame();
         for (Vma vma : parent.vmas()) {
             if (vma.isShared()) {

@@ -52,7 +52,7 @@ final class OnDemandFork implements ForkStrategy {
         // closed also after a failure part-way: links already write-protected must not stay writable in any TLB
         try (TlbFlusher.Flush flush = flusher.open(cpu, parent, FlushReason.FORK, 0, PageTable.USER_VA_LIMIT)) {
             flush.addAll();
-            ChildLinks childLinks = new ChildLinks(cpu, child);
+            ChildSlots childLinks = new ChildSlots(frames, cpu, child, 1);
             pageTable.forEachLeafTable(parent.root(), 0, PageTable.USER_VA_LIMIT, (va, linkSlot, table) -> {
                 long link;
                 long shared;
@@ -64,7 +64,8 @@ final class OnDemandFork implements ForkStrategy {
                 metadata.retainHeld(table);
                 long childLinkSlot;
                 try {
-                    childLinkSlot = childLinks.slot(va, linkSlot);
+                    // keyed by the parent's level-1 table: its link slots share one base address
+                    childLinkSlot = childLinks.slot(va, linkSlot - 8L * PageTable.index(va, 1));
                 } catch (OutOfFrames oom) {
                     frames.putFrame(cpu, table);
                     throw oom;
@@ -171,33 +172,6 @@ final class OnDemandFork implements ForkStrategy {
                 metadata.retain(Pte.frame(protectedEntry));
                 PhysicalMemory.spLong(pageTable.slotAddress(copy, i), Pte.without(protectedEntry, Pte.ACCESSED));
             }
-        }
-    }
-
-    /**
-     * The child's level-1 slots during a fork that visits the parent's links to leaf tables in address order: the
-     * child's level-1 table is looked up (or built) once per parent level-1 table (once per GiB) rather than walked
-     * from the root for every link. One per fork; single-threaded.
-     */
-    private final class ChildLinks {
-        private final Cpu cpu;
-        private final AddressSpace child;
-        private long parentTableBase = -1;
-        private long childTableBase;
-
-        ChildLinks(Cpu cpu, AddressSpace child) {
-            this.cpu = cpu;
-            this.child = child;
-        }
-
-        /** The child's level-1 slot for {@code va}, whose parent link is at host address {@code parentLinkSlot}. @throws OutOfFrames */
-        long slot(long va, long parentLinkSlot) {
-            long offset = 8L * PageTable.index(va, 1);
-            if (parentLinkSlot - offset != parentTableBase) {
-                childTableBase = frames.slotMut(cpu, child, va, 1) - offset;
-                parentTableBase = parentLinkSlot - offset;
-            }
-            return childTableBase + offset;
         }
     }
 }

@@ -306,7 +306,7 @@ class SharedMappingTest {
 
         @Override
         public void copy(Cpu cpu, AddressSpace parent, AddressSpace child) {
-            ChildLeafSlots slots = new ChildLeafSlots(frames, cpu, child);
+            ChildSlots slots = new ChildSlots(frames, cpu, child, 0);
             for (Vma vma : parent.vmas()) {
                 frames.pageTable().forEachLeaf(parent.root(), vma.start(), vma.end(), (va, slot, table) -> {
                     long e = PhysicalMemory.laLong(slot);
