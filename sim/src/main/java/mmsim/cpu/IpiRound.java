@@ -1,7 +1,7 @@
 package mmsim.cpu;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 import mmsim.stats.CostModel;
 
@@ -37,40 +37,11 @@ import mmsim.stats.CostModel;
  * the count pairs with, after which the target's work is visible. One round in flight per instance.
  */
 public abstract class IpiRound implements Interrupt, WaitCondition {
-    private static final VarHandle PENDING;
-    private static final VarHandle LATEST_ACK;
-    private static final VarHandle ACK_TRANSFERS;
-    private static final VarHandle DEAREST_ACK;
-    private static final VarHandle LOST;
-
-    static {
-        try {
-            MethodHandles.Lookup lookup = MethodHandles.lookup();
-            PENDING = lookup.findVarHandle(IpiRound.class, "pending", int.class);
-            LATEST_ACK = lookup.findVarHandle(IpiRound.class, "latestAck", long.class);
-            ACK_TRANSFERS = lookup.findVarHandle(IpiRound.class, "ackTransfers", long.class);
-            DEAREST_ACK = lookup.findVarHandle(IpiRound.class, "dearestAck", long.class);
-            LOST = lookup.findVarHandle(IpiRound.class, "lost", long.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
-    // What the targets update, as fields of this object rather than Atomic* objects of their own: a target's
-    // updates then land in the one or two cache lines the initiator's arm() wrote and the target already read,
-    // not in four more objects. Measured, it changed nothing beyond noise on the 2-core host (ShootdownBenchmark
-    // -p targets=1, interleaved with the parent commit: linux 0.37-0.45 us both, with the host's line ping-pong at
-    // 0.11 us; 1.64-1.72 vs 1.68-1.78 us in the host's slow phases, ping-pong 0.62 us); the round trip's line
-    // transfers are elsewhere (the request's arrays, the inbox, the flag). Every update is an atomic
-    // read-modify-write through a VarHandle.
-    /** Acknowledgements still missing. */
-    private int pending;
-    private long latestAck;
+    private final AtomicInteger pending = new AtomicInteger();
+    private final AtomicLong latestAck = new AtomicLong();
     /** Sum and maximum of the acknowledgements' line transfers: what reading them one by one costs. */
-    private long ackTransfers;
-    private long dearestAck;
-    /** Cycles the round cost its targets, summed ({@link #lostCycles()}). */
-    private long lost;
+    private final AtomicLong ackTransfers = new AtomicLong();
+    private final AtomicLong dearestAck = new AtomicLong();
     /** Written before the posts that publish them. */
     private long sentAt;
     private int targets;
@@ -98,12 +69,10 @@ public abstract class IpiRound implements Interrupt, WaitCondition {
         this.aggregated = aggregated;
         this.sentAt = sentAt;
         this.targets = targets;
-        latestAck = 0;
-        ackTransfers = 0;
-        dearestAck = 0;
-        lost = 0;
-        // volatile: after the plain resets above; the posts that follow publish the whole round anyway
-        PENDING.setVolatile(this, targets);
+        latestAck.set(0);
+        ackTransfers.set(0);
+        dearestAck.set(0);
+        pending.set(targets);
     }
 
     /**
@@ -132,27 +101,12 @@ public abstract class IpiRound implements Interrupt, WaitCondition {
      * transfer per other target unless aggregated. Meaningful once {@link #satisfied()}.
      */
     public final long acknowledgedAt() {
-        return (long) LATEST_ACK.getVolatile(this)
-                + (aggregated ? 0 : (long) ACK_TRANSFERS.getVolatile(this) - (long) DEAREST_ACK.getVolatile(this));
-    }
-
-    /**
-     * The modeled cycles this round cost its targets, summed over them (each target's handler entry, work and
-     * acknowledgement, plus the idle time its clock skipped to take the interrupt); a forwarder's includes what its
-     * own round cost its socket ({@link #addLost}). Meaningful once {@link #satisfied()}; 0 for a round not modeled.
-     */
-    public final long lostCycles() {
-        return (long) LOST.getVolatile(this);
-    }
-
-    /** Adds {@code cycles} to {@link #lostCycles()}: a forwarder adds its own round's, before it acknowledges. Any thread. */
-    protected final void addLost(long cycles) {
-        LOST.getAndAdd(this, cycles);
+        return latestAck.get() + (aggregated ? 0 : ackTransfers.get() - dearestAck.get());
     }
 
     @Override
     public final boolean satisfied() {
-        return (int) PENDING.getVolatile(this) == 0;
+        return pending.get() == 0;
     }
 
     /**
@@ -197,26 +151,17 @@ public abstract class IpiRound implements Interrupt, WaitCondition {
             long ack = costs.lineTransfer(sameSocket);
             long busy = finishedAt(cpu, workStart, cycles) - workStart;
             cpu.charge(costs.ipiHandler + busy + ack);
-            long lostHere = cpu.clock() - before;
-            handled(cpu, lostHere);
-            long acknowledged = acknowledgesOnReceipt() ? workStart + ack : free ? cpu.clock() : arrival + lostHere;
-            LOST.getAndAdd(this, lostHere);
-            ACK_TRANSFERS.getAndAdd(this, ack);
-            max(LATEST_ACK, acknowledged);
-            max(DEAREST_ACK, ack);
+            long lost = cpu.clock() - before;
+            handled(cpu, lost);
+            long acknowledged = acknowledgesOnReceipt() ? workStart + ack : free ? cpu.clock() : arrival + lost;
+            latestAck.accumulateAndGet(acknowledged, Math::max);
+            ackTransfers.addAndGet(ack);
+            dearestAck.accumulateAndGet(ack, Math::max);
         }
         Cpu waiter = initiator;
         // release: this CPU's work happens-before the initiator sees the count drop
-        if ((int) PENDING.getAndAdd(this, -1) == 1) {
+        if (pending.decrementAndGet() == 0) {
             waiter.slots().wake(waiter);
-        }
-    }
-
-    /** Raises the long {@code field} of this round to at least {@code value} (a CAS loop: several targets may race). */
-    private void max(VarHandle field, long value) {
-        long seen = (long) field.getVolatile(this);
-        while (value > seen && !field.compareAndSet(this, seen, value)) {
-            seen = (long) field.getVolatile(this);
         }
     }
 }

@@ -1,5 +1,6 @@
 package mmsim.shootdown;
 
+import java.util.concurrent.atomic.AtomicLong;
 
 import mmsim.cpu.Cpu;
 import mmsim.cpu.IpiRound;
@@ -46,14 +47,14 @@ public abstract class AbstractShootdown implements ShootdownStrategy {
         }
         countReason(initiator, request.reason());
         Round round = rounds[initiator.id()];
-        round.interrupted = 0;
+        round.interrupted.set(0);
         round.reachedOthers = false;
         long start = System.nanoTime();
         long startClock = initiator.clock();
         doFlush(initiator, request, release);
         stats.record(initiator.id(), initiator.clock() - startClock, System.nanoTime() - start);
         // every round of this flush was acknowledged: each target added what it lost before its acknowledgement
-        stats.recordInterrupted(initiator.id(), round.interrupted);
+        stats.recordInterrupted(initiator.id(), round.interrupted.get());
         if (round.reachedOthers) {
             initiator.counters().increment(CpuCounter.SHOOTDOWNS_REMOTE);
         }
@@ -270,8 +271,6 @@ public abstract class AbstractShootdown implements ShootdownStrategy {
         Round round = rounds[initiator.id()];
         if (round.sent != 0) {
             round.awaitAcks(initiator);
-            // each target added what it lost before its acknowledgement, which the wait has seen
-            round.interrupted += round.lostCycles();
         }
     }
 
@@ -287,8 +286,7 @@ public abstract class AbstractShootdown implements ShootdownStrategy {
         final int[] direct;
         /** Null until the first multicast round (see {@link #sockets()}). */
         SocketRound[] sockets;
-        /** Owner only: the cycles the rounds of the flush in progress cost their targets, summed as each is awaited. */
-        long interrupted;
+        final AtomicLong interrupted = new AtomicLong();
         int sent;
         boolean multicast;
         /** Owner only: whether the flush in progress reached another CPU. */
@@ -342,8 +340,6 @@ public abstract class AbstractShootdown implements ShootdownStrategy {
             }
             // the wait is this handler's: its time is accounted by finishedAt, not by moving the clock here
             group.awaitAcks(target, false);
-            // what the socket's targets lost, before this forwarder's own acknowledgement publishes it
-            addLost(group.lostCycles());
             return cycles;
         }
 
@@ -369,6 +365,8 @@ public abstract class AbstractShootdown implements ShootdownStrategy {
             if (acknowledgesOnReceipt()) {
                 target.counters().increment(CpuCounter.SHOOTDOWN_EARLY_ACKS);
             }
+            // before the acknowledgement (IpiRound.handle decrements after this): the initiator reads it after its wait
+            interrupted.addAndGet(lost);
         }
     }
 
