@@ -1,0 +1,180 @@
+#!/usr/bin/env bash
+# Scaling across simulated CPUs on a fixed host: simulated memory accesses per host second of the chaos and munmap
+# workloads at 4, 64 and 256 simulated CPUs, and each figure as a share of the 4-CPU one (issue 11's figure: at
+# 64 CPUs >= 80 %, at 256 CPUs >= 60 %). Runs ./mmsim (its JDK, its build on first use); see benchmarks/README.md,
+# "Scaling across simulated CPUs".
+#
+# accesses per host second = (loads + stores) / run.wall_ns, from each run's summary.json, as in
+# workload-throughput.sh. Every run has a modeled budget (chaos.cycles, munmap.rounds) sized so that each takes a
+# few host seconds; a larger machine does more work per modeled cycle, so the budgets shrink as the CPUs grow.
+#
+# Settings (environment):
+#   REPS       runs of each configuration (default 5); the configurations take turns, in a rotating order
+#   OUT        output directory (default benchmarks/target/cpu-scaling)
+#   CPUS       simulated CPU counts (default "4 64 256"; the first is the baseline of the shares)
+#   WORKLOADS  default "chaos munmap"
+#   SEED       default 1
+#   BUDGET_chaos_N, BUDGET_munmap_N
+#              the budget setting for N CPUs (defaults below), e.g. BUDGET_chaos_64="chaos.cycles=150000000"
+#
+# Writes to OUT: scaling.csv (one row per workload and CPU count), runs.csv (one row per run), host.txt (the host,
+# the JVM, the code version), and runs/ (every run's directory and its output).
+set -euo pipefail
+
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+
+reps="${REPS:-5}"
+out="${OUT:-benchmarks/target/cpu-scaling}"
+read -r -a cpu_counts <<<"${CPUS:-4 64 256}"
+read -r -a workloads <<<"${WORKLOADS:-chaos munmap}"
+seed="${SEED:-1}"
+
+fail() {
+  echo "cpu-scaling: $*" >&2
+  exit 1
+}
+
+# The default budget of WORKLOAD on N CPUs: a few host seconds each on a 2-core host.
+budget() {
+  local workload=$1 cpus=$2 var="BUDGET_${1}_${2}"
+  if [ -n "${!var:-}" ]; then
+    echo "${!var}"
+    return
+  fi
+  case "$workload:$cpus" in
+    chaos:4) echo "chaos.cycles=4000000000" ;;
+    chaos:64) echo "chaos.cycles=150000000" ;;
+    chaos:256) echo "chaos.cycles=50000000" ;;
+    munmap:4) echo "munmap.rounds=20000" ;;
+    munmap:64) echo "munmap.rounds=2000" ;;
+    munmap:256) echo "munmap.rounds=500" ;;
+    *) fail "no default budget for $workload on $cpus CPUs: set $var (e.g. $var=chaos.cycles=100000000)" ;;
+  esac
+}
+
+[[ "$reps" =~ ^[1-9][0-9]*$ ]] || fail "REPS must be a positive integer, not '$reps'"
+[[ "$seed" =~ ^[0-9]+$ ]] || fail "SEED must be a non-negative integer, not '$seed'"
+[ "${#cpu_counts[@]}" -ge 1 ] || fail "CPUS names no CPU count"
+[ "${#workloads[@]}" -ge 1 ] || fail "WORKLOADS names no workload"
+for c in "${cpu_counts[@]}"; do
+  [[ "$c" =~ ^[1-9][0-9]*$ ]] || fail "CPUS: '$c' is not a positive integer"
+  for w in "${workloads[@]}"; do
+    budget "$w" "$c" >/dev/null
+  done
+done
+
+# JSON: jq where installed, else python3. json_get FILE KEY... prints the value at that path of keys.
+if command -v jq >/dev/null; then
+  json_get() {
+    local file=$1 path=""
+    shift
+    for key in "$@"; do path+="[\"$key\"]"; done
+    jq -r ".$path // empty" "$file"
+  }
+elif command -v python3 >/dev/null; then
+  json_get() {
+    python3 -c 'import json, sys
+v = json.load(open(sys.argv[1]))
+for k in sys.argv[2:]:
+    v = v.get(k) if isinstance(v, dict) else None
+print("" if v is None else json.dumps(v) if isinstance(v, (dict, list)) else v)' "$@"
+  }
+else
+  fail "neither jq nor python3 is installed: one is needed to read summary.json"
+fi
+
+mkdir -p "$out"
+rm -rf "$out/runs"
+mkdir -p "$out/runs"
+
+echo "cpu-scaling: building mmsim if needed..." >&2
+./mmsim --version >/dev/null || fail "./mmsim --version failed: the build or the JDK is broken"
+
+# run_one WORKLOAD CPUS REP: one run; appends its row to runs.csv.
+run_one() {
+  local workload=$1 cpus=$2 rep=$3 setting
+  setting=$(budget "$workload" "$cpus")
+  local dir="$out/runs/$workload-${cpus}cpus-rep$rep"
+  local log="$dir.log"
+  mkdir -p "$dir"
+  if ! ./mmsim run "$workload" --cpus "$cpus" --seed "$seed" --set "$setting" --out "$dir" --quiet >"$log" 2>&1; then
+    tail -n 20 "$log" >&2
+    fail "$workload on $cpus CPUs, rep $rep, failed (./mmsim run $workload --cpus $cpus --seed $seed --set $setting); its output: $log"
+  fi
+  local summary
+  summary=$(find "$dir" -mindepth 2 -maxdepth 2 -name summary.json | head -1)
+  [ -n "$summary" ] || fail "$workload on $cpus CPUs, rep $rep: no run directory under $dir"
+  local outcome loads stores wall_ns grants
+  outcome=$(json_get "$summary" outcome)
+  loads=$(json_get "$summary" metrics loads value)
+  stores=$(json_get "$summary" metrics stores value)
+  wall_ns=$(json_get "$summary" metrics run.wall_ns value)
+  grants=$(json_get "$summary" metrics sim.slot_grants value)
+  [ "$outcome" = passed ] || fail "$workload on $cpus CPUs, rep $rep: outcome '$outcome' ($summary)"
+  [[ "$loads" =~ ^[0-9]+$ && "$stores" =~ ^[0-9]+$ && "$wall_ns" =~ ^[1-9][0-9]*$ ]] \
+    || fail "$workload on $cpus CPUs, rep $rep: no loads, stores or run.wall_ns in $summary"
+  local accesses=$((loads + stores))
+  local rate=$((accesses * 1000000000 / wall_ns))
+  echo "$workload,$cpus,$rep,$setting,$accesses,$wall_ns,$rate,$grants,${summary#"$out"/}" >>"$out/runs.csv"
+  printf '  %-7s %4d CPUs, rep %d/%d: %10d accesses in %6.2f s = %9d accesses/s\n' \
+    "$workload" "$cpus" "$rep" "$reps" "$accesses" "$(awk -v n="$wall_ns" 'BEGIN { print n / 1e9 }')" "$rate" >&2
+}
+
+configs=()
+for w in "${workloads[@]}"; do
+  for c in "${cpu_counts[@]}"; do
+    configs+=("$w $c")
+  done
+done
+echo "workload,cpus,rep,budget,accesses,wall_ns,accesses_per_s,slot_grants,summary" >"$out/runs.csv"
+echo "cpu-scaling: ${#configs[@]} configurations x $reps reps, seed $seed" >&2
+for rep in $(seq "$reps"); do
+  # each rep starts one configuration further on, so that host drift (this host's cross-core latency changes
+  # phase every few minutes) reaches every configuration alike
+  for i in "${!configs[@]}"; do
+    read -r workload cpus <<<"${configs[$(((i + rep - 1) % ${#configs[@]}))]}"
+    run_one "$workload" "$cpus" "$rep"
+  done
+done
+
+first_manifest=$(find "$out/runs" -mindepth 3 -maxdepth 3 -name manifest.json | head -1)
+{
+  echo "date=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  echo "nproc=$(nproc)"
+  echo "cpu.model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
+  echo "kernel=$(uname -r)"
+  echo "java.version=$(json_get "$first_manifest" java.version)"
+  echo "java.vm=$(json_get "$first_manifest" java.vm)"
+  echo "threads=$(json_get "$first_manifest" threads)"
+  echo "git.commit=$(git rev-parse HEAD 2>/dev/null || echo unknown)"
+  echo "git.dirty=$([ -z "$(git status --porcelain --untracked-files=no 2>/dev/null)" ] && echo false || echo true)"
+  echo "code.version=$(json_get "$first_manifest" code.version)"
+  echo "reps=$reps"
+  echo "seed=$seed"
+} >"$out/host.txt"
+
+# median of numbers sorted one a line on stdin (the mean of the middle two when their count is even)
+median() {
+  awk '{ v[NR] = $1 } END { printf "%.0f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# per workload and CPU count: median, min and max rate, and the median as a share of the first CPU count's median
+echo "workload,cpus,reps,budget,median_accesses_per_s,min_accesses_per_s,max_accesses_per_s,share_of_baseline_pct" >"$out/scaling.csv"
+for w in "${workloads[@]}"; do
+  base=""
+  for c in "${cpu_counts[@]}"; do
+    rates=$(awk -F, -v w="$w" -v c="$c" 'NR > 1 && $1 == w && $2 == c { print $7 }' "$out/runs.csv" | sort -n)
+    med=$(median <<<"$rates")
+    [ -n "$base" ] || base=$med
+    printf '%s,%d,%d,%s,%s,%s,%s,%.1f\n' "$w" "$c" "$reps" "$(budget "$w" "$c")" "$med" "$(head -1 <<<"$rates")" \
+      "$(tail -1 <<<"$rates")" "$(awk -v m="$med" -v b="$base" 'BEGIN { print 100 * m / b }')" >>"$out/scaling.csv"
+  done
+done
+
+echo
+echo "Simulated memory accesses per host second by simulated CPUs ($(sed -n 's/^cpu.model=//p' "$out/host.txt"), $(nproc) host cores;" \
+  "$(sed -n 's/^java.vm=//p' "$out/host.txt"); $(git rev-parse --short HEAD 2>/dev/null || echo unknown))"
+awk -F, 'NR == 1 { print "workload  CPUs  median accesses/s  min accesses/s  max accesses/s  % of first  reps  budget"; next }
+  { printf "%-8s  %4d  %17.0f  %14.0f  %14.0f  %10.1f  %4d  %s\n", $1, $2, $5, $6, $7, $8, $3, $4 }' "$out/scaling.csv"
+echo "Written: $out/scaling.csv, $out/runs.csv, $out/host.txt"
