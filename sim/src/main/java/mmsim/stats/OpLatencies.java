@@ -81,8 +81,14 @@ public final class OpLatencies {
     /** The name of the gauge of {@link #negatives}. */
     public static final String NEGATIVE_GAUGE = "latency.negative";
 
-    /** Latencies a CPU buffers before it adds them to the shared histograms under the lock. */
-    static final int BATCH = 64;
+    /**
+     * Latencies a CPU buffers before it adds them to the shared histograms under the lock. The flush lands on the one
+     * operation whose record fills the batch (about 4 ns a latency): with 64 it was every 64th record, over 1 % of
+     * COW-reuse faults, which put the flush (0.36 us against a 0.11 us p50) at their p99; with 512 it is under 0.2 %
+     * of a fault kind's records even where each fault records two (the fault and its shootdown), so p99 is the
+     * fault's own. A full batch is 4.5 KiB per CPU; {@link #merged} scans the unflushed ones.
+     */
+    static final int BATCH = 512;
 
     /** [op], each created at its first flush; guarded by this. */
     private final Histogram[] shared = new Histogram[Op.ALL.length];
