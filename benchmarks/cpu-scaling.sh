@@ -5,11 +5,14 @@
 # "Scaling across simulated CPUs".
 #
 # accesses per host second = (loads + stores) / run.wall_ns, from each run's summary.json, as in
-# workload-throughput.sh. Every run has a modeled budget (chaos.cycles, munmap.rounds) sized so that each takes a
-# few host seconds; a larger machine does more work per modeled cycle, so the budgets shrink as the CPUs grow.
+# workload-throughput.sh. Every run has a modeled budget (chaos.cycles, munmap.rounds); a larger machine does more
+# work per modeled cycle, so the budgets shrink as the CPUs grow. chaos's are sized to 15-20 host seconds a run:
+# its first seconds (JIT compilation, every walker's first touches, on 256 CPUs 600 MB of simulated memory taken
+# from the host) run at half its steady rate and weigh on shorter runs, the larger machines' most.
 #
 # Settings (environment):
-#   REPS       runs of each configuration (default 5); the configurations take turns, in a rotating order
+#   REPS       runs of each configuration (default 5: about 8 minutes on a 2-core host); the configurations take
+#              turns, in a rotating order
 #   OUT        output directory (default benchmarks/target/cpu-scaling)
 #   CPUS       simulated CPU counts (default "4 64 256"; the first is the baseline of the shares)
 #   WORKLOADS  default "chaos munmap"
@@ -43,9 +46,9 @@ budget() {
     return
   fi
   case "$workload:$cpus" in
-    chaos:4) echo "chaos.cycles=4000000000" ;;
-    chaos:64) echo "chaos.cycles=150000000" ;;
-    chaos:256) echo "chaos.cycles=50000000" ;;
+    chaos:4) echo "chaos.cycles=12000000000" ;;
+    chaos:64) echo "chaos.cycles=900000000" ;;
+    chaos:256) echo "chaos.cycles=150000000" ;;
     munmap:4) echo "munmap.rounds=20000" ;;
     munmap:64) echo "munmap.rounds=2000" ;;
     munmap:256) echo "munmap.rounds=500" ;;
