@@ -67,25 +67,9 @@ for c in "${cpu_counts[@]}"; do
   done
 done
 
-# JSON: jq where installed, else python3. json_get FILE KEY... prints the value at that path of keys.
-if command -v jq >/dev/null; then
-  json_get() {
-    local file=$1 path=""
-    shift
-    for key in "$@"; do path+="[\"$key\"]"; done
-    jq -r ".$path // empty" "$file"
-  }
-elif command -v python3 >/dev/null; then
-  json_get() {
-    python3 -c 'import json, sys
-v = json.load(open(sys.argv[1]))
-for k in sys.argv[2:]:
-    v = v.get(k) if isinstance(v, dict) else None
-print("" if v is None else json.dumps(v) if isinstance(v, (dict, list)) else v)' "$@"
-  }
-else
-  fail "neither jq nor python3 is installed: one is needed to read summary.json"
-fi
+# json_get, median, host_info
+# shellcheck source=benchmarks/common.sh
+source "$root/benchmarks/common.sh"
 
 mkdir -p "$out"
 rm -rf "$out/runs"
@@ -143,24 +127,10 @@ done
 
 first_manifest=$(find "$out/runs" -mindepth 3 -maxdepth 3 -name manifest.json | head -1)
 {
-  echo "date=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
-  echo "nproc=$(nproc)"
-  echo "cpu.model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
-  echo "kernel=$(uname -r)"
-  echo "java.version=$(json_get "$first_manifest" java.version)"
-  echo "java.vm=$(json_get "$first_manifest" java.vm)"
-  echo "threads=$(json_get "$first_manifest" threads)"
-  echo "git.commit=$(git rev-parse HEAD 2>/dev/null || echo unknown)"
-  echo "git.dirty=$([ -z "$(git status --porcelain --untracked-files=no 2>/dev/null)" ] && echo false || echo true)"
-  echo "code.version=$(json_get "$first_manifest" code.version)"
+  host_info "$first_manifest"
   echo "reps=$reps"
   echo "seed=$seed"
 } >"$out/host.txt"
-
-# median of numbers sorted one a line on stdin (the mean of the middle two when their count is even)
-median() {
-  awk '{ v[NR] = $1 } END { printf "%.0f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
 
 # per workload and CPU count: median, min and max rate, and the median as a share of the first CPU count's median
 echo "workload,cpus,reps,budget,median_accesses_per_s,min_accesses_per_s,max_accesses_per_s,share_of_baseline_pct" >"$out/scaling.csv"

@@ -41,25 +41,9 @@ fail() {
 command -v taskset >/dev/null || fail "taskset (util-linux) is needed to confine the JVM to host cores"
 taskset -c 0,1 true 2>/dev/null || fail "this host cannot run a process on cores 0 and 1 (taskset -c 0,1 failed)"
 
-# JSON: jq where installed, else python3. json_get FILE KEY... prints the value at that path of keys.
-if command -v jq >/dev/null; then
-  json_get() {
-    local file=$1 path=""
-    shift
-    for key in "$@"; do path+="[\"$key\"]"; done
-    jq -r ".$path // empty" "$file"
-  }
-elif command -v python3 >/dev/null; then
-  json_get() {
-    python3 -c 'import json, sys
-v = json.load(open(sys.argv[1]))
-for k in sys.argv[2:]:
-    v = v.get(k) if isinstance(v, dict) else None
-print("" if v is None else json.dumps(v) if isinstance(v, (dict, list)) else v)' "$@"
-  }
-else
-  fail "neither jq nor python3 is installed: one is needed to read summary.json"
-fi
+# json_get, median, host_info
+# shellcheck source=benchmarks/common.sh
+source "$root/benchmarks/common.sh"
 
 mkdir -p "$out"
 rm -rf "$out/runs"
@@ -133,26 +117,12 @@ done
 
 first_manifest=$(find "$out/runs" -mindepth 3 -maxdepth 3 -name manifest.json | head -1)
 {
-  echo "date=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
-  echo "nproc=$(nproc)"
-  echo "cpu.model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
-  echo "kernel=$(uname -r)"
-  echo "java.version=$(json_get "$first_manifest" java.version)"
-  echo "java.vm=$(json_get "$first_manifest" java.vm)"
-  echo "threads=$(json_get "$first_manifest" threads)"
-  echo "git.commit=$(git rev-parse HEAD 2>/dev/null || echo unknown)"
-  echo "git.dirty=$([ -z "$(git status --porcelain --untracked-files=no 2>/dev/null)" ] && echo false || echo true)"
-  echo "code.version=$(json_get "$first_manifest" code.version)"
+  host_info "$first_manifest"
   echo "reps=$reps"
   echo "chaos.args=$chaos_args"
   echo "replay.trace=$trace x $trace_copies"
   echo "replay.args=$replay_args"
 } >"$out/host.txt"
-
-# median of numbers sorted one a line on stdin (the mean of the middle two when their count is even)
-median() {
-  awk '{ v[NR] = $1 } END { printf "%.0f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
 
 # median, min and max of the rate (and the median wall time) per workload and core count
 echo "workload,host_cores,reps,median_accesses_per_s,min_accesses_per_s,max_accesses_per_s,median_wall_s,accesses_per_run" >"$out/throughput.csv"

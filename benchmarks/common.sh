@@ -1,0 +1,42 @@
+# Helpers shared by the benchmark scripts (workload-throughput.sh, cpu-scaling.sh); sourced, not run. The sourcing
+# script defines fail MESSAGE (print it and exit 1) first.
+
+# JSON: jq where installed, else python3. json_get FILE KEY... prints the value at that path of keys.
+if command -v jq >/dev/null; then
+  json_get() {
+    local file=$1 path=""
+    shift
+    for key in "$@"; do path+="[\"$key\"]"; done
+    jq -r ".$path // empty" "$file"
+  }
+elif command -v python3 >/dev/null; then
+  json_get() {
+    python3 -c 'import json, sys
+v = json.load(open(sys.argv[1]))
+for k in sys.argv[2:]:
+    v = v.get(k) if isinstance(v, dict) else None
+print("" if v is None else json.dumps(v) if isinstance(v, (dict, list)) else v)' "$@"
+  }
+else
+  fail "neither jq nor python3 is installed: one is needed to read summary.json"
+fi
+
+# median of numbers sorted one a line on stdin (the mean of the middle two when their count is even)
+median() {
+  awk '{ v[NR] = $1 } END { printf "%.0f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# host_info MANIFEST: the host.txt lines every script writes (date, host, JVM from a run's manifest.json, code version)
+host_info() {
+  local manifest=$1
+  echo "date=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  echo "nproc=$(nproc)"
+  echo "cpu.model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
+  echo "kernel=$(uname -r)"
+  echo "java.version=$(json_get "$manifest" java.version)"
+  echo "java.vm=$(json_get "$manifest" java.vm)"
+  echo "threads=$(json_get "$manifest" threads)"
+  echo "git.commit=$(git rev-parse HEAD 2>/dev/null || echo unknown)"
+  echo "git.dirty=$([ -z "$(git status --porcelain --untracked-files=no 2>/dev/null)" ] && echo false || echo true)"
+  echo "code.version=$(json_get "$manifest" code.version)"
+}
