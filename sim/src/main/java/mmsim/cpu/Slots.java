@@ -16,7 +16,9 @@ import java.util.concurrent.locks.LockSupport;
  * next phase, work for its idle loop). A CPU gives its slot up only from its own thread; it gets one back
  * when the condition is signalled ({@link #wake}), when an interrupt is posted to it, or when a phase
  * end's poll finds its condition true. So a CPU never holds a slot while it waits for one that has none:
- * a waiter spins only briefly (never when a slot is wanted by someone else), then sleeps.
+ * a waiter spins only briefly (never when a slot is wanted by someone else), then sleeps. A WAITING CPU may
+ * be CLAIMED for a moment by a running CPU's thread that runs an interrupt handler on its behalf instead of
+ * waking it ({@link #claim}, {@link Cpu#handleByProxy}); it is WAITING again after.
  *
  * <p>Which READY CPU gets a free slot is a fixed rule on simulated state only: first a CPU with a pending
  * interrupt, then one woken from a wait (mid-work), then one starting its phase; within each, the lowest
@@ -36,6 +38,8 @@ public final class Slots {
     static final int RUNNING = 0;
     static final int READY = 1;
     static final int WAITING = 2;
+    /** A WAITING CPU claimed by another CPU's thread, which runs an interrupt handler on its behalf ({@link #claim}). */
+    static final int CLAIMED = 3;
 
     /** READY classes, in grant order after pending interrupts: woken from a wait, then starting a phase. */
     private static final int WOKEN = 0;
@@ -77,6 +81,8 @@ public final class Slots {
      */
     private final long[] readyMask;
     private final boolean[] urgent;
+    /** Guarded by this: a wake-up arrived while the CPU was {@link #CLAIMED}; its {@link #release} makes it READY. */
+    private final boolean[] wokenWhileClaimed;
     /** Scratch of {@link #endPhase}, guarded by this: the CPUs that can go on, a woken one as {@code ~id}. */
     private final int[] goOn;
     private Cpu[] cpus;
@@ -111,6 +117,7 @@ public final class Slots {
         this.polled = new boolean[cpus];
         this.readyMask = new long[(cpus + 63) >>> 6];
         this.urgent = new boolean[cpus];
+        this.wokenWhileClaimed = new boolean[cpus];
         this.goOn = new int[cpus];
         this.phaseEnd = phaseCycles;
         for (int i = 0; i < cpus; i++) {
@@ -131,7 +138,7 @@ public final class Slots {
         return parallelism;
     }
 
-    /** {@code cpu}'s state: {@link #RUNNING}, {@link #READY} or {@link #WAITING} (a volatile read). */
+    /** {@code cpu}'s state: {@link #RUNNING}, {@link #READY}, {@link #WAITING} or {@link #CLAIMED} (a volatile read). */
     int state(int cpu) {
         return state.get(cpu);
     }
@@ -262,12 +269,67 @@ public final class Slots {
             markUrgent(id);
             return;
         }
-        if (s != WAITING || !active) {
+        if ((s != WAITING && s != CLAIMED) || !active) {
             return;
         }
         Thread granted = null;
         synchronized (this) {
-            if (state.get(id) == WAITING && waitingOn[id] != null && waitingOn[id] != GONE) {
+            int now = state.get(id);
+            if (now == WAITING && waitingOn[id] != null && waitingOn[id] != GONE) {
+                makeReady(id, WOKEN);
+                granted = dispatch();
+            } else if (now == CLAIMED) {
+                wokenWhileClaimed[id] = true;  // the release makes it READY
+            }
+        }
+        unpark(granted);
+    }
+
+    /**
+     * Claims {@code target} for the thread of {@code claimer}, which then runs an interrupt handler on the target's
+     * behalf and {@link #release}s it: the handler's host round trip (a grant, an unpark of a parked thread, often a
+     * host core's wake-up: microseconds) becomes a call. Granted only when arbitration is on with more than one
+     * slot, {@code claimer} holds a slot, and {@code target} has given its slot up ({@link #WAITING}, in
+     * {@link Cpu#await}, where it would service interrupts itself) with none pending, so that handling the new one
+     * now is what its own thread would do next. While claimed the target is {@link #CLAIMED}: no grant reaches it,
+     * its thread stays parked, and a wake-up is kept for the release. The monitor orders the target's last writes
+     * before the claim, and the handler's writes before the target's next run. The modeled outcome is the same
+     * as the target's own handling (interrupt timing is computed from clocks, not host order); the host
+     * interleaving differs, so with one slot (the deterministic mode, where the grant rule takes every
+     * decision) nothing is claimed. Callable from a CPU's thread.
+     *
+     * @return whether {@code target} is now claimed (then call {@link #release}); false: post the interrupt instead
+     */
+    boolean claim(Cpu target, Cpu claimer) {
+        int id = target.id();
+        if (parallelism == 1 || !active || state.get(id) != WAITING) {
+            return false;
+        }
+        synchronized (this) {
+            WaitCondition w = waitingOn[id];
+            if (state.get(id) != WAITING || w == null || w == GONE || state.get(claimer.id()) != RUNNING
+                    || target.interruptPending()) {
+                return false;
+            }
+            state.set(id, CLAIMED);
+            return true;
+        }
+    }
+
+    /**
+     * Ends a {@link #claim}: {@code target} waits again, with its clock (which the handler may have moved) copied for
+     * the grant rule; if it was woken meanwhile, its condition now holds, or an interrupt was posted to it, it
+     * becomes READY as a wake-up would have made it.
+     */
+    void release(Cpu target) {
+        int id = target.id();
+        Thread granted = null;
+        synchronized (this) {
+            clockAt[id] = target.clock();
+            state.set(id, WAITING);
+            boolean woken = wokenWhileClaimed[id];
+            wokenWhileClaimed[id] = false;
+            if (woken || waitingOn[id].satisfied() || target.interruptPending()) {
                 makeReady(id, WOKEN);
                 granted = dispatch();
             }
@@ -284,9 +346,14 @@ public final class Slots {
         synchronized (this) {
             boolean any = false;
             for (int i = 0; i < waitingOn.length; i++) {
-                if (waitingOn[i] == condition && state.get(i) == WAITING) {
-                    makeReady(i, WOKEN);
-                    any = true;
+                if (waitingOn[i] == condition) {
+                    int s = state.get(i);
+                    if (s == WAITING) {
+                        makeReady(i, WOKEN);
+                        any = true;
+                    } else if (s == CLAIMED) {
+                        wokenWhileClaimed[i] = true;
+                    }
                 }
             }
             if (any) {

@@ -196,8 +196,12 @@ public abstract class AbstractShootdown implements ShootdownStrategy {
         }
         round.arm(initiator, sent, interrupt);
         for (int i = 0; i < sent; i++) {
-            // the round's fields above are written before the post that publishes them (the inbox offer is a release)
-            cpus[round.targets[i]].post(round, initiator.interruptServicer());
+            Cpu target = cpus[round.targets[i]];
+            // a target that gave its host slot up is handled here (the claim's monitor publishes the round's fields);
+            // else the round's fields above are written before the post that publishes them (the offer is a release)
+            if (!target.handleByProxy(round, initiator)) {
+                target.post(round, initiator.interruptServicer());
+            }
         }
         return sent;
     }
@@ -257,8 +261,14 @@ public abstract class AbstractShootdown implements ShootdownStrategy {
         round.reachedOthers = true;
         round.arm(initiator, direct, true, initiator.clock(), true);
         for (int i = 0; i < direct; i++) {
-            // the round's fields above are written before the post that publishes them (the inbox offer is a release)
-            cpus[round.direct[i]].post(round, initiator.interruptServicer());
+            Cpu target = cpus[round.direct[i]];
+            SocketRound group = target.sameSocket(initiator) ? null : groups[target.socket()];
+            // a forwarder waits for its own targets inside its handler: only its own thread may run that
+            boolean forwards = group != null && group.children > 0;
+            // the round's fields above are written before the claim or the post that publishes them
+            if (forwards || !target.handleByProxy(round, initiator)) {
+                target.post(round, initiator.interruptServicer());
+            }
         }
         return selected;
     }
@@ -336,7 +346,10 @@ public abstract class AbstractShootdown implements ShootdownStrategy {
             target.counters().increment(CpuCounter.SHOOTDOWN_FORWARDED);
             group.arm(target, group.children, true, startsAt + cycles, true);
             for (int i = 0; i < group.children; i++) {
-                strategy.cpus[group.targets[i]].post(group, target.interruptServicer());
+                Cpu child = strategy.cpus[group.targets[i]];
+                if (!child.handleByProxy(group, target)) {
+                    child.post(group, target.interruptServicer());
+                }
             }
             // the wait is this handler's: its time is accounted by finishedAt, not by moving the clock here
             group.awaitAcks(target, false);

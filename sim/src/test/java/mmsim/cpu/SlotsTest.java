@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
@@ -215,5 +217,163 @@ class SlotsTest {
         join(others[1], "cpu1");
         join(others[2], "cpu2");
         return List.copyOf(order);
+    }
+
+    @Test
+    void aClaimedCpuStaysParkedAndAWakeUpDuringTheClaimIsKeptForTheRelease() throws Exception {
+        Slots slots = new Slots(3, 2, 1_000_000_000L);
+        Cpu[] cpus = cpus(slots, 3);
+        AtomicBoolean flag = new AtomicBoolean();
+        AtomicBoolean returned = new AtomicBoolean();
+        long[] clockSeen = new long[1];
+        ConcurrentLinkedQueue<String> problems = new ConcurrentLinkedQueue<>();
+        CountDownLatch running = new CountDownLatch(1);
+        Thread target = new Thread(() -> {
+            slots.start(cpus[0]);
+            running.countDown();
+            cpus[0].await(flag::get);
+            returned.set(true);
+            clockSeen[0] = cpus[0].clock();
+            slots.leave(cpus[0]);
+        });
+        target.start();
+        // every CPU is WAITING before its start: first see it run
+        assertTrue(running.await(BOUND_MS, TimeUnit.MILLISECONDS), "the target did not start");
+        awaitState(slots, 0, Slots.WAITING, "the target gave its slot up");
+        Thread claimer = new Thread(() -> {
+            slots.start(cpus[1]);
+            if (!slots.claim(cpus[0], cpus[1])) {
+                problems.add("the claim of a WAITING cpu0 with no interrupt pending was refused");
+                flag.set(true);
+                slots.wake(cpus[0]);
+                slots.leave(cpus[1]);
+                return;
+            }
+            if (slots.state(0) != Slots.CLAIMED) {
+                problems.add("cpu0 is in state " + slots.state(0) + " while claimed");
+            }
+            // owner-only state, written by the claimer: the target must see it when it runs again
+            cpus[0].charge(12_345);
+            flag.set(true);
+            slots.wake(cpus[0]);
+            if (slots.state(0) != Slots.CLAIMED || returned.get()) {
+                problems.add("a wake-up during the claim let cpu0 run (state " + slots.state(0) + ")");
+            }
+            if (slots.claim(cpus[0], cpus[1])) {
+                problems.add("a claimed cpu was claimed again");
+            }
+            slots.release(cpus[0]);
+            slots.leave(cpus[1]);
+        });
+        claimer.start();
+        join(claimer, "the claimer");
+        join(target, "the target (a wake-up during the claim must make it READY at the release)");
+        assertTrue(problems.isEmpty(), problems.toString());
+        assertEquals(12_345, clockSeen[0], "the target's thread saw the clock the claimer moved");
+    }
+
+    @Test
+    void aClaimIsRefusedUnlessTheTargetGaveItsSlotUpAndTheClaimerHoldsOne() throws Exception {
+        Slots one = new Slots(2, 1, 1_000_000);
+        Cpu[] single = cpus(one, 2);
+        Slots slots = new Slots(3, 2, 1_000_000);
+        Cpu[] cpus = cpus(slots, 3);
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicBoolean stopBusy = new AtomicBoolean();
+        ConcurrentLinkedQueue<String> problems = new ConcurrentLinkedQueue<>();
+        CountDownLatch running = new CountDownLatch(1);
+        Thread target = new Thread(() -> {
+            slots.start(cpus[0]);
+            running.countDown();
+            cpus[0].await(stop::get);
+            slots.leave(cpus[0]);
+        });
+        target.start();
+        assertTrue(running.await(BOUND_MS, TimeUnit.MILLISECONDS), "the target did not start");
+        awaitState(slots, 0, Slots.WAITING, "the target gave its slot up");
+        Thread busy = new Thread(() -> {
+            slots.start(cpus[2]);
+            while (!stopBusy.get()) {
+                Thread.onSpinWait();
+            }
+            slots.leave(cpus[2]);
+        });
+        busy.start();
+        awaitState(slots, 2, Slots.RUNNING, "cpu2 took a slot");
+        Thread claimer = new Thread(() -> {
+            // cpu1 has not started: it holds no slot, so it may not claim
+            if (slots.claim(cpus[0], cpus[1])) {
+                problems.add("a cpu holding no slot claimed cpu0");
+                slots.release(cpus[0]);
+            }
+            slots.start(cpus[1]);
+            if (slots.claim(cpus[2], cpus[1])) {
+                problems.add("a RUNNING cpu was claimed");
+            }
+            // both slots are held: the interrupt makes cpu0 READY, and a READY cpu's own thread runs it
+            cpus[0].post(c -> { }, cpus[1].interruptServicer());
+            if (slots.state(0) != Slots.READY) {
+                problems.add("with both slots held, the post left cpu0 in state " + slots.state(0));
+            }
+            if (slots.claim(cpus[0], cpus[1])) {
+                problems.add("a READY cpu0 was claimed");
+                slots.release(cpus[0]);
+            }
+            stop.set(true);
+            stopBusy.set(true);
+            slots.wake(cpus[0]);
+            slots.leave(cpus[1]);
+        });
+        claimer.start();
+        join(claimer, "the claimer");
+        join(busy, "cpu2");
+        join(target, "the target");
+        assertTrue(problems.isEmpty(), problems.toString());
+        assertFalse(one.claim(single[0], single[1]), "with one slot (deterministic mode) nothing is claimed");
+    }
+
+    @Test
+    void wakeUpsRacingClaimsAreNeverLost() throws Exception {
+        for (int round = 0; round < 300; round++) {
+            Slots slots = new Slots(3, 2, 1_000_000_000L);
+            Cpu[] cpus = cpus(slots, 3);
+            AtomicBoolean flag = new AtomicBoolean();
+            AtomicBoolean done = new AtomicBoolean();
+            AtomicInteger claims = new AtomicInteger();
+            Thread target = new Thread(() -> {
+                slots.start(cpus[0]);
+                cpus[0].await(flag::get);
+                slots.leave(cpus[0]);
+            });
+            Thread claimer = new Thread(() -> {
+                slots.start(cpus[1]);
+                while (!done.get()) {
+                    if (slots.claim(cpus[0], cpus[1])) {
+                        cpus[0].charge(1);
+                        claims.incrementAndGet();
+                        slots.release(cpus[0]);
+                    }
+                    Thread.onSpinWait();
+                }
+                slots.leave(cpus[1]);
+            });
+            target.start();
+            claimer.start();
+            final int r = round;
+            Thread waker = new Thread(() -> {
+                // the third CPU's thread, outside the slots: a signaller as a lock release or a kick is
+                for (int i = 0; i < (r % 50) * 20; i++) {
+                    Thread.onSpinWait();
+                }
+                flag.set(true);
+                slots.wake(cpus[0]);
+            });
+            waker.start();
+            join(waker, "the waker");
+            join(target, "round " + round + ": the target (its wake-up raced " + claims.get() + " claims)");
+            done.set(true);
+            join(claimer, "the claimer");
+            assertEquals(claims.get(), cpus[0].clock(), "round " + round + ": every claim's charge reached the target");
+        }
     }
 }
