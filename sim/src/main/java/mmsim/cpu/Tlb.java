@@ -165,9 +165,12 @@ public final class Tlb {
         }
     }
 
-    /** Drops every translation. Returns the number of entries dropped. Owner only. */
-    public int flushAll() {
-        return l1.flushAll() + (l2 == null ? 0 : l2.flushAll());
+    /** Drops every translation (both levels, {@link TlbArray#flushAll}). Owner only. */
+    public void flushAll() {
+        l1.flushAll();
+        if (l2 != null) {
+            l2.flushAll();
+        }
     }
 
     /** Valid entries in the L1 and L2 together. */
