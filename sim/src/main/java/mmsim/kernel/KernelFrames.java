@@ -232,6 +232,16 @@ public final class KernelFrames {
         return withReclaim(cpu, "a page table", PageTable.NO_SLOT, () -> pageTable.slotMut(cpu.id(), space.root(), va, level));
     }
 
+    /**
+     * A page-table frame with undefined contents ({@link PageTable#allocateTableToFill}), reclaiming as
+     * {@link #slotMut} does when none is free. Charges nothing, as a table that {@link #slotMut} installs.
+     *
+     * @throws OutOfFrames naming {@code what} when even reclaim finds none
+     */
+    public int allocTableToFill(Cpu cpu, String what) {
+        return (int) withReclaim(cpu, what, FramePool.NO_FRAME, () -> pageTable.allocateTableToFill(cpu.id()));
+    }
+
     /** {@link #slotMut} of the leaf entry. */
     public long leafSlotMut(Cpu cpu, AddressSpace space, long va) {
         return slotMut(cpu, space, va, 0);

@@ -73,13 +73,35 @@ public final class PageTable {
      * {@link FramePool#NO_FRAME} when memory is exhausted.
      */
     public int allocateTable(int cpu) {
+        int frame = allocateTableToFill(cpu);
+        if (frame != FramePool.NO_FRAME) {
+            memory.zeroFrame(frame);
+        }
+        return frame;
+    }
+
+    /**
+     * A new table frame with one reference and undefined contents, for a caller that writes all
+     * {@link #ENTRIES} entries before it links the table ({@link #linkFilledTable}): a table built whole, as
+     * fork builds a child's leaf table, need not be zeroed first. {@link FramePool#NO_FRAME} when memory is
+     * exhausted.
+     */
+    public int allocateTableToFill(int cpu) {
         int frame = pool.allocate(cpu);
         if (frame == FramePool.NO_FRAME) {
             return FramePool.NO_FRAME;
         }
-        memory.zeroFrame(frame);
         frames.claim(frame);
         return frame;
+    }
+
+    /**
+     * Links {@code table}, every entry of which is written, at the empty link {@code slot}. CAS (release): the
+     * entries are visible before the link that leads to them. Returns false, linking nothing, when the slot is
+     * not empty.
+     */
+    public boolean linkFilledTable(long slot, int table) {
+        return PhysicalMemory.casLong(slot, 0L, Pte.make(table, TABLE_LINK_FLAGS));
     }
 
     /**

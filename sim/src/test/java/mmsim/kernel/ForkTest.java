@@ -123,6 +123,53 @@ class ForkTest {
         assertExited(0, s);
     }
 
+    /**
+     * The child's leaf tables hold exactly the parent's entries in its areas and nothing else, also when the table
+     * frame fork takes held garbage (a frame just freed, full of ones): cow builds a child table whole without
+     * zeroing it first, so every entry outside the areas, before, between and after them, must be written 0. Two
+     * areas share one 2 MiB span, so the second finds the child's table already built.
+     */
+    @ParameterizedTest
+    @MethodSource("mmsim.kernel.KernelHarness#machines")
+    void aChildsLeafTablesHoldNothingOutsideTheAreasEvenInARecycledFrame(String fork) throws Exception {
+        long span = 0x4000_0000L;  // 2 MiB aligned: one leaf table
+        long[] bases = {span + 5 * PAGE, span + 300 * PAGE};
+        int[] pages = {3, 2};
+        ExitStatus s = h.run(2, "32MiB", fork, sys -> {
+            // frames full of ones, freed just before fork: the next frames this CPU allocates
+            long junk = sys.mmap(64 * PAGE, Vma.READ_WRITE);
+            for (long a = junk; a < junk + 64 * PAGE; a += 8) {
+                sys.storeLong(a, -1L);
+            }
+            sys.munmap(junk, 64 * PAGE);
+            for (int r = 0; r < bases.length; r++) {
+                sys.mmapFixed(bases[r], pages[r] * PAGE, Vma.READ_WRITE);
+                for (int p = 0; p < pages[r]; p++) {
+                    sys.storeLong(bases[r] + p * PAGE, bases[r] + p);
+                }
+            }
+            int pid = sys.fork(c -> {
+                for (int i = 0; i < 512; i++) {
+                    long va = span + i * PAGE;
+                    boolean inArea = (i >= 5 && i < 8) || (i >= 300 && i < 302);
+                    PageInfo info = c.inspect(va);
+                    if (inArea) {
+                        h.check(info.present(), "page " + i + " of an area is mapped in the child: " + info);
+                        int r = i < 300 ? 0 : 1;
+                        long expected = bases[r] + (va - bases[r]) / PAGE;
+                        h.checkEquals(expected, c.loadLong(va), "child reads page " + i);
+                    } else {
+                        h.checkEquals(0L, info.entry(), "the child's entry for page " + i + ", outside every area");
+                    }
+                }
+                return 0;
+            });
+            assertChildOk(sys, pid);
+            return 0;
+        });
+        assertExited(0, s);
+    }
+
     private void assertChildOk(Sys sys, int pid) {
         ExitStatus cs = sys.waitpid(pid);
         h.check(cs.exitedNormally() && cs.code() == 0, "child " + pid + " ended " + cs);
