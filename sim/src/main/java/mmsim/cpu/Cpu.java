@@ -18,10 +18,12 @@ import mmsim.stats.SingleWriterCounters;
  * A simulated CPU: a TLB, an MMU access path, an interrupt inbox, the loaded address space and event
  * counters.
  *
- * <p>Contract: exactly one Java thread executes on a CPU at a time (a task, or the CPU's idle thread);
- * the scheduler orders hand-offs with happens-before, so the CPU's owner-only state (TLB, counters,
- * frame cache, loaded space) needs no atomics. Any thread may {@link #post} an interrupt; it runs on the
- * CPU's thread at its next access boundary or idle-loop iteration ({@link #pollInterrupts}).
+ * <p>Contract: exactly one Java thread executes on a CPU at a time (a task, the CPU's idle thread, or, for
+ * one interrupt handler while the CPU has given its host slot up, another CPU's thread that claimed it:
+ * {@link #handleByProxy}); the scheduler and the slot arbiter order hand-offs with happens-before, so the
+ * CPU's owner-only state (TLB, counters, frame cache, loaded space) needs no atomics. Any thread may
+ * {@link #post} an interrupt; it runs on the CPU's thread at its next access boundary or idle-loop iteration
+ * ({@link #pollInterrupts}).
  */
 public final class Cpu {
     private static final VarHandle PENDING;

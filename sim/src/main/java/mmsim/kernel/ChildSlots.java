@@ -7,8 +7,8 @@ import mmsim.paging.PageTable;
 /**
  * The child's slots at one level during a fork that visits the parent's entries of that level in address order,
  * table by table: the child's matching table is looked up (or built) once per parent table rather than walked from
- * the root for every entry. Eager fork asks for leaf slots (level 0), on-demand fork for the level-1 links to the
- * leaf tables it shares. One per fork; single-threaded.
+ * the root for every entry. Eager fork asks for leaf slots (level 0); cow and on-demand fork loop over a parent
+ * table themselves. One per fork; single-threaded.
  */
 final class ChildSlots {
     private final KernelFrames frames;

@@ -282,10 +282,21 @@ public final class PageTable {
 
     /** Visits every present link to a leaf table covering part of {@code [from, to)}. */
     public void forEachLeafTable(int root, long from, long to, LeafTableVisitor visitor) {
-        visitLinks(root, LEVELS - 1, 0L, from, to, visitor);
+        visitLinks(root, LEVELS - 1, 0L, from, to, 1, visitor);
     }
 
-    private void visitLinks(int table, int level, long base, long from, long to, LeafTableVisitor visitor) {
+    /**
+     * Visits, in address order, each table of links to leaf tables (level 1: it maps 1 GiB) under {@code root} that
+     * maps part of {@code [from, to)}: the {@link LeafTableVisitor} receives its 1 GiB-aligned base address, the
+     * host address of the entry linking it and its frame. For a caller that loops over the links itself (on-demand
+     * fork shares every leaf table a link names). Reads each link with an acquire load.
+     */
+    public void forEachLinkTable(int root, long from, long to, LeafTableVisitor visitor) {
+        visitLinks(root, LEVELS - 1, 0L, from, to, 2, visitor);
+    }
+
+    /** Visits the tables one level below {@code visitLevel} under {@code table} (at {@code level}) that overlap [from, to). */
+    private void visitLinks(int table, int level, long base, long from, long to, int visitLevel, LeafTableVisitor visitor) {
         int shift = PhysicalMemory.PAGE_SHIFT + 9 * level;
         long span = 1L << shift;
         for (int i = firstIndex(base, from, shift), last = lastIndex(base, to, shift); i <= last; i++) {
@@ -298,10 +309,10 @@ public final class PageTable {
             if (!Pte.isPresent(entry)) {
                 continue;
             }
-            if (level == 1) {
+            if (level == visitLevel) {
                 visitor.visit(start, slot, Pte.frame(entry));
             } else {
-                visitLinks(Pte.frame(entry), level - 1, start, from, to, visitor);
+                visitLinks(Pte.frame(entry), level - 1, start, from, to, visitLevel, visitor);
             }
         }
     }
