@@ -40,3 +40,18 @@ host_info() {
   echo "git.dirty=$([ -z "$(git status --porcelain --untracked-files=no 2>/dev/null)" ] && echo false || echo true)"
   echo "code.version=$(json_get "$manifest" code.version)"
 }
+
+# run_rotated REPS CONFIG...: calls the sourcing script's run_one with each CONFIG's two words and the rep number,
+# REPS times; each rep starts one configuration further on, so that none always runs first and host drift (this
+# host's cross-core latency changes phase every few minutes) reaches every configuration alike
+run_rotated() {
+  local reps=$1
+  shift
+  local configs=("$@") rep i first second
+  for rep in $(seq "$reps"); do
+    for i in "${!configs[@]}"; do
+      read -r first second <<<"${configs[$(((i + rep - 1) % ${#configs[@]}))]}"
+      run_one "$first" "$second" "$rep"
+    done
+  done
+}

@@ -67,7 +67,7 @@ for c in "${cpu_counts[@]}"; do
   done
 done
 
-# json_get, median, host_info
+# json_get, median, host_info, run_rotated
 # shellcheck source=benchmarks/common.sh
 source "$root/benchmarks/common.sh"
 
@@ -116,14 +116,7 @@ for w in "${workloads[@]}"; do
 done
 echo "workload,cpus,rep,budget,accesses,wall_ns,accesses_per_s,slot_grants,summary" >"$out/runs.csv"
 echo "cpu-scaling: ${#configs[@]} configurations x $reps reps, seed $seed" >&2
-for rep in $(seq "$reps"); do
-  # each rep starts one configuration further on, so that host drift (this host's cross-core latency changes
-  # phase every few minutes) reaches every configuration alike
-  for i in "${!configs[@]}"; do
-    read -r workload cpus <<<"${configs[$(((i + rep - 1) % ${#configs[@]}))]}"
-    run_one "$workload" "$cpus" "$rep"
-  done
-done
+run_rotated "$reps" "${configs[@]}"
 
 first_manifest=$(find "$out/runs" -mindepth 3 -maxdepth 3 -name manifest.json | head -1)
 {

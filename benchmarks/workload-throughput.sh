@@ -41,7 +41,7 @@ fail() {
 command -v taskset >/dev/null || fail "taskset (util-linux) is needed to confine the JVM to host cores"
 taskset -c 0,1 true 2>/dev/null || fail "this host cannot run a process on cores 0 and 1 (taskset -c 0,1 failed)"
 
-# json_get, median, host_info
+# json_get, median, host_info, run_rotated
 # shellcheck source=benchmarks/common.sh
 source "$root/benchmarks/common.sh"
 
@@ -107,13 +107,7 @@ configs=("chaos 1" "chaos 2" "replay 1" "replay 2")
 echo "workload,host_cores,rep,accesses,wall_ns,accesses_per_s,summary" >"$out/runs.csv"
 echo "workload-throughput: ${#configs[@]} configurations x $reps reps; chaos: $chaos_args;" \
   "replay: $trace x $trace_copies${replay_args:+ ($replay_args)}" >&2
-for rep in $(seq "$reps"); do
-  # each rep starts one configuration further on, so that none always runs first, on a host fresh from idling
-  for i in "${!configs[@]}"; do
-    read -r workload cores <<<"${configs[$(((i + rep - 1) % ${#configs[@]}))]}"
-    run_one "$workload" "$cores" "$rep"
-  done
-done
+run_rotated "$reps" "${configs[@]}"
 
 first_manifest=$(find "$out/runs" -mindepth 3 -maxdepth 3 -name manifest.json | head -1)
 {

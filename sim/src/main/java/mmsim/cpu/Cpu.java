@@ -402,6 +402,17 @@ public final class Cpu {
         return true;
     }
 
+    /**
+     * Interrupts this CPU with {@code irq} from {@code sender}'s thread: {@link #handleByProxy} when the arbiter
+     * allows it, else {@link #post} (with the sender servicing its own inbox while this one is full). For handlers
+     * that never wait and never post: a shootdown round's flush, a cross-call's action.
+     */
+    public void deliver(Interrupt irq, Cpu sender) {
+        if (!handleByProxy(irq, sender)) {
+            post(irq, sender.interruptServicer());
+        }
+    }
+
     /** This CPU's {@link #serviceInterrupts} as a Runnable, for {@link #post}'s posterIdle; allocated once. */
     public Runnable interruptServicer() {
         return servicer;

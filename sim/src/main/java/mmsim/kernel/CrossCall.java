@@ -26,9 +26,8 @@ final class CrossCall {
         initiator.charge((cpus.length - 1) * initiator.costs().ipiSend);
         r.arm(initiator, cpus.length - 1, true);
         for (Cpu target : cpus) {
-            // a CPU that gave its host slot up runs the action on this thread (the actions never wait)
-            if (target != initiator && !target.handleByProxy(r, initiator)) {
-                target.post(r, initiator.interruptServicer());
+            if (target != initiator) {
+                target.deliver(r, initiator);  // the actions never wait: a CPU without a slot runs it on this thread
             }
         }
         r.awaitAcks(initiator);

@@ -184,10 +184,9 @@ public final class PageTable {
         if (fresh == FramePool.NO_FRAME) {
             return 0;
         }
-        long link = Pte.make(fresh, TABLE_LINK_FLAGS);
-        // CAS (release): the new table's zeroed entries are visible before the link that leads to them
-        if (PhysicalMemory.casLong(slot, 0L, link)) {
-            return link;
+        // the new table's zeroed entries are visible before the link that leads to them
+        if (linkFilledTable(slot, fresh)) {
+            return Pte.make(fresh, TABLE_LINK_FLAGS);
         }
         // Another CPU linked a table first: give ours back and use theirs.
         frames.release(fresh);

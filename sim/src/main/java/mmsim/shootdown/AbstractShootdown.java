@@ -196,12 +196,9 @@ public abstract class AbstractShootdown implements ShootdownStrategy {
         }
         round.arm(initiator, sent, interrupt);
         for (int i = 0; i < sent; i++) {
-            Cpu target = cpus[round.targets[i]];
-            // a target that gave its host slot up is handled here (the claim's monitor publishes the round's fields);
-            // else the round's fields above are written before the post that publishes them (the offer is a release)
-            if (!target.handleByProxy(round, initiator)) {
-                target.post(round, initiator.interruptServicer());
-            }
+            // the round's fields above are written before the claim (a monitor) or the post (the offer is a release)
+            // that publishes them
+            cpus[round.targets[i]].deliver(round, initiator);
         }
         return sent;
     }
@@ -266,8 +263,10 @@ public abstract class AbstractShootdown implements ShootdownStrategy {
             // a forwarder waits for its own targets inside its handler: only its own thread may run that
             boolean forwards = group != null && group.children > 0;
             // the round's fields above are written before the claim or the post that publishes them
-            if (forwards || !target.handleByProxy(round, initiator)) {
+            if (forwards) {
                 target.post(round, initiator.interruptServicer());
+            } else {
+                target.deliver(round, initiator);
             }
         }
         return selected;
@@ -346,10 +345,7 @@ public abstract class AbstractShootdown implements ShootdownStrategy {
             target.counters().increment(CpuCounter.SHOOTDOWN_FORWARDED);
             group.arm(target, group.children, true, startsAt + cycles, true);
             for (int i = 0; i < group.children; i++) {
-                Cpu child = strategy.cpus[group.targets[i]];
-                if (!child.handleByProxy(group, target)) {
-                    child.post(group, target.interruptServicer());
-                }
+                strategy.cpus[group.targets[i]].deliver(group, target);
             }
             // the wait is this handler's: its time is accounted by finishedAt, not by moving the clock here
             group.awaitAcks(target, false);

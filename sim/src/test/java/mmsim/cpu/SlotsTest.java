@@ -47,6 +47,26 @@ class SlotsTest {
         }
     }
 
+    /**
+     * A thread that enters {@code slots} on {@code cpu}, waits in {@link Cpu#await} until {@code until} holds, runs
+     * {@code afterWait} and leaves; returned once the CPU has given its slot up (every CPU is WAITING before its start,
+     * so it is first seen running).
+     */
+    private static Thread startWaiter(Slots slots, Cpu cpu, WaitCondition until, Runnable afterWait) throws InterruptedException {
+        CountDownLatch running = new CountDownLatch(1);
+        Thread waiter = new Thread(() -> {
+            slots.start(cpu);
+            running.countDown();
+            cpu.await(until);
+            afterWait.run();
+            slots.leave(cpu);
+        });
+        waiter.start();
+        assertTrue(running.await(BOUND_MS, TimeUnit.MILLISECONDS), "cpu" + cpu.id() + " did not start");
+        awaitState(slots, cpu.id(), Slots.WAITING, "cpu" + cpu.id() + " gave its slot up");
+        return waiter;
+    }
+
     private static void join(Thread t, String what) throws InterruptedException {
         t.join(BOUND_MS);
         if (t.isAlive()) {
@@ -227,19 +247,10 @@ class SlotsTest {
         AtomicBoolean returned = new AtomicBoolean();
         long[] clockSeen = new long[1];
         ConcurrentLinkedQueue<String> problems = new ConcurrentLinkedQueue<>();
-        CountDownLatch running = new CountDownLatch(1);
-        Thread target = new Thread(() -> {
-            slots.start(cpus[0]);
-            running.countDown();
-            cpus[0].await(flag::get);
+        Thread target = startWaiter(slots, cpus[0], flag::get, () -> {
             returned.set(true);
             clockSeen[0] = cpus[0].clock();
-            slots.leave(cpus[0]);
         });
-        target.start();
-        // every CPU is WAITING before its start: first see it run
-        assertTrue(running.await(BOUND_MS, TimeUnit.MILLISECONDS), "the target did not start");
-        awaitState(slots, 0, Slots.WAITING, "the target gave its slot up");
         Thread claimer = new Thread(() -> {
             slots.start(cpus[1]);
             if (!slots.claim(cpus[0], cpus[1])) {
@@ -281,16 +292,7 @@ class SlotsTest {
         AtomicBoolean stop = new AtomicBoolean();
         AtomicBoolean stopBusy = new AtomicBoolean();
         ConcurrentLinkedQueue<String> problems = new ConcurrentLinkedQueue<>();
-        CountDownLatch running = new CountDownLatch(1);
-        Thread target = new Thread(() -> {
-            slots.start(cpus[0]);
-            running.countDown();
-            cpus[0].await(stop::get);
-            slots.leave(cpus[0]);
-        });
-        target.start();
-        assertTrue(running.await(BOUND_MS, TimeUnit.MILLISECONDS), "the target did not start");
-        awaitState(slots, 0, Slots.WAITING, "the target gave its slot up");
+        Thread target = startWaiter(slots, cpus[0], stop::get, () -> { });
         Thread busy = new Thread(() -> {
             slots.start(cpus[2]);
             while (!stopBusy.get()) {
