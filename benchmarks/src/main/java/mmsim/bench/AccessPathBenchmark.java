@@ -102,7 +102,11 @@ public class AccessPathBenchmark {
         Mmu mmu;
         AddressSpace space;
         long[] stream;
+        /** The host address each address of {@link #stream} translates to, for the host floor. */
+        long[] hostStream;
         long expectedSum;
+        /** Host-floor invocations this iteration ({@link #loadAllFromHost}): they make no simulated access. */
+        private long hostFloorRuns;
         private final long[] countsAtIterationStart = new long[CpuCounter.all().length];
 
         /** The {@code tlb} parameter: a key of {@link #TLB_GEOMETRIES}. */
@@ -139,6 +143,12 @@ public class AccessPathBenchmark {
                 sum += va;
             }
             expectedSum = sum;
+            hostStream = new long[stream.length];
+            for (int i = 0; i < stream.length; i++) {
+                long pte = machine.pageTable().walk(space.root(), stream[i]);
+                hostStream[i] = machine.memory().frameAddress(Pte.frame(pte))
+                        | (stream[i] & PhysicalMemory.PAGE_OFFSET_MASK);
+            }
         }
 
         @Setup(Level.Iteration)
@@ -146,6 +156,7 @@ public class AccessPathBenchmark {
             for (CpuCounter c : CpuCounter.all()) {
                 countsAtIterationStart[c.ordinal()] = count(c);
             }
+            hostFloorRuns = 0;
         }
 
         @TearDown(Level.Iteration)
@@ -154,7 +165,14 @@ public class AccessPathBenchmark {
             if (faults != 0) {
                 throw new IllegalStateException("an iteration took " + faults + " page faults on pre-touched pages");
             }
-            checkIteration(delta(CpuCounter.LOADS) + delta(CpuCounter.STORES));
+            long accesses = delta(CpuCounter.LOADS) + delta(CpuCounter.STORES);
+            if (hostFloorRuns > 0) {
+                if (accesses != 0) {
+                    throw new IllegalStateException("a host-floor iteration made " + accesses + " simulated accesses");
+                }
+                return;
+            }
+            checkIteration(accesses);
         }
 
         /** How much {@code counter} grew since this iteration started. */
@@ -185,6 +203,23 @@ public class AccessPathBenchmark {
             }
             if (sum != expectedSum) {
                 throw new IllegalStateException("loads summed to " + sum + ", expected " + expectedSum);
+            }
+            return sum;
+        }
+
+        /**
+         * Loads every address of the stream straight from host memory, at the host address the MMU would
+         * give: the same host cache lines and host pages in the same order, without the simulated TLB.
+         */
+        long loadAllFromHost() {
+            final long[] hosts = hostStream;
+            long sum = 0;
+            for (int i = 0; i < hosts.length; i++) {
+                sum += PhysicalMemory.lpLong(hosts[i]);
+            }
+            hostFloorRuns++;
+            if (sum != expectedSum) {
+                throw new IllegalStateException("host loads summed to " + sum + ", expected " + expectedSum);
             }
             return sum;
         }
@@ -391,5 +426,19 @@ public class AccessPathBenchmark {
         long sum = s.loadAll();
         counters.walks += s.count(CpuCounter.WALKS) - before;
         return sum;
+    }
+
+    /** {@link #loadLongTlbL2Hit}'s floor: its 1024 host loads alone, in the same order. */
+    @Benchmark
+    @OperationsPerInvocation(L2_PAGES)
+    public long hostFloorL2HitStream(L2WorkingSet s) {
+        return s.loadAllFromHost();
+    }
+
+    /** {@link #loadLongTlbMissWalk}'s floor: its 4096 host loads alone, in the same order (no walk). */
+    @Benchmark
+    @OperationsPerInvocation(MISS_PAGES)
+    public long hostFloorMissWalkStream(MissWorkingSet s) {
+        return s.loadAllFromHost();
     }
 }
