@@ -380,5 +380,10 @@ public final class Mmu {
         faultEnteredAt = clock;
         charge(faultEntryExitCycles);
         faultHandler.handlePageFault(cpu, va, write, kind);
+        // the handler may have used this TLB (hits reorder a set): the fill after the retried walk scans afresh
+        l1.forgetMiss();
+        if (l2 != null) {
+            l2.forgetMiss();
+        }
     }
 }

@@ -36,9 +36,11 @@ public final class Tlb {
     boolean remoteInvalidation;
 
     public Tlb(MachineConfig config, long seed) {
-        this.l1 = new TlbArray(config.tlbL1Entries(), config.tlbL1Ways(), config.tlbReplacement(), seed);
+        // the L1 keeps ages (the cheapest touch, on the hit path), the L2 a packed recency order (the cheapest
+        // victim, on the miss path): see TlbArray
+        this.l1 = new TlbArray(config.tlbL1Entries(), config.tlbL1Ways(), config.tlbReplacement(), seed, false);
         this.l2 = config.tlbLevels() == 2
-                ? new TlbArray(config.tlbL2Entries(), config.tlbL2Ways(), config.tlbReplacement(), seed * 31 + 7)
+                ? new TlbArray(config.tlbL2Entries(), config.tlbL2Ways(), config.tlbReplacement(), seed * 31 + 7, true)
                 : null;
     }
 

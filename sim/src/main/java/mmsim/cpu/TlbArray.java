@@ -18,10 +18,32 @@ import mmsim.config.MachineConfig.Replacement;
  * scanning the set. It is only a hint, verified against the tag, so the modelled TLB (its hits, misses
  * and evictions) is exactly that of the set-associative structure.
  *
+ * <p>Replacement order, two representations with the same decisions (the least recently touched valid way, a touch
+ * being an insert and, under LRU, a hit; {@code TlbArrayTest} checks both against a reference model):
+ * <ul>
+ *   <li><em>ages</em>: each entry keeps the array's clock of its last touch. A touch is one store; a full set's
+ *       victim is a scan of the set's ages. The L1 uses it: its hit is the hottest path of the simulator, and its
+ *       sets are narrow (4 ways: one host cache line of ages).</li>
+ *   <li><em>packed recency</em> (sets of up to {@value #PACKED_MAX_WAYS} ways): each set keeps its ways in recency
+ *       order in one word, 4 bits a way, the least recent lowest. A full set's victim is one load; a touch is a
+ *       dozen register operations on that word. The L2 uses it: it is reached only after an L1 miss, and a scan
+ *       of 12 ages read 2 more host cache lines and compared each (see below for what it saved; on the L1's hit
+ *       path the touch cost 3.1 → 4.5 ns in {@code AccessPathBenchmark}, so the L1 keeps ages).</li>
+ * </ul>
+ *
+ * <p>A miss chooses its fill: the scan of the set that finds no entry also finds the way an insert would fill, and
+ * keeps it ({@code missTag}, {@code missWay}) for the insert that follows, which then writes without scanning the
+ * set again. Anything that could change that choice in between clears it: every owner insert, invalidation and
+ * flush, and the MMU after a page fault (the handler may hit in this array, which reorders a set). Together with the
+ * packed L2 order: L1 miss + L2 miss + 4-level walk 64–66 → 51 ns ({@code AccessPathBenchmark}, 2 host cores).
+ *
  * <p>Concurrency: the owning CPU's thread does every lookup and insert. Tags are read with opaque loads
  * (a loop of accesses cannot hoist them) and written with release stores, so a remote invalidation
- * (hardware broadcast) may clear a tag with a volatile store or CAS at any time; ages, data and hints are
- * owner-only plain fields.
+ * (hardware broadcast) may clear a tag with a volatile store or CAS at any time; ages, recency words, the kept
+ * miss, data and hints are owner-only plain fields. A remote invalidation between a miss and its fill does not clear
+ * the kept choice: the fill may then evict the least recent valid way where a fresh scan would have taken the way
+ * the invalidation just freed. That is one of the orders in which the two could have happened on hardware (the
+ * fill before the invalidation), and the fill's entry is kept or dropped by the MMU's epoch check as before.
  */
 final class TlbArray {
     static final long VALID = 1L << 63;
@@ -31,6 +53,12 @@ final class TlbArray {
     static final long DATA_WRITABLE = 1L;
     static final long DATA_DIRTY = 1L << 1;
     static final long DATA_ADDRESS_MASK = ~0xFFFL;
+    /** The widest set whose recency order fits in one word, 4 bits a way. */
+    static final int PACKED_MAX_WAYS = 16;
+    /** 1 in every 4-bit field of a word. */
+    private static final long NIBBLE_ONES = 0x1111_1111_1111_1111L;
+    /** The top bit of every 4-bit field of a word. */
+    private static final long NIBBLE_HIGHS = 0x8888_8888_8888_8888L;
 
     private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
 
@@ -40,11 +68,22 @@ final class TlbArray {
     final long[] tags;
     final long[] data;
     final int[] frames;
+    /**
+     * Per set, its ways in order of their last touch, 4 bits each, the least recent in bits 0-3 and the most recent
+     * in the top used field; null when the array keeps {@link #ages}. Owner-only plain words.
+     */
+    private final long[] recency;
+    /** Bit position of the most recent way's field in a {@link #recency} word: 4 · (ways - 1). */
+    private final int mostRecentShift;
+    /** Per entry, the {@link #clock} of its last touch; null when the array keeps {@link #recency}. Owner only. */
     private final long[] ages;
     private final byte[] wayHint;
     private final int hintMask;
     private final Replacement replacement;
+    /** A hit touches its entry (LRU) and the array keeps {@link #ages}: the hit path's one store. */
     private final boolean ageOnHit;
+    /** A hit touches its entry (LRU) and the array keeps {@link #recency}. */
+    private final boolean reorderOnHit;
     /**
      * Sets that may hold a valid entry, one bit each: set by {@link #insert}, cleared by {@link #flushAll}
      * (owner only, plain). A set whose bit is clear holds no valid entry, so a full flush visits only the
@@ -56,8 +95,26 @@ final class TlbArray {
     private final long[] occupied;
     private long clock;
     private long random;
+    /**
+     * The tag of the last lookup that missed, or 0 once anything may have changed the choice below: each insert,
+     * owner invalidation, flush and {@link #forgetMiss} clears it. Owner-only plain fields, like the ages.
+     */
+    private long missTag;
+    /** The way an insert of {@link #missTag} fills, chosen by the miss's own scan of the set; -1: draw it (RANDOM). */
+    private int missWay;
+    /** Whether filling {@link #missWay} evicts a valid entry. */
+    private boolean missEvicts;
 
+    /** An array that keeps a packed recency order per set if its sets fit one ({@code ways ≤ 16}), else ages. */
     TlbArray(int entries, int ways, Replacement replacement, long seed) {
+        this(entries, ways, replacement, seed, true);
+    }
+
+    /**
+     * @param packedRecency keep each set's recency order packed in one word (only if {@code ways ≤ 16}; else ages
+     *        per entry): cheaper victims, dearer touches (see the class comment)
+     */
+    TlbArray(int entries, int ways, Replacement replacement, long seed, boolean packedRecency) {
         if (entries % ways != 0 || Integer.bitCount(entries / ways) != 1) {
             throw new IllegalArgumentException("entries/ways must be a power of two: " + entries + "/" + ways);
         }
@@ -70,12 +127,25 @@ final class TlbArray {
         this.tags = new long[entries];
         this.data = new long[entries];
         this.frames = new int[entries];
-        this.ages = new long[entries];
+        if (packedRecency && ways <= PACKED_MAX_WAYS) {
+            long initial = 0;   // way w at rank w: the reference order, way 0 least recent
+            for (int w = 0; w < ways; w++) {
+                initial |= (long) w << (4 * w);
+            }
+            this.recency = new long[sets];
+            Arrays.fill(recency, initial);
+            this.ages = null;
+        } else {
+            this.recency = null;
+            this.ages = new long[entries];
+        }
+        this.mostRecentShift = 4 * (ways - 1);
         int hints = Integer.highestOneBit(Math.max(entries * 4 - 1, 1)) << 1;
         this.wayHint = new byte[hints];
         this.hintMask = hints - 1;
         this.replacement = replacement;
-        this.ageOnHit = replacement == Replacement.LRU;
+        this.ageOnHit = replacement == Replacement.LRU && ages != null;
+        this.reorderOnHit = replacement == Replacement.LRU && recency != null;
         this.occupied = new long[(sets + 63) >>> 6];
         this.random = seed == 0 ? 0x9E3779B97F4A7C15L : seed;
     }
@@ -95,33 +165,119 @@ final class TlbArray {
 
     /** The index of the entry holding {@code tag} for page {@code vpn}, or -1. Ages the entry on a hit under LRU. */
     int lookup(long vpn, long tag) {
+        // kept to what the hint check needs: passing the set to the slow path as well kept one more value live across
+        // the inlined hit path and cost the L1 hit 0.4 ns (register spills in the benchmark's loop)
         int v = (int) vpn;
         int base = (v & setMask) * ways;
         int hinted = base + wayHint[v & hintMask];
         if (tagAt(hinted) == tag) {
             if (ageOnHit) {
                 ages[hinted] = ++clock;
+            } else if (reorderOnHit) {
+                reorder(v & setMask, hinted - base);
             }
             return hinted;
         }
         return lookupSlowPath(v, base, tag);
     }
 
+    /**
+     * The scan of the set after the way hint missed. On a miss the same pass chooses the way an insert of
+     * {@code tag} would fill (the first invalid way, else the least recently touched) and keeps it for
+     * {@link #insert}, which then need not scan the set again: a miss is followed by the fill of what it missed
+     * unless the walk faults, and the MMU calls {@link #forgetMiss} after a fault.
+     */
     private int lookupSlowPath(int v, int base, long tag) {
-        if (!occupied(v & setMask)) {
+        int set = v & setMask;
+        if (!occupied(set)) {
+            keepMiss(tag, 0, false);   // an empty set: the first way is invalid
             return -1;
         }
+        long[] ages = this.ages;
+        int firstInvalid = -1;
+        int oldest = 0;
+        long oldestAge = Long.MAX_VALUE;
         for (int way = 0; way < ways; way++) {
-            int i = base + way;
-            if (tagAt(i) == tag) {
+            long t = tagAt(base + way);
+            if (t == tag) {
                 wayHint[v & hintMask] = (byte) way;
-                if (ageOnHit) {
-                    ages[i] = ++clock;
+                if (ageOnHit || reorderOnHit) {
+                    touch(set, way);
                 }
-                return i;
+                return base + way;
+            }
+            if (t == 0) {
+                if (firstInvalid < 0) {
+                    firstInvalid = way;
+                }
+            } else if (ages != null && ages[base + way] < oldestAge) {
+                // valid entries' ages are distinct, so "oldest" is exact
+                oldestAge = ages[base + way];
+                oldest = way;
             }
         }
+        if (firstInvalid >= 0) {
+            keepMiss(tag, firstInvalid, false);
+        } else if (replacement == Replacement.RANDOM) {
+            keepMiss(tag, -1, true);   // drawn by the insert, so that a miss without a fill draws nothing
+        } else {
+            keepMiss(tag, ages != null ? oldest : (int) (recency[set] & 0xF), true);
+        }
         return -1;
+    }
+
+    private void keepMiss(long tag, int way, boolean evicts) {
+        missTag = tag;
+        missWay = way;
+        missEvicts = evicts;
+    }
+
+    /**
+     * Forgets the choice the last missed lookup made for its fill ({@link #lookupSlowPath}): the MMU calls it after a
+     * page fault, whose handler may have touched this array in ways that do not clear it (hits). Owner only.
+     */
+    void forgetMiss() {
+        missTag = 0;
+    }
+
+    /** Makes {@code way} the most recently touched of {@code set}. Owner only. */
+    private void touch(int set, int way) {
+        if (recency == null) {
+            ages[set * ways + way] = ++clock;
+        } else {
+            reorder(set, way);
+        }
+    }
+
+    /**
+     * {@link #touch} of an array that keeps {@link #recency}: find the way's 4-bit field (the lowest field of
+     * {@code order ^ way·0x1111…} that is zero, by the zero-field test, exact for the lowest), drop it, shift the
+     * more recent fields down one and put the way on top.
+     */
+    private void reorder(int set, int way) {
+        long[] r = recency;
+        long order = r[set];
+        long x = order ^ (way * NIBBLE_ONES);
+        int shift = Long.numberOfTrailingZeros((x - NIBBLE_ONES) & ~x & NIBBLE_HIGHS) - 3;
+        long lessRecent = order & ((1L << shift) - 1);
+        long moreRecent = (order >>> 4) & (-1L << shift);
+        r[set] = lessRecent | moreRecent | ((long) way << mostRecentShift);
+    }
+
+    /** The least recently touched way of a full {@code set} (its entries start at {@code base}). Owner only. */
+    private int leastRecentWay(int set, int base) {
+        if (recency != null) {
+            return (int) (recency[set] & 0xF);
+        }
+        int oldest = 0;
+        long oldestAge = Long.MAX_VALUE;
+        for (int way = 0; way < ways; way++) {
+            if (ages[base + way] < oldestAge) {
+                oldestAge = ages[base + way];
+                oldest = way;
+            }
+        }
+        return oldest;
     }
 
     /**
@@ -132,60 +288,56 @@ final class TlbArray {
         int v = (int) vpn;
         int set = v & setMask;
         int base = set * ways;
-        int victim = -1;
-        int firstInvalid = -1;
-        // one pass over the set: the entry for tag if present, else the first invalid way, else the oldest
-        // (the choice separate passes made; valid entries' ages are distinct, so "oldest" is exact)
-        int oldest = base;
-        long oldestAge = Long.MAX_VALUE;
-        if (!occupied(set)) {
-            firstInvalid = base;   // an empty set: no way holds the tag, and the first is invalid
+        int way = -1;
+        boolean evicted = false;
+        if (tag == missTag) {
+            way = missWay >= 0 ? missWay : randomWay();   // the choice the miss's scan made (lookupSlowPath)
+            evicted = missEvicts;
+        } else if (!occupied(set)) {
+            way = 0;   // an empty set: no way holds the tag, and the first is invalid
         } else {
-            for (int way = 0; way < ways; way++) {
-                int i = base + way;
-                long t = tagAt(i);
+            // one pass over the set: the way holding tag if any, else the first invalid way
+            int firstInvalid = -1;
+            for (int w = 0; w < ways; w++) {
+                long t = tagAt(base + w);
                 if (t == tag) {
-                    victim = i;
+                    way = w;
                     break;
                 }
-                if (t == 0) {
-                    if (firstInvalid < 0) {
-                        firstInvalid = i;
-                    }
-                } else if (ages[i] < oldestAge) {
-                    oldestAge = ages[i];
-                    oldest = i;
+                if (t == 0 && firstInvalid < 0) {
+                    firstInvalid = w;
+                }
+            }
+            if (way < 0) {
+                if (firstInvalid >= 0) {
+                    way = firstInvalid;
+                } else {
+                    way = replacement == Replacement.RANDOM ? randomWay() : leastRecentWay(set, base);
+                    evicted = true;
                 }
             }
         }
-        boolean evicted = false;
-        if (victim < 0) {
-            if (firstInvalid >= 0) {
-                victim = firstInvalid;
-            } else {
-                victim = replacement == Replacement.RANDOM ? randomWay(base) : oldest;
-                evicted = true;
-            }
-        }
+        missTag = 0;
+        int victim = base + way;
         data[victim] = dataWord;
         frames[victim] = frame;
-        ages[victim] = ++clock;
+        touch(set, way);
         occupied[set >>> 6] |= 1L << set;
-        wayHint[v & hintMask] = (byte) (victim - base);
+        wayHint[v & hintMask] = (byte) way;
         // release: the data word is written before the tag that makes the entry valid; the StoreLoad order
         // against the owner's re-read of the remote-invalidation epoch is the Mmu's fence after the fill (see Tlb)
         LONGS.setRelease(tags, victim, tag);
         return evicted;
     }
 
-    /** A way of the set at {@code base} drawn from this array's seeded xorshift generator. */
-    private int randomWay(int base) {
+    /** A way drawn from this array's seeded xorshift generator. */
+    private int randomWay() {
         long x = random;
         x ^= x << 13;
         x ^= x >>> 7;
         x ^= x << 17;
         random = x;
-        return base + (int) Long.remainderUnsigned(x, ways);
+        return (int) Long.remainderUnsigned(x, ways);
     }
 
     /** Whether set {@code set} may hold a valid entry ({@link #occupied}). Owner only. */
@@ -195,6 +347,7 @@ final class TlbArray {
 
     /** Invalidates the entry for {@code tag}, if present. Returns whether one was. Owner only. */
     boolean invalidate(long vpn, long tag) {
+        missTag = 0;
         return occupied((int) vpn & setMask) && remoteInvalidate(vpn, tag);
     }
 
@@ -216,6 +369,7 @@ final class TlbArray {
 
     /** Invalidates every entry tagged with {@code asid}. Returns how many were valid. Owner only: visits the occupied sets. */
     int invalidateAsid(int asid) {
+        missTag = 0;
         int n = 0;
         for (int w = 0; w < occupied.length; w++) {
             long bits = occupied[w];
@@ -252,6 +406,7 @@ final class TlbArray {
      * harmlessly. Owner only.
      */
     void flushAll() {
+        missTag = 0;
         long[] tags = this.tags;
         for (int w = 0; w < occupied.length; w++) {
             long bits = occupied[w];
@@ -265,8 +420,9 @@ final class TlbArray {
         VarHandle.fullFence();
     }
 
-    /** Invalidates the entry at {@code index} if it still holds {@code tag}. */
+    /** Invalidates the entry at {@code index} if it still holds {@code tag}. Owner only. */
     void invalidateIndex(int index, long tag) {
+        missTag = 0;
         LONGS.compareAndSet(tags, index, tag, 0L);
     }
 

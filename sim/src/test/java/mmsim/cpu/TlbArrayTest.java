@@ -170,12 +170,17 @@ class TlbArrayTest {
      * (inserting on a miss), invalidations and flushes, run against TlbArray and against a plain reference model
      * of a set-associative TLB (each set a list ordered by recency: LRU reorders on hits, FIFO only on inserts;
      * invalid ways are refilled first, lowest way first). Every lookup's outcome and every eviction must agree.
-     * Guards the hot path's optimisations (way hints, a one-pass insert) against changing what is modelled.
+     * Some misses see an invalidation in their set before their fill, some fills scan the set afresh.
+     * Guards the hot path's optimisations (way hints, a one-pass insert, both recency representations; 32 and 64
+     * ways fall back to ages) against changing what is modelled.
      */
     @org.junit.jupiter.params.ParameterizedTest
-    @org.junit.jupiter.params.provider.CsvSource({"LRU, 64, 4", "LRU, 1536, 12", "FIFO, 64, 4", "FIFO, 1536, 12", "LRU, 16, 1"})
-    void replacementMatchesAReferenceModelOnALongStream(Replacement policy, int entries, int ways) {
-        TlbArray t = new TlbArray(entries, ways, policy, 7);
+    @org.junit.jupiter.params.provider.CsvSource({
+            "LRU, 64, 4, false", "LRU, 1536, 12, false", "FIFO, 64, 4, false", "FIFO, 1536, 12, false", "LRU, 16, 1, false",
+            "LRU, 64, 4, true", "LRU, 1536, 12, true", "FIFO, 64, 4, true", "FIFO, 1536, 12, true", "LRU, 16, 1, true",
+            "LRU, 256, 16, true", "FIFO, 256, 16, true", "LRU, 64, 32, true", "FIFO, 64, 64, true", "LRU, 64, 64, false"})
+    void replacementMatchesAReferenceModelOnALongStream(Replacement policy, int entries, int ways, boolean packedRecency) {
+        TlbArray t = new TlbArray(entries, ways, policy, 7, packedRecency);
         int sets = entries / ways;
         long[][] wayTag = new long[sets][ways];          // reference: the vpn+1 each way holds (0: invalid)
         java.util.List<java.util.List<Integer>> recency = new java.util.ArrayList<>();  // ways, least recent first
@@ -222,6 +227,17 @@ class TlbArrayTest {
                 }
                 continue;
             }
+            if (op < 60) {
+                // between the miss and its fill, an invalidation in the same set: the fill must see the way it freed
+                int k = random.nextInt(ways);
+                if (wayTag[set][k] != 0) {
+                    long other = wayTag[set][k] - 1;
+                    assertTrue(t.invalidate(other, tag(other)), "invalidate a resident page at step " + step);
+                    wayTag[set][k] = 0;
+                }
+            } else if (op < 80) {
+                t.forgetMiss();   // the fill scans the set itself
+            }
             int target = indexOf(wayTag[set], 0);
             boolean expectEviction = target < 0;
             if (expectEviction) {
@@ -234,7 +250,7 @@ class TlbArrayTest {
             recency.get(set).add(target);
             assertEquals(set * ways + target, t.find(vpn, tag(vpn)), "the way filled at step " + step);
         }
-        assertTrue(hits > 50_000 && evictions > 5_000, "the stream exercised hits (" + hits + ") and evictions (" + evictions + ")");
+        assertTrue(hits > 40_000 && evictions > 5_000, "the stream exercised hits (" + hits + ") and evictions (" + evictions + ")");
     }
 
     private static int indexOf(long[] ways, long value) {
