@@ -290,18 +290,17 @@ public final class Mmu {
         int table = root;
         long writable = Pte.WRITABLE;
         for (int level = PageTable.LEVELS - 1; level > 0; level--) {
-            counters[WALK_LEVELS]++;
-            charge(walkLevelCycles);
             long link = PhysicalMemory.laLong(pageTable.slotAddress(table, PageTable.index(va, level)));
             if (!Pte.isPresent(link)) {
+                chargeWalk(PageTable.LEVELS - level);
                 fault(va, write, FaultKind.NOT_PRESENT);
                 return 0;
             }
             writable &= link;
             table = Pte.frame(link);
         }
-        counters[WALK_LEVELS]++;
-        charge(walkLevelCycles);
+        // the levels are charged together: nothing in the walk reads the clock before the fault or the fill
+        chargeWalk(PageTable.LEVELS);
         int index = PageTable.index(va, 0);
         long slot = pageTable.slotAddress(table, index);
         if (walkObserver != null) {
@@ -346,6 +345,12 @@ public final class Mmu {
             }
             return (dataWord & TlbArray.DATA_ADDRESS_MASK) | (va & PhysicalMemory.PAGE_OFFSET_MASK);
         }
+    }
+
+    /** Counts and charges {@code levels} levels of a page walk. */
+    private void chargeWalk(int levels) {
+        counters[WALK_LEVELS] += levels;
+        charge(levels * walkLevelCycles);
     }
 
     /**
