@@ -262,6 +262,13 @@ public final class Mmu {
             if (l2 != null) {
                 counters[L2_MISSES]++;
             }
+        } else {
+            // an L1 hit without the permission: this translation's fills follow no missed lookup of theirs, so any
+            // choice a TLB array kept from an earlier miss (one an exception cut short) must not serve them
+            l1.forgetMiss();
+            if (l2 != null) {
+                l2.forgetMiss();
+            }
         }
         for (int faults = 0; ; ) {
             long address = walkAndFill(va, vpn, tag, write);
@@ -384,11 +391,15 @@ public final class Mmu {
         counters[kind == FaultKind.NOT_PRESENT ? FAULTS_NOT_PRESENT : FAULTS_PROTECTION]++;
         faultEnteredAt = clock;
         charge(faultEntryExitCycles);
-        faultHandler.handlePageFault(cpu, va, write, kind);
-        // the handler may have used this TLB (hits reorder a set): the fill after the retried walk scans afresh
-        l1.forgetMiss();
-        if (l2 != null) {
-            l2.forgetMiss();
+        try {
+            faultHandler.handlePageFault(cpu, va, write, kind);
+        } finally {
+            // the handler may have used this TLB (hits reorder a set), or may end the task by throwing (a kill): the
+            // fill after a retried walk, or any later one of the same tag, scans the set afresh
+            l1.forgetMiss();
+            if (l2 != null) {
+                l2.forgetMiss();
+            }
         }
     }
 }

@@ -34,7 +34,8 @@ import mmsim.config.MachineConfig.Replacement;
  * <p>A miss chooses its fill: the scan of the set that finds no entry also finds the way an insert would fill, and
  * keeps it ({@code missTag}, {@code missWay}) for the insert that follows, which then writes without scanning the
  * set again. Anything that could change that choice in between clears it: every owner insert, invalidation and
- * flush, and the MMU after a page fault (the handler may hit in this array, which reorders a set). Together with the
+ * flush, and the MMU after a page fault (the handler may hit in this array, which reorders a set) and before the
+ * fills of a translation that missed nothing (an L1 hit without write permission). Together with the
  * packed L2 order: L1 miss + L2 miss + 4-level walk 64–66 → 51 ns ({@code AccessPathBenchmark}, 2 host cores).
  *
  * <p>Concurrency: the owning CPU's thread does every lookup and insert. Tags are read with opaque loads
@@ -185,7 +186,8 @@ final class TlbArray {
      * The scan of the set after the way hint missed. On a miss the same pass chooses the way an insert of
      * {@code tag} would fill (the first invalid way, else the least recently touched) and keeps it for
      * {@link #insert}, which then need not scan the set again: a miss is followed by the fill of what it missed
-     * unless the walk faults, and the MMU calls {@link #forgetMiss} after a fault.
+     * unless the walk faults, and the MMU calls {@link #forgetMiss} after a fault and before the fills of a
+     * translation that missed nothing (an L1 hit without the permission).
      */
     private int lookupSlowPath(int v, int base, long tag) {
         int set = v & setMask;
@@ -234,7 +236,8 @@ final class TlbArray {
 
     /**
      * Forgets the choice the last missed lookup made for its fill ({@link #lookupSlowPath}): the MMU calls it after a
-     * page fault, whose handler may have touched this array in ways that do not clear it (hits). Owner only.
+     * page fault, whose handler may have touched this array in ways that do not clear it (hits), and before fills
+     * that follow no miss of their own. Owner only.
      */
     void forgetMiss() {
         missTag = 0;

@@ -59,6 +59,43 @@ class MmuTest {
         }
     }
 
+    /**
+     * A fault handler that hits in the TLB reorders the set the faulting page will fill: the fill after the retried
+     * walk must evict the set's least recently used entry as it is then, not the one the miss's own scan chose
+     * before the handler ran (TlbArray keeps that choice for the fill; the MMU forgets it after a fault).
+     */
+    @Test
+    void aFillAfterAFaultEvictsTheEntryLeastRecentlyUsedThenNotWhenTheMissScanned() {
+        try (Machine m = TestMachines.boot(1, "4MiB")) {
+            Cpu cpu = m.cpu(0);
+            AddressSpace space = m.newAddressSpace(FramePool.NO_CPU);
+            cpu.switchAddressSpace(space);
+            int l1Sets = m.config().tlbL1Entries() / m.config().tlbL1Ways();
+            int ways = m.config().tlbL1Ways();
+            long stride = (long) l1Sets << PhysicalMemory.PAGE_SHIFT;   // pages one stride apart share an L1 set
+            long base = space.map(stride * (ways + 1), Vma.READ_WRITE);
+            long[] resident = new long[ways];
+            for (int i = 0; i < ways; i++) {
+                resident[i] = base + i * stride;
+                TestMachines.mapZeroPage(m, null, space, resident[i], Pte.WRITABLE);
+                cpu.mmu().loadLong(resident[i]);   // fills the set in order: resident[0] least recently used
+            }
+            long faulting = base + ways * stride;
+            m.setFaultHandler((c, va, write, kind) -> {
+                cpu.mmu().loadLong(resident[0]);   // a hit: resident[1] is now the least recently used
+                TestMachines.mapZeroPage(m, null, space, faulting, Pte.WRITABLE);
+            });
+            cpu.mmu().loadLong(faulting);
+            int asid = cpu.mmu().asid();
+            Tlb tlb = cpu.tlb();
+            assertTrue(tlb.l1Contains(asid, faulting >>> PhysicalMemory.PAGE_SHIFT), "the faulting page was filled");
+            assertTrue(tlb.l1Contains(asid, resident[0] >>> PhysicalMemory.PAGE_SHIFT),
+                    "the page the handler used stays: it was the most recently used when the fill came");
+            assertFalse(tlb.l1Contains(asid, resident[1] >>> PhysicalMemory.PAGE_SHIFT),
+                    "the least recently used page at the fill was evicted");
+        }
+    }
+
     @Test
     void withoutAKernelAFaultIsAnErrorNamingTheAccess() {
         try (Machine m = TestMachines.boot(1, "1MiB")) {
