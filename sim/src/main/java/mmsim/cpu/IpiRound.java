@@ -1,7 +1,7 @@
 package mmsim.cpu;
 
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 
 import mmsim.stats.CostModel;
 
@@ -37,11 +37,34 @@ import mmsim.stats.CostModel;
  * the count pairs with, after which the target's work is visible. One round in flight per instance.
  */
 public abstract class IpiRound implements Interrupt, WaitCondition {
-    private final AtomicInteger pending = new AtomicInteger();
-    private final AtomicLong latestAck = new AtomicLong();
-    /** Sum and maximum of the acknowledgements' line transfers: what reading them one by one costs. */
-    private final AtomicLong ackTransfers = new AtomicLong();
-    private final AtomicLong dearestAck = new AtomicLong();
+    private static final VarHandle PENDING;
+    private static final VarHandle LATEST_ACK;
+
+    static {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            PENDING = lookup.findVarHandle(IpiRound.class, "pending", int.class);
+            LATEST_ACK = lookup.findVarHandle(IpiRound.class, "latestAck", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** Bits of {@link #pending} that count the acknowledgements still to come; the bits above count the remote ones. */
+    private static final int OUTSTANDING_MASK = 0xFFFF;
+    /** What a modeled acknowledgement from another socket adds to {@link #pending} besides its decrement. */
+    private static final int REMOTE_ACK = 1 << 16;
+
+    /**
+     * Acknowledgements still to come (the low 16 bits; machines have at most 1,024 CPUs) and, above them, how many of
+     * those that came crossed a socket: the line transfers of reading them one by one follow from that count, so an
+     * acknowledgement is one atomic add here and one compare-and-exchange of {@link #latestAck}, two locked operations
+     * on one object's fields where four atomics on two or three lines were ({@code ShootdownBenchmark}, see
+     * benchmarks/README). Accessed through {@link #PENDING}.
+     */
+    private volatile int pending;
+    /** The latest acknowledgement's modeled arrival (the maximum over targets). Accessed through {@link #LATEST_ACK}. */
+    private volatile long latestAck;
     /** Written before the posts that publish them. */
     private long sentAt;
     private int targets;
@@ -69,10 +92,12 @@ public abstract class IpiRound implements Interrupt, WaitCondition {
         this.aggregated = aggregated;
         this.sentAt = sentAt;
         this.targets = targets;
-        latestAck.set(0);
-        ackTransfers.set(0);
-        dearestAck.set(0);
-        pending.set(targets);
+        if (targets > OUTSTANDING_MASK) {
+            throw new IllegalArgumentException("at most " + OUTSTANDING_MASK + " targets a round: " + targets);
+        }
+        // plain: the claim's monitor or the post's offer that follows publishes them to the targets
+        LATEST_ACK.set(this, 0L);
+        PENDING.set(this, targets);
     }
 
     /**
@@ -101,12 +126,23 @@ public abstract class IpiRound implements Interrupt, WaitCondition {
      * transfer per other target unless aggregated. Meaningful once {@link #satisfied()}.
      */
     public final long acknowledgedAt() {
-        return latestAck.get() + (aggregated ? 0 : ackTransfers.get() - dearestAck.get());
+        long latest = (long) LATEST_ACK.getVolatile(this);
+        if (aggregated || !modeled || targets == 0) {
+            return latest;
+        }
+        // every target's line transfer, but the dearest's, which the latest acknowledgement already includes (all CPUs
+        // share one cost model: a transfer costs cost.ipi_ack within a socket, cost.ipi_ack_remote across)
+        CostModel costs = initiator.costs();
+        int remote = (int) PENDING.getVolatile(this) >>> 16;
+        int local = targets - remote;
+        long transfers = local * costs.lineTransfer(true) + remote * costs.lineTransfer(false);
+        long dearest = Math.max(remote > 0 ? costs.lineTransfer(false) : 0, local > 0 ? costs.lineTransfer(true) : 0);
+        return latest + transfers - dearest;
     }
 
     @Override
     public final boolean satisfied() {
-        return pending.get() == 0;
+        return ((int) PENDING.getVolatile(this) & OUTSTANDING_MASK) == 0;
     }
 
     /**
@@ -154,14 +190,29 @@ public abstract class IpiRound implements Interrupt, WaitCondition {
             long lost = cpu.clock() - before;
             handled(cpu, lost);
             long acknowledged = acknowledgesOnReceipt() ? workStart + ack : free ? cpu.clock() : arrival + lost;
-            latestAck.accumulateAndGet(acknowledged, Math::max);
-            ackTransfers.addAndGet(ack);
-            dearestAck.accumulateAndGet(ack, Math::max);
+            raiseLatestAck(acknowledged);
         }
         Cpu waiter = initiator;
-        // release: this CPU's work happens-before the initiator sees the count drop
-        if (pending.decrementAndGet() == 0) {
+        int delta = modeled && !sameSocket ? REMOTE_ACK - 1 : -1;
+        // volatile add (a release): this CPU's work and its latest acknowledgement happen-before the initiator sees
+        // the count drop
+        if ((((int) PENDING.getAndAdd(this, delta) + delta) & OUTSTANDING_MASK) == 0) {
             waiter.slots().wake(waiter);
+        }
+    }
+
+    /**
+     * {@link #latestAck} = max(itself, {@code acknowledged}). The first exchange expects the armed 0, so a round's
+     * first acknowledgement takes the line once, without a read first.
+     */
+    private void raiseLatestAck(long acknowledged) {
+        long seen = 0;
+        while (seen < acknowledged) {
+            long witness = (long) LATEST_ACK.compareAndExchange(this, seen, acknowledged);
+            if (witness == seen) {
+                return;
+            }
+            seen = witness;
         }
     }
 }
