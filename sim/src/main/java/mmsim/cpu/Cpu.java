@@ -370,8 +370,10 @@ public final class Cpu {
         while (!inbox.offer(irq)) {
             posterIdle.run();
         }
-        // volatile: the offer is visible before the flag, and the flag before the read of the sleeper and the slot state
-        PENDING.setVolatile(this, 1);
+        // an exchange, not a plain volatile store: every write of the flag then reads the one before it, so the owner's
+        // exchange that reads it follows every poster's offer up to this one (see serviceInterrupts); volatile: the
+        // flag is set before the read of the sleeper and the slot state
+        PENDING.getAndSet(this, 1);
         Thread s = (Thread) SLEEPER.getVolatile(this);
         if (s != null) {
             LockSupport.unpark(s);
@@ -434,14 +436,19 @@ public final class Cpu {
         }
     }
 
-    /** Runs every interrupt in the inbox; returns how many ran. Owner only. */
+    /**
+     * Runs every interrupt whose poster set the pending flag before this call's exchange of it (and any other it finds
+     * in the inbox); returns how many ran. An interrupt whose poster sets the flag after the exchange runs at a later
+     * poll: the flag stays set for it. Owner only.
+     */
     public int serviceInterrupts() {
         int handled = 0;
-        // volatile clear before draining: an interrupt posted after the drain sets the flag again. A poster whose slot
-        // the drain found still empty (claimed, not yet filled) sets the flag after filling it, so the next poll runs
-        // it: the drain need not read the producers' index line, which the next offer would then have to take back
-        // from this CPU (one host line transfer on every initiator's post; see benchmarks/README)
-        PENDING.setVolatile(this, 0);
+        // exchange before draining: it reads the flag's latest write, and every write of it is an exchange that read
+        // the one before (see post), so every poster that set it so far filled its slot before this: the drain sees
+        // those slots filled. A flag set after the exchange stays set, and a later poll drains that slot. So the drain
+        // need not re-read the producers' index line, which the next offer would then have to take back from this CPU
+        // (one host line transfer on every initiator's post; see benchmarks/README)
+        PENDING.getAndSet(this, 0);
         Interrupt irq;
         while ((irq = inbox.relaxedPoll()) != null) {
             irq.handle(this);
