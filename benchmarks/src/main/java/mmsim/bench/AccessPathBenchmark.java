@@ -50,6 +50,10 @@ import mmsim.stats.CpuCounter;
  *       each L1 set's ways but fewer than each L2 set's, so every access misses the L1 and hits the L2,
  *       which refills the L1. Between the hit and the walk: what the L2 lookup costs. The {@code l2Hits}
  *       counter is the time per L2 hit.</li>
+ *   <li>{@code hostFloorL2HitStream}, {@code hostFloorMissWalkStream}: the same streams' loads straight from host
+ *       memory, at the host addresses the MMU translates them to, in the same order: what the host's caches and TLB
+ *       charge for those lines and pages alone, so that the two figures above can be read against it (0.30 and
+ *       0.83 ns a load on this project's 2-core host: the loads overlap).</li>
  * </ul>
  *
  * <p>Each invocation runs the whole address stream in a loop, so the score (ns/op, via

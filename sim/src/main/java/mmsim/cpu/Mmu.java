@@ -265,10 +265,7 @@ public final class Mmu {
         } else {
             // an L1 hit without the permission: this translation's fills follow no missed lookup of theirs, so any
             // choice a TLB array kept from an earlier miss (one an exception cut short) must not serve them
-            l1.forgetMiss();
-            if (l2 != null) {
-                l2.forgetMiss();
-            }
+            forgetMisses();
         }
         for (int faults = 0; ; ) {
             long address = walkAndFill(va, vpn, tag, write);
@@ -396,10 +393,15 @@ public final class Mmu {
         } finally {
             // the handler may have used this TLB (hits reorder a set), or may end the task by throwing (a kill): the
             // fill after a retried walk, or any later one of the same tag, scans the set afresh
-            l1.forgetMiss();
-            if (l2 != null) {
-                l2.forgetMiss();
-            }
+            forgetMisses();
+        }
+    }
+
+    /** Drops the fill choice each TLB level kept from its last missed lookup ({@link TlbArray#forgetMiss}). */
+    private void forgetMisses() {
+        l1.forgetMiss();
+        if (l2 != null) {
+            l2.forgetMiss();
         }
     }
 }
