@@ -211,9 +211,13 @@ final class CompareCommand implements Callable<Integer> {
             return all;
         }
         for (String g : given) {
-            if (!all.contains(g)) {
+            if (!all.contains(g) && !g.equals("all")) {
                 throw new Main.BadInput(flag + ": unknown strategy '" + g + "'; allowed: " + String.join(", ", all) + ", or all");
             }
+        }
+        if (given.contains("all")) {
+            throw new Main.BadInput(flag + ": 'all' stands alone, not in a list (" + String.join(",", given) + "); give all, or a list of: "
+                    + String.join(", ", all));
         }
         return given;
     }

@@ -73,6 +73,8 @@ class CommandLineTest {
                 Arguments.of(new String[] {"run", "forkserver", "--memory", "8TiB"}, "memory", "to 4TiB"),
                 Arguments.of(new String[] {"run", "forkserver", "--seconds", "5"}, "--seconds", "forkserver.heap"),
                 Arguments.of(new String[] {"compare", "forkserver", "--shootdown", "linux,nope"}, "'nope'", "hw-broadcast"),
+                Arguments.of(new String[] {"compare", "forkserver", "--shootdown", "all,nope"}, "'nope'", "hw-broadcast"),
+                Arguments.of(new String[] {"compare", "forkserver", "--fork", "all,cow"}, "'all' stands alone", "odf"),
                 Arguments.of(new String[] {"run", "--workload-class", "com.example.Missing"}, "com.example.Missing", "no such class"),
                 Arguments.of(new String[] {"run", "--workload-class", "java.lang.String"}, "java.lang.String", "does not implement"),
                 Arguments.of(new String[] {"run", "--workload-class", "mmsim.cli.ThrowingWorkload"}, "ThrowingWorkload", "no licence file"),
