@@ -195,10 +195,7 @@ final class TlbArray {
             keepMiss(tag, 0, false);   // an empty set: the first way is invalid
             return -1;
         }
-        long[] ages = this.ages;
         int firstInvalid = -1;
-        int oldest = 0;
-        long oldestAge = Long.MAX_VALUE;
         for (int way = 0; way < ways; way++) {
             long t = tagAt(base + way);
             if (t == tag) {
@@ -208,14 +205,8 @@ final class TlbArray {
                 }
                 return base + way;
             }
-            if (t == 0) {
-                if (firstInvalid < 0) {
-                    firstInvalid = way;
-                }
-            } else if (ages != null && ages[base + way] < oldestAge) {
-                // valid entries' ages are distinct, so "oldest" is exact
-                oldestAge = ages[base + way];
-                oldest = way;
+            if (t == 0 && firstInvalid < 0) {
+                firstInvalid = way;
             }
         }
         if (firstInvalid >= 0) {
@@ -223,7 +214,7 @@ final class TlbArray {
         } else if (replacement == Replacement.RANDOM) {
             keepMiss(tag, -1, true);   // drawn by the insert, so that a miss without a fill draws nothing
         } else {
-            keepMiss(tag, ages != null ? oldest : (int) (recency[set] & 0xF), true);
+            keepMiss(tag, leastRecentWay(set, base), true);
         }
         return -1;
     }
@@ -267,7 +258,10 @@ final class TlbArray {
         r[set] = lessRecent | moreRecent | ((long) way << mostRecentShift);
     }
 
-    /** The least recently touched way of a full {@code set} (its entries start at {@code base}). Owner only. */
+    /**
+     * The least recently touched way of a full {@code set} (its entries start at {@code base}); every way is valid, and
+     * valid entries' ages are distinct, so the oldest is exact. Owner only.
+     */
     private int leastRecentWay(int set, int base) {
         if (recency != null) {
             return (int) (recency[set] & 0xF);
