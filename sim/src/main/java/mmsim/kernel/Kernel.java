@@ -67,7 +67,7 @@ public final class Kernel implements AutoCloseable {
         for (int i = 0; i < cpus.length; i++) {
             perCpu[i] = new PerCpu(cpus[i], new Task(0, null, true));
         }
-        this.threads = new TaskThreads(machine.config().simThreads());
+        this.threads = new TaskThreads(machine.config().simThreads(), machine.config().simParallelism());
         this.latencies = machine.opLatencies();
         this.shootdownStats = new ShootdownStats(cpus.length, latencies);
         this.shootdown = shootdownFactory.create(cpus, shootdownStats);
@@ -98,6 +98,25 @@ public final class Kernel implements AutoCloseable {
     /** Whether simulated tasks run on virtual threads ({@code sim.threads}). */
     public boolean virtualThreads() {
         return threads.virtual();
+    }
+
+    /**
+     * Host threads that carry this JVM's virtual threads (meaningful when {@link #virtualThreads()}): the JDK's
+     * {@code jdk.virtualThreadScheduler.parallelism} when set, else the host's cores.
+     */
+    public static int virtualThreadCarriers() {
+        return TaskThreads.carriers();
+    }
+
+    /**
+     * For a process that runs machines of one configuration (the command line), called before the first machine
+     * boots: the virtual-thread carriers then number that machine's host slots ({@code sim.parallelism}; 1 in the
+     * deterministic mode) instead of the host's cores, unless {@code jdk.virtualThreadScheduler.parallelism} is set.
+     * Idle carriers cost a host wake-up per hand-off: deterministic runs are 1.7 to 2.8 times faster with one
+     * (TaskThreads says more). Not for a JVM whose machines differ in slots, such as a test suite.
+     */
+    public static void carriersFollowSlots() {
+        TaskThreads.carriersFollowSlots();
     }
 
     /** Boots a kernel on {@code machine} with its configured strategies: one idle thread per CPU, the tick, the fault handler. */

@@ -12,23 +12,42 @@ import java.lang.reflect.Method;
  *
  * <p>The project compiles for Java 17, so virtual threads are reached through reflection, once.
  * Thread-safe.
+ *
+ * <p>Carriers: the JVM runs every virtual thread on one pool of carrier threads, as many as the host's cores
+ * unless {@value #CARRIERS_PROPERTY} says otherwise, read once, when the first virtual thread is created. A
+ * machine with fewer host slots than carriers leaves carriers idle, and each hand-off then wakes one (a futex
+ * call and a host core's wake-up) that finds nothing to run or steals the next CPU's thread to another core:
+ * deterministic chaos on 4 CPUs ran at 174 k accesses per host second on 2 carriers and 480 k on 1 (2 host
+ * cores, JDK 25). A process that runs one machine configuration (the command line) calls
+ * {@link #carriersFollowSlots()} before its first machine boots, and the carriers then number that machine's
+ * slots ({@code sim.parallelism}, 1 in the deterministic mode).
  */
 final class TaskThreads {
+    /** The JDK's system property for the number of virtual-thread carriers (default: the host's cores). */
+    static final String CARRIERS_PROPERTY = "jdk.virtualThreadScheduler.parallelism";
+    /** Set once by {@link #carriersFollowSlots()}; read by each constructor (volatile: any thread may boot a machine). */
+    private static volatile boolean carriersFollowSlots;
+
     private final Object virtualBuilder;
     private final Method unstarted;
     private final Method name;
 
     /**
-     * @param mode {@code auto}, {@code virtual} or {@code platform} (the {@code sim.threads} setting)
+     * @param mode  {@code auto}, {@code virtual} or {@code platform} (the {@code sim.threads} setting)
+     * @param slots the machine's host slots ({@code sim.parallelism}, resolved): the carriers' number when
+     *              {@link #carriersFollowSlots()} was called and this is the process's first virtual-thread machine
      * @throws IllegalStateException for {@code virtual} on a JVM without virtual threads
      */
-    TaskThreads(String mode) {
+    TaskThreads(String mode, int slots) {
         Object builder = null;
         Method unstartedMethod = null;
         Method nameMethod = null;
         int feature = Runtime.version().feature();
         boolean wanted = mode.equals("virtual") || (mode.equals("auto") && feature >= 24);
         if (wanted && feature >= 21) {
+            if (carriersFollowSlots) {
+                setCarriersIfUnset(slots);
+            }
             try {
                 builder = Thread.class.getMethod("ofVirtual").invoke(null);
                 Class<?> builderType = Class.forName("java.lang.Thread$Builder");
@@ -43,6 +62,32 @@ final class TaskThreads {
         this.virtualBuilder = builder;
         this.unstarted = unstartedMethod;
         this.name = nameMethod;
+    }
+
+    /**
+     * Makes the virtual-thread carriers number the host slots of the first machine that boots on virtual threads
+     * from now on, unless {@value #CARRIERS_PROPERTY} is already set (by the user, or by an earlier machine). For a
+     * process that runs machines of one configuration, as the command line does (sweeps run each run in a JVM of
+     * its own); not for a JVM that mixes slot counts, such as a test suite, where the first machine would decide for
+     * every later one. Call it before any virtual thread exists: the JDK reads the property once.
+     */
+    static void carriersFollowSlots() {
+        carriersFollowSlots = true;
+    }
+
+    private static synchronized void setCarriersIfUnset(int slots) {
+        if (System.getProperty(CARRIERS_PROPERTY) == null) {
+            System.setProperty(CARRIERS_PROPERTY, Integer.toString(slots));
+        }
+    }
+
+    /**
+     * The virtual-thread carriers this JVM runs (or will run) tasks on: {@value #CARRIERS_PROPERTY} when set, else
+     * the host's cores, the JDK's default. For the run manifest: host parallelism behind the host-time figures.
+     */
+    static int carriers() {
+        Integer set = Integer.getInteger(CARRIERS_PROPERTY);
+        return set != null && set > 0 ? set : Runtime.getRuntime().availableProcessors();
     }
 
     /** Whether tasks run on virtual threads. */

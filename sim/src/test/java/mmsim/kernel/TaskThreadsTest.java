@@ -13,16 +13,16 @@ class TaskThreadsTest {
 
     @Test
     void autoPicksVirtualThreadsFromJdk24() {
-        assertEquals(FEATURE >= 24, new TaskThreads("auto").virtual(), "auto on JDK " + FEATURE);
-        assertFalse(new TaskThreads("platform").virtual());
+        assertEquals(FEATURE >= 24, new TaskThreads("auto", 2).virtual(), "auto on JDK " + FEATURE);
+        assertFalse(new TaskThreads("platform", 2).virtual());
     }
 
     @Test
     void virtualIsRefusedWithAClearMessageBeforeJdk21() {
         if (FEATURE >= 21) {
-            assertTrue(new TaskThreads("virtual").virtual());
+            assertTrue(new TaskThreads("virtual", 2).virtual());
         } else {
-            IllegalStateException e = assertThrows(IllegalStateException.class, () -> new TaskThreads("virtual"));
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> new TaskThreads("virtual", 2));
             assertTrue(e.getMessage().contains("needs JDK 21"), e.getMessage());
         }
     }
@@ -31,7 +31,7 @@ class TaskThreadsTest {
     void aCreatedThreadRunsItsBodyAndCarriesItsName() throws Exception {
         for (String mode : FEATURE >= 21 ? new String[] {"platform", "virtual"} : new String[] {"platform"}) {
             boolean[] ran = new boolean[1];
-            Thread t = new TaskThreads(mode).create("mmsim-test-" + mode, () -> ran[0] = true);
+            Thread t = new TaskThreads(mode, 2).create("mmsim-test-" + mode, () -> ran[0] = true);
             assertEquals("mmsim-test-" + mode, t.getName());
             t.start();
             t.join(10_000);

@@ -51,6 +51,8 @@ public final class Main implements Callable<Integer> {
     boolean deterministic;
 
     public static void main(String[] args) {
+        // this process runs machines of one configuration: its virtual-thread carriers can number their host slots
+        mmsim.kernel.Kernel.carriersFollowSlots();
         System.exit(execute(args));
     }
 

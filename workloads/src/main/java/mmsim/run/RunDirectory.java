@@ -69,7 +69,8 @@ public final class RunDirectory {
     /**
      * What produced a run or a set of runs, and how it ran: {@code deterministic} (whether the modeled results
      * reproduce bit for bit from the seed), {@code sim.parallelism} (the host slots it had, resolved) and
-     * {@code threads} ({@code virtual} or {@code platform}: what backed its simulated tasks), taken from
+     * {@code threads} ({@code virtual} or {@code platform}: what backed its simulated tasks), {@code vthread.carriers}
+     * (with virtual threads: the host threads that carried them; the command line makes them the slots), taken from
      * {@code run}, one run of the set (they share their machine settings but the strategies).
      */
     public static Map<String, Object> manifest(RunResult run, List<String> commandLine, Instant started, Instant ended) {
@@ -82,6 +83,9 @@ public final class RunDirectory {
         m.put("deterministic", machine.deterministic());
         m.put("sim.parallelism", machine.simParallelism());
         m.put("threads", run.virtualThreads() ? "virtual" : "platform");
+        if (run.virtualThreads()) {
+            m.put("vthread.carriers", mmsim.kernel.Kernel.virtualThreadCarriers());
+        }
         m.put("cost.profile", machine.costProfile().name());
         m.put("cost.profile.origin", machine.costProfile().origin());
         m.put("command", String.join(" ", commandLine));
