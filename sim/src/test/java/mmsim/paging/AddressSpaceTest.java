@@ -146,4 +146,125 @@ class AddressSpaceTest {
         assertEquals("{0,129}", mask.toString());
         assertEquals(3, mask.wordCount());
     }
+
+    /**
+     * A random sequence of mapFixed, unmap, protect, replace and move against a reference that keeps one protection
+     * per page: after every change the VMA list is sorted, non-overlapping and covers exactly the reference's mapped
+     * pages with their protections, what unmap and replace report removed is exactly what was mapped in the range, and
+     * what protect reports changed had the old protection it names; a change refused leaves the list as it was.
+     */
+    @Test
+    void randomChangesKeepTheListEqualToAPerPageReference() {
+        final int pages = 48;
+        final long base = AddressSpace.MMAP_BASE;
+        for (long seed = 1; seed <= 20; seed++) {
+            java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
+            AddressSpace as = new AddressSpace(0, 0, 2);
+            int[] ref = new int[pages];
+            java.util.Arrays.fill(ref, -1);
+            for (int step = 0; step < 400; step++) {
+                int first = random.nextInt(pages);
+                int length = 1 + random.nextInt(Math.min(8, pages - first));
+                long start = base + first * PAGE;
+                int protection = random.nextInt(4);
+                String what = "seed " + seed + ", step " + step;
+                List<Vma> before = as.vmas();
+                switch (random.nextInt(5)) {
+                    case 0 -> {
+                        if (mapped(ref, first, length) == 0) {
+                            as.mapFixed(start, length * PAGE, protection);
+                            java.util.Arrays.fill(ref, first, first + length, protection);
+                        } else {
+                            assertThrows(IllegalArgumentException.class, () -> as.mapFixed(start, length * PAGE, protection), what);
+                        }
+                    }
+                    case 1 -> {
+                        assertRemoved(ref, first, length, as.unmap(start, length * PAGE), what);
+                        java.util.Arrays.fill(ref, first, first + length, -1);
+                    }
+                    case 2 -> {
+                        for (Vma changed : as.protect(start, length * PAGE, protection)) {
+                            for (long va = changed.start(); va < changed.end(); va += PAGE) {
+                                int page = (int) ((va - base) / PAGE);
+                                assertEquals(changed.protection(), ref[page], what + ": the old protection of page " + page);
+                                assertTrue(ref[page] != protection, what + ": page " + page + " reported changed to what it had");
+                            }
+                        }
+                        for (int page = first; page < first + length; page++) {
+                            ref[page] = ref[page] < 0 ? -1 : protection;
+                        }
+                    }
+                    case 3 -> {
+                        assertRemoved(ref, first, length, as.replace(start, length * PAGE, protection), what);
+                        java.util.Arrays.fill(ref, first, first + length, protection);
+                    }
+                    default -> {
+                        int to = random.nextInt(pages);
+                        int newLength = 1 + random.nextInt(Math.min(8, pages - to));
+                        long newStart = base + to * PAGE;
+                        boolean inOneMapping = ref[first] >= 0;
+                        for (int page = first; page < first + length; page++) {
+                            inOneMapping &= ref[page] == ref[first];
+                        }
+                        if (inOneMapping && mapped(ref, to, newLength) == 0) {
+                            int moved = ref[first];
+                            as.move(start, length * PAGE, newStart, newLength * PAGE);
+                            java.util.Arrays.fill(ref, first, first + length, -1);
+                            java.util.Arrays.fill(ref, to, to + newLength, moved);
+                        } else {
+                            assertThrows(IllegalArgumentException.class, () -> as.move(start, length * PAGE, newStart, newLength * PAGE), what);
+                            assertEquals(before, as.vmas(), what + ": a refused move changed the list");
+                        }
+                    }
+                }
+                assertMatches(ref, as, what);
+            }
+        }
+    }
+
+    private static int mapped(int[] ref, int first, int length) {
+        int n = 0;
+        for (int page = first; page < first + length; page++) {
+            n += ref[page] >= 0 ? 1 : 0;
+        }
+        return n;
+    }
+
+    /** {@code removed} is, in address order, exactly the mapped pages of the range, each with its protection. */
+    private static void assertRemoved(int[] ref, int first, int length, List<Vma> removed, String what) {
+        long base = AddressSpace.MMAP_BASE;
+        long previousEnd = Long.MIN_VALUE;
+        int pages = 0;
+        for (Vma v : removed) {
+            assertTrue(v.start() >= previousEnd, what + ": removed out of order: " + removed);
+            previousEnd = v.end();
+            for (long va = v.start(); va < v.end(); va += PAGE) {
+                int page = (int) ((va - base) / PAGE);
+                assertTrue(page >= first && page < first + length, what + ": removed page " + page + " outside the range");
+                assertEquals(ref[page], v.protection(), what + ": removed page " + page);
+                pages++;
+            }
+        }
+        assertEquals(mapped(ref, first, length), pages, what + ": pages removed");
+    }
+
+    /** The list is sorted, non-overlapping, and maps exactly the reference's pages with their protections. */
+    private static void assertMatches(int[] ref, AddressSpace as, String what) {
+        long base = AddressSpace.MMAP_BASE;
+        int[] seen = new int[ref.length];
+        java.util.Arrays.fill(seen, -1);
+        long previousEnd = Long.MIN_VALUE;
+        for (Vma v : as.vmas()) {
+            assertTrue(v.start() < v.end() && v.start() >= previousEnd, what + ": unsorted, overlapping or empty: " + as.vmas());
+            previousEnd = v.end();
+            for (long va = v.start(); va < v.end(); va += PAGE) {
+                seen[(int) ((va - base) / PAGE)] = v.protection();
+            }
+        }
+        assertEquals(java.util.Arrays.toString(ref), java.util.Arrays.toString(seen), what + ": " + as.vmas());
+        for (int page = 0; page < ref.length; page++) {
+            Vma found = as.findVma(base + page * PAGE);
+            assertEquals(ref[page] >= 0, found != null, what + ": findVma of page " + page);
+        }
+    }
 }
