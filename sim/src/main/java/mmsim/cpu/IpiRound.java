@@ -52,8 +52,10 @@ public abstract class IpiRound implements Interrupt, WaitCondition {
 
     /** Bits of {@link #pending} that count the acknowledgements still to come; the bits above count the remote ones. */
     private static final int OUTSTANDING_MASK = 0xFFFF;
+    /** Where the count of remote acknowledgements starts in {@link #pending}, above {@link #OUTSTANDING_MASK}. */
+    private static final int REMOTE_SHIFT = 16;
     /** What a modeled acknowledgement from another socket adds to {@link #pending} besides its decrement. */
-    private static final int REMOTE_ACK = 1 << 16;
+    private static final int REMOTE_ACK = 1 << REMOTE_SHIFT;
 
     /**
      * Acknowledgements still to come (the low 16 bits; machines have at most 1,024 CPUs) and, above them, how many of
@@ -133,7 +135,7 @@ public abstract class IpiRound implements Interrupt, WaitCondition {
         // every target's line transfer, but the dearest's, which the latest acknowledgement already includes (all CPUs
         // share one cost model: a transfer costs cost.ipi_ack within a socket, cost.ipi_ack_remote across)
         CostModel costs = initiator.costs();
-        int remote = (int) PENDING.getVolatile(this) >>> 16;
+        int remote = (int) PENDING.getVolatile(this) >>> REMOTE_SHIFT;
         int local = targets - remote;
         long transfers = local * costs.lineTransfer(true) + remote * costs.lineTransfer(false);
         long dearest = Math.max(remote > 0 ? costs.lineTransfer(false) : 0, local > 0 ? costs.lineTransfer(true) : 0);

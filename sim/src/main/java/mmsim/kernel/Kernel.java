@@ -112,7 +112,7 @@ public final class Kernel implements AutoCloseable {
      * For a process that runs machines of one configuration (the command line), called before the first machine
      * boots: the virtual-thread carriers then number that machine's host slots ({@code sim.parallelism}; 1 in the
      * deterministic mode) instead of the host's cores, unless {@code jdk.virtualThreadScheduler.parallelism} is set.
-     * Idle carriers cost a host wake-up per hand-off: deterministic runs are 1.7 to 2.8 times faster with one
+     * Idle carriers cost a host wake-up per hand-off: deterministic chaos ran 1.7 (256 CPUs) to 3.7 (4 CPUs) times faster on one
      * (TaskThreads says more). Not for a JVM whose machines differ in slots, such as a test suite.
      */
     public static void carriersFollowSlots() {
