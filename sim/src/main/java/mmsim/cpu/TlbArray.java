@@ -160,6 +160,11 @@ final class TlbArray {
     }
 
     long tagAt(int index) {
+        return tagAt(tags, index);
+    }
+
+    /** {@link #tagAt(int)} of this array's {@link #tags}, passed in by a loop that keeps them in a local. */
+    private static long tagAt(long[] tags, int index) {
         // opaque: a remote invalidation's store becomes visible here, and a lookup loop cannot hoist the load
         return (long) LONGS.getOpaque(tags, index);
     }
@@ -195,9 +200,16 @@ final class TlbArray {
             keepMiss(tag, 0, false);   // an empty set: the first way is invalid
             return -1;
         }
+        if (ways == 4) {
+            return lookupSlowPath4(v, set, base, tag);
+        }
+        // locals: an opaque load keeps C2 from reusing a field read across it, so a bound or array read from a field
+        // would be re-read each way and the loop would not be a counted one (a safepoint poll per way)
+        long[] tags = this.tags;
+        int ways = this.ways;
         int firstInvalid = -1;
         for (int way = 0; way < ways; way++) {
-            long t = tagAt(base + way);
+            long t = tagAt(tags, base + way);
             if (t == tag) {
                 wayHint[v & hintMask] = (byte) way;
                 if (ageOnHit || reorderOnHit) {
@@ -213,6 +225,35 @@ final class TlbArray {
             keepMiss(tag, firstInvalid, false);
         } else if (replacement == Replacement.RANDOM) {
             keepMiss(tag, -1, true);   // drawn by the insert, so that a miss without a fill draws nothing
+        } else {
+            keepMiss(tag, leastRecentWay(set, base), true);
+        }
+        return -1;
+    }
+
+    /**
+     * {@link #lookupSlowPath} of a 4-way array (the default L1), without a loop: for a handful of ways a counted loop's
+     * set-up (C2's pre-, main and post-loops) costs more than the scan.
+     */
+    private int lookupSlowPath4(int v, int set, int base, long tag) {
+        long[] tags = this.tags;
+        long t0 = tagAt(tags, base);
+        long t1 = tagAt(tags, base + 1);
+        long t2 = tagAt(tags, base + 2);
+        long t3 = tagAt(tags, base + 3);
+        int way = t0 == tag ? 0 : t1 == tag ? 1 : t2 == tag ? 2 : t3 == tag ? 3 : -1;
+        if (way >= 0) {
+            wayHint[v & hintMask] = (byte) way;
+            if (ageOnHit || reorderOnHit) {
+                touch(set, way);
+            }
+            return base + way;
+        }
+        int firstInvalid = t0 == 0 ? 0 : t1 == 0 ? 1 : t2 == 0 ? 2 : t3 == 0 ? 3 : -1;
+        if (firstInvalid >= 0) {
+            keepMiss(tag, firstInvalid, false);
+        } else if (replacement == Replacement.RANDOM) {
+            keepMiss(tag, -1, true);
         } else {
             keepMiss(tag, leastRecentWay(set, base), true);
         }
@@ -266,6 +307,19 @@ final class TlbArray {
         if (recency != null) {
             return (int) (recency[set] & 0xF);
         }
+        long[] ages = this.ages;
+        int ways = this.ways;
+        if (ways == 4) {
+            // without a loop, as in lookupSlowPath4; the ages of a full set are distinct, so the order of the tests
+            // does not matter
+            long a0 = ages[base];
+            long a1 = ages[base + 1];
+            long a2 = ages[base + 2];
+            long a3 = ages[base + 3];
+            int w01 = a1 < a0 ? 1 : 0;
+            int w23 = a3 < a2 ? 3 : 2;
+            return Math.min(a0, a1) <= Math.min(a2, a3) ? w01 : w23;
+        }
         int oldest = 0;
         long oldestAge = Long.MAX_VALUE;
         for (int way = 0; way < ways; way++) {
@@ -294,9 +348,11 @@ final class TlbArray {
             way = 0;   // an empty set: no way holds the tag, and the first is invalid
         } else {
             // one pass over the set: the way holding tag if any, else the first invalid way
+            long[] tags = this.tags;
+            int ways = this.ways;
             int firstInvalid = -1;
             for (int w = 0; w < ways; w++) {
-                long t = tagAt(base + w);
+                long t = tagAt(tags, base + w);
                 if (t == tag) {
                     way = w;
                     break;
@@ -353,11 +409,13 @@ final class TlbArray {
      * every way's tag, never the owner's plain {@link #occupied} bits.
      */
     boolean remoteInvalidate(long vpn, long tag) {
+        long[] tags = this.tags;
+        int ways = this.ways;
         int base = ((int) vpn & setMask) * ways;
         for (int way = 0; way < ways; way++) {
             int i = base + way;
             // CAS: a concurrent insert into this way by the owner must not be wiped by a remote invalidation
-            if (tagAt(i) == tag && LONGS.compareAndSet(tags, i, tag, 0L)) {
+            if (tagAt(tags, i) == tag && LONGS.compareAndSet(tags, i, tag, 0L)) {
                 return true;
             }
         }
@@ -425,9 +483,11 @@ final class TlbArray {
 
     /** The index holding {@code tag} for {@code vpn}, or -1; no ageing. */
     int find(long vpn, long tag) {
+        long[] tags = this.tags;
+        int ways = this.ways;
         int base = ((int) vpn & setMask) * ways;
         for (int way = 0; way < ways; way++) {
-            if (tagAt(base + way) == tag) {
+            if (tagAt(tags, base + way) == tag) {
                 return base + way;
             }
         }
