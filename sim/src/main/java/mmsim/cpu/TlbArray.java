@@ -38,13 +38,19 @@ import mmsim.config.MachineConfig.Replacement;
  * fills of a translation that missed nothing (an L1 hit without write permission). Together with the
  * packed L2 order: L1 miss + L2 miss + 4-level walk 64–66 → 51 ns ({@code AccessPathBenchmark}, 2 host cores).
  *
- * <p>Concurrency: the owning CPU's thread does every lookup and insert. Tags are read with opaque loads
- * (a loop of accesses cannot hoist them) and written with release stores, so a remote invalidation
- * (hardware broadcast) may clear a tag with a volatile store or CAS at any time; ages, recency words, the kept
- * miss, data and hints are owner-only plain fields. A remote invalidation between a miss and its fill does not clear
- * the kept choice: the fill may then evict the least recent valid way where a fresh scan would have taken the way
- * the invalidation just freed. That is one of the orders in which the two could have happened on hardware (the
- * fill before the invalidation), and the fill's entry is kept or dropped by the MMU's epoch check as before.
+ * <p>Concurrency: the owning CPU's thread does every lookup and insert. Tags are written with release stores, and a
+ * remote invalidation (hardware broadcast) may clear one with a CAS at any time; ages, recency words, the kept miss,
+ * data and hints are owner-only plain fields. The scans read tags with opaque loads. The hit path's read of the hinted
+ * tag is plain: a remote invalidation's completion waits for the owner to acknowledge it at an access boundary, which
+ * it does after the exchange of its pending-interrupt flag (a volatile read-modify-write, ordered after the
+ * invalidator's CAS by the post), so every lookup after the acknowledgement reads the cleared tag, however the
+ * compiler moved the plain loads before it; until then the owner may still use the entry, as hardware may until
+ * TLBSYNC completes. With an opaque load there the hit path re-read every field after it (C2 orders opaque accesses
+ * with all others): TLB hit 3.50 to 3.39 ns, store 3.77 to 3.67-3.73 ({@code AccessPathBenchmark}, 3 forks each).
+ * A remote invalidation between a miss and its fill does not clear the kept choice: the fill may then evict the least
+ * recent valid way where a fresh scan would have taken the way the invalidation just freed. That is one of the orders
+ * in which the two could have happened on hardware (the fill before the invalidation), and the fill's entry is kept
+ * or dropped by the MMU's epoch check as before.
  */
 final class TlbArray {
     static final long VALID = 1L << 63;
@@ -176,7 +182,9 @@ final class TlbArray {
         int v = (int) vpn;
         int base = (v & setMask) * ways;
         int hinted = base + wayHint[v & hintMask];
-        if (tagAt(hinted) == tag) {
+        // a plain load (see the class comment): an opaque one is a compiler barrier that made C2 re-read every field
+        // the rest of the hit path uses, on each access
+        if (tags[hinted] == tag) {
             if (ageOnHit) {
                 ages[hinted] = ++clock;
             } else if (reorderOnHit) {
