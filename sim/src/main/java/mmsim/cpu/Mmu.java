@@ -239,19 +239,18 @@ public final class Mmu {
             counters[L1_MISSES]++;
             if (l2 != null && PageTable.isUserAddress(va)) {
                 // the L1 refill races remote invalidations like a walk's fill does (see Tlb.remoteEpoch)
-                long epoch = remoteEpoch.get();
+                long epoch = epochBeforeFill();
                 int j = l2.lookup(vpn, tag);
                 if (j >= 0 && (!write || (l2.data[j] & WRITE_OK) == WRITE_OK)) {
                     long dataWord = l2.data[j];
                     int frame = l2.frames[j];
                     fillL1(vpn, tag, dataWord, frame);
-                    fenceFill();
                     counters[L2_HITS]++;
                     charge(l2HitCycles);
                     if (checker != null) {
                         checker.onHit(cpu, va, write, frame);
                     }
-                    if (remoteEpoch.get() != epoch || (epoch & 1) != 0) {
+                    if (fillRaced(epoch)) {
                         // the L2 entry may have been read before an invalidation reached it: use it for this
                         // access only (see walkAndFill), keep it in neither level
                         dropFill(vpn, tag);
@@ -290,7 +289,7 @@ public final class Mmu {
         }
         counters[WALKS]++;
         // read before the walk; re-read after the fill (see Tlb.remoteEpoch)
-        long epoch = remoteEpoch.get();
+        long epoch = epochBeforeFill();
         int table = root;
         long writable = Pte.WRITABLE;
         for (int level = PageTable.LEVELS - 1; level > 0; level--) {
@@ -339,8 +338,7 @@ public final class Mmu {
                     counters[TLB_EVICTIONS]++;
                 }
             }
-            fenceFill();
-            if (remoteEpoch.get() != epoch || (epoch & 1) != 0) {
+            if (fillRaced(epoch)) {
                 // A remote invalidation ran during the walk: what was filled may be what it removed, so it
                 // must not stay. This access may still use it: it is in flight, and the invalidator's
                 // completion waits for this CPU's next access boundary. (Retrying instead could starve
@@ -358,13 +356,26 @@ public final class Mmu {
     }
 
     /**
-     * StoreLoad between a fill's tag stores and the re-read of the remote-invalidation epoch: the owner's half of
-     * the Dekker pair (see {@link Tlb#remoteEpoch}). Needed only when other CPUs may invalidate this TLB.
+     * The remote-invalidation epoch before a walk or an L2-to-L1 refill ({@link Tlb#remoteEpoch}), for
+     * {@link #fillRaced}; 0 without remote invalidations, whose epoch never moves: the volatile read, a compiler barrier,
+     * is then left out of the miss path.
      */
-    private void fenceFill() {
-        if (tlb.remoteInvalidation) {
-            java.lang.invoke.VarHandle.fullFence();
+    private long epochBeforeFill() {
+        return tlb.remoteInvalidation ? remoteEpoch.get() : 0;
+    }
+
+    /**
+     * Whether a remote invalidation may have raced the fill that followed {@link #epochBeforeFill}: the epoch moved or
+     * was odd. First the StoreLoad fence between the fill's tag stores and the epoch's re-read, the owner's half of the
+     * Dekker pair (see {@link Tlb#remoteEpoch}). Always false, without a fence or a read, when no other CPU may
+     * invalidate this TLB.
+     */
+    private boolean fillRaced(long epoch) {
+        if (!tlb.remoteInvalidation) {
+            return false;
         }
+        java.lang.invoke.VarHandle.fullFence();
+        return remoteEpoch.get() != epoch || (epoch & 1) != 0;
     }
 
     private void fillL1(long vpn, long tag, long dataWord, int frame) {
