@@ -189,6 +189,44 @@ class SlotsTest {
     }
 
     /**
+     * A CPU that reaches its phase end while no other CPU can go on passes it without giving its slot up (no grant, the
+     * phase ends where the general path would end it), and stops doing so as soon as another CPU could go on: then the
+     * general path runs, and with one slot the waiter, far behind in modeled time, gets it first.
+     */
+    @Test
+    void aCpuAloneAtItsPhaseEndPassesItWithoutGivingItsSlotUp() throws Exception {
+        long phase = 1_000;
+        Slots slots = new Slots(2, 1, phase);
+        Cpu[] cpus = cpus(slots, 2);
+        AtomicBoolean go = new AtomicBoolean();
+        CountDownLatch cpu1Went = new CountDownLatch(1);
+        Thread waiter = startWaiter(slots, cpus[1], go::get, cpu1Went::countDown);
+        Cpu cpu0 = cpus[0];
+        slots.start(cpu0);
+        long grants = slots.grants();
+        long phases = slots.phases();
+        for (int s = 0; s < 50; s++) {
+            cpu0.charge(500);
+            cpu0.checkDeadline();
+            assertEquals(Slots.RUNNING, slots.state(0), "cpu0 at step " + s);
+        }
+        assertEquals(grants, slots.grants(), "slot grants while cpu0 was the only CPU that could go on");
+        assertTrue(slots.phases() >= phases + 24, "phases ended alone: " + (slots.phases() - phases));
+        assertTrue(slots.phaseEnd() > cpu0.clock() && slots.phaseEnd() - cpu0.clock() <= phase,
+                "the phase end " + slots.phaseEnd() + " is the next multiple of the phase after cpu0's clock " + cpu0.clock());
+
+        go.set(true);
+        for (int s = 0; s < 4; s++) {
+            cpu0.charge(500);
+            cpu0.checkDeadline();
+        }
+        assertTrue(cpu1Went.await(BOUND_MS, TimeUnit.MILLISECONDS), "cpu1's wait ended at a phase end");
+        join(waiter, "cpu1");
+        assertTrue(slots.grants() > grants, "cpu1 was granted the slot");
+        slots.leave(cpu0);
+    }
+
+    /**
      * The grant rule, with one slot: among CPUs waiting for it, one with a pending interrupt first, then the
      * lowest modeled clock. cpu1 is behind cpu2 in modeled time unless cpu2 is the one interrupted.
      */
