@@ -260,8 +260,8 @@ public final class Slots {
      * READY, none at its barrier, no waiter whose condition holds or that has an interrupt pending): the phase ends
      * here, without giving the slot up. It is what giving it up would do, step for step: {@link #endPhase} would find
      * this CPU alone, set the same phase end from its clock, and {@link #dispatch} would grant the slot straight back
-     * to it; only the state changes (four volatile writes), the self-unpark and the grant are left out. With one
-     * simulated CPU, or one busy among idle ones, that is every phase end: COW reuse faults in
+     * to it; only the three volatile state writes (WAITING, READY, RUNNING), the self-unpark and the grant are left
+     * out. With one simulated CPU, or one busy among idle ones, that is every phase end: COW reuse faults in
      * {@code FaultLatencyBenchmark} crossed one almost every time (1,000-cycle phases). Returns whether the phase
      * ended. Under the monitor.
      */
