@@ -219,16 +219,26 @@ final class TlbArray {
         for (int way = 0; way < ways; way++) {
             long t = tagAt(tags, base + way);
             if (t == tag) {
-                wayHint[v & hintMask] = (byte) way;
-                if (ageOnHit || reorderOnHit) {
-                    touch(set, way);
-                }
-                return base + way;
+                return scanHit(v, set, base, way);
             }
             if (t == 0 && firstInvalid < 0) {
                 firstInvalid = way;
             }
         }
+        return scanMiss(tag, set, base, firstInvalid);
+    }
+
+    /** A scan found {@code tag} in {@code way}: hint it, touch it (LRU) and return its index. */
+    private int scanHit(int v, int set, int base, int way) {
+        wayHint[v & hintMask] = (byte) way;
+        if (ageOnHit || reorderOnHit) {
+            touch(set, way);
+        }
+        return base + way;
+    }
+
+    /** A scan missed: keeps the way the insert will fill (the first invalid one, else the victim) and returns -1. */
+    private int scanMiss(long tag, int set, int base, int firstInvalid) {
         if (firstInvalid >= 0) {
             keepMiss(tag, firstInvalid, false);
         } else if (replacement == Replacement.RANDOM) {
@@ -251,21 +261,9 @@ final class TlbArray {
         long t3 = tagAt(tags, base + 3);
         int way = t0 == tag ? 0 : t1 == tag ? 1 : t2 == tag ? 2 : t3 == tag ? 3 : -1;
         if (way >= 0) {
-            wayHint[v & hintMask] = (byte) way;
-            if (ageOnHit || reorderOnHit) {
-                touch(set, way);
-            }
-            return base + way;
+            return scanHit(v, set, base, way);
         }
-        int firstInvalid = t0 == 0 ? 0 : t1 == 0 ? 1 : t2 == 0 ? 2 : t3 == 0 ? 3 : -1;
-        if (firstInvalid >= 0) {
-            keepMiss(tag, firstInvalid, false);
-        } else if (replacement == Replacement.RANDOM) {
-            keepMiss(tag, -1, true);
-        } else {
-            keepMiss(tag, leastRecentWay(set, base), true);
-        }
-        return -1;
+        return scanMiss(tag, set, base, t0 == 0 ? 0 : t1 == 0 ? 1 : t2 == 0 ? 2 : t3 == 0 ? 3 : -1);
     }
 
     private void keepMiss(long tag, int way, boolean evicts) {
