@@ -11,6 +11,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.zip.GZIPOutputStream;
 
 import org.junit.jupiter.api.Test;
@@ -105,6 +108,156 @@ class LackeyReaderTest {
         Files.writeString(plain, " L 10,8\n", StandardCharsets.ISO_8859_1);
         try (LackeyReader r = LackeyReader.open(plain)) {
             assertFalse(readAll(r, 8).isEmpty());
+        }
+    }
+
+    /**
+     * The reader against a reference parser written from the format's definition (a regular expression per line), on
+     * random traces: well-formed lines of every kind, address length and letter case, mixed with every kind of damage
+     * (a character replaced, inserted or dropped, 17 digits, a zero or 7-digit size, a missing comma, CR line ends, bytes
+     * above 0x7F, empty and valgrind lines), a trace cut off inside a line or not, and the input delivered in random short
+     * reads so that lines straddle the reader's refills. Every access, count, the first malformed line and the truncation
+     * point must agree. (Made to accept 17 address digits, or 7 size digits, or any one character before the newline,
+     * the reader's one-pass path fails this test.)
+     */
+    @Test
+    void randomTracesParseAsTheFormatsDefinitionSays() throws Exception {
+        Random random = new Random(20261201);
+        for (int trace = 0; trace < 300; trace++) {
+            int lines = 1 + random.nextInt(trace < 250 ? 60 : 6_000);
+            StringBuilder text = new StringBuilder();
+            for (int i = 0; i < lines; i++) {
+                text.append(randomLine(random)).append('\n');
+            }
+            if (random.nextInt(3) == 0) {
+                String tail = randomLine(random);
+                text.append(tail, 0, random.nextInt(tail.length() + 1));   // cut off inside (or before) a last line
+            }
+            byte[] bytes = text.toString().getBytes(StandardCharsets.ISO_8859_1);
+            Reference expected = Reference.parse(bytes);
+            int maxRead = 1 + random.nextInt(random.nextBoolean() ? 40 : 70_000);
+            LackeyReader r = new LackeyReader(new ShortReads(bytes, maxRead, random.nextLong()));
+            List<Access> got = readAll(r, 1 + random.nextInt(100));
+            String where = "trace " + trace + " (" + lines + " lines, reads of up to " + maxRead + " bytes)";
+            assertEquals(expected.accesses, got, where);
+            assertEquals(expected.lines, r.lines(), where);
+            assertEquals(expected.valgrind, r.valgrindLines(), where);
+            assertEquals(expected.malformed, r.malformed(), where);
+            assertEquals(expected.firstMalformedLine, r.firstMalformedLine(), where);
+            assertEquals(expected.firstMalformedText, r.firstMalformedText(), where);
+            assertEquals(expected.truncatedAt, r.truncatedAt(), where);
+        }
+    }
+
+    private static final String HEX = "0123456789abcdefABCDEF";
+
+    private static String randomLine(Random random) {
+        int shape = random.nextInt(20);
+        if (shape == 0) {
+            return "";
+        }
+        if (shape == 1) {
+            return "==" + random.nextInt(100_000) + "== some message, 12,3";
+        }
+        String kind = switch (random.nextInt(5)) {
+            case 0, 1 -> "I  ";
+            case 2 -> " L ";
+            case 3 -> " S ";
+            default -> " M ";
+        };
+        StringBuilder line = new StringBuilder(kind);
+        int digits = random.nextInt(10) == 0 ? 1 + random.nextInt(18) : 7 + random.nextInt(4);
+        for (int i = 0; i < digits; i++) {
+            line.append(HEX.charAt(random.nextInt(HEX.length())));
+        }
+        line.append(',');
+        int size = random.nextInt(10) == 0 ? random.nextInt(10_000_000) : 1 + random.nextInt(16);
+        line.append(random.nextInt(20) == 0 ? String.format("%03d", size) : Integer.toString(size));
+        if (shape == 2) {
+            line.append('\r');
+        }
+        if (shape >= 3 && shape <= 6) {
+            // damage: replace, insert or drop a character (maybe a byte above 0x7F), or a trailing space
+            int at = random.nextInt(line.length());
+            char c = random.nextBoolean() ? (char) (32 + random.nextInt(96)) : (char) (0x80 + random.nextInt(128));
+            switch (shape) {
+                case 3 -> line.setCharAt(at, c);
+                case 4 -> line.insert(at, c);
+                case 5 -> line.deleteCharAt(at);
+                default -> line.append(' ');
+            }
+        }
+        return line.toString();
+    }
+
+    /** The format's definition, line by line with a regular expression: what {@link LackeyReader} must produce. */
+    private static final class Reference {
+        private static final Pattern ACCESS = Pattern.compile("(I  | [LSM] )([0-9a-fA-F]{1,16}),([0-9]{1,6})");
+        final List<Access> accesses = new ArrayList<>();
+        long lines;
+        long valgrind;
+        long malformed;
+        long firstMalformedLine;
+        String firstMalformedText;
+        long truncatedAt = -1;
+
+        static Reference parse(byte[] bytes) {
+            Reference ref = new Reference();
+            String text = new String(bytes, StandardCharsets.ISO_8859_1);
+            int from = 0;
+            for (int nl; (nl = text.indexOf('\n', from)) >= 0; from = nl + 1) {
+                ref.lines++;
+                String line = text.substring(from, nl);
+                if (line.endsWith("\r")) {
+                    line = line.substring(0, line.length() - 1);
+                }
+                Matcher m = ACCESS.matcher(line);
+                if (line.isEmpty()) {
+                    continue;
+                } else if (line.startsWith("==")) {
+                    ref.valgrind++;
+                } else if (m.matches() && Integer.parseInt(m.group(3)) != 0) {
+                    ref.accesses.add(new Access(m.group(1).trim().charAt(0), Long.parseUnsignedLong(m.group(2), 16),
+                            Integer.parseInt(m.group(3))));
+                } else if (ref.malformed++ == 0) {
+                    ref.firstMalformedLine = ref.lines;
+                    ref.firstMalformedText = line.substring(0, Math.min(line.length(), 80));
+                }
+            }
+            if (from < text.length()) {
+                ref.truncatedAt = ref.lines;
+            }
+            return ref;
+        }
+    }
+
+    /** An input stream that hands out {@code bytes} in reads of 1 to {@code maxRead} bytes, at random. */
+    private static final class ShortReads extends java.io.InputStream {
+        private final byte[] bytes;
+        private final int maxRead;
+        private final Random random;
+        private int at;
+
+        ShortReads(byte[] bytes, int maxRead, long seed) {
+            this.bytes = bytes;
+            this.maxRead = maxRead;
+            this.random = new Random(seed);
+        }
+
+        @Override
+        public int read() {
+            return at < bytes.length ? bytes[at++] & 0xFF : -1;
+        }
+
+        @Override
+        public int read(byte[] target, int offset, int length) {
+            if (at == bytes.length) {
+                return -1;
+            }
+            int n = Math.min(Math.min(length, 1 + random.nextInt(maxRead)), bytes.length - at);
+            System.arraycopy(bytes, at, target, offset, n);
+            at += n;
+            return n;
         }
     }
 }
