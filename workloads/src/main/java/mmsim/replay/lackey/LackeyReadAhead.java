@@ -11,8 +11,8 @@ import java.util.concurrent.locks.LockSupport;
  * trace ({@link LackeyReader}, most of a replay's host time) while the simulated CPU's thread replays the batches
  * parsed before, so on a host with two or more cores the two overlap.
  *
- * <p>The batches are those a loop of {@code while ((maxLines == 0 || reader.lines() < maxLines) &&
- * reader.next(batch))} on the consumer's thread would see, in order, each with the same lines, so a replay's modeled
+ * <p>The batches are those a loop of {@code while (reader.next(batch))} on the consumer's thread would see (a line
+ * limit is the reader's own, {@link LackeyReader#limitLines}), in order, each with the same lines, so a replay's modeled
  * results do not depend on the host's timing; with {@code dropFetches} a batch's instruction fetches are left out
  * (the replay skips them unless {@code replay.ifetch} is on), which cuts what crosses between the host cores by
  * two thirds. The reader's counts ({@link #reader()}: lines, malformed, the truncation) are final once
@@ -33,7 +33,6 @@ public final class LackeyReadAhead implements AutoCloseable {
     private static final long STOP_WAIT_MILLIS = TimeUnit.SECONDS.toMillis(10);
 
     private final LackeyReader reader;
-    private final long maxLines;
     private final boolean dropFetches;
     private final LackeyReader.Batch[] ring = new LackeyReader.Batch[SLOTS];
     /** Batches the reader thread has published; written by it only (release), read by the consumer (acquire). */
@@ -50,16 +49,14 @@ public final class LackeyReadAhead implements AutoCloseable {
     private long next;
 
     /**
-     * Starts reading {@code reader} ahead, in batches of {@code batchSize} parsed accesses, up to the batch in which
-     * {@code maxLines} lines have been read (0: the whole trace), leaving each batch's instruction fetches out if
-     * {@code dropFetches}.
+     * Starts reading {@code reader} ahead, in batches of {@code batchSize} parsed accesses, leaving each batch's
+     * instruction fetches out if {@code dropFetches}.
      */
-    public LackeyReadAhead(LackeyReader reader, int batchSize, long maxLines, boolean dropFetches) {
-        if (batchSize < 1 || maxLines < 0) {
-            throw new IllegalArgumentException("batchSize " + batchSize + ", maxLines " + maxLines);
+    public LackeyReadAhead(LackeyReader reader, int batchSize, boolean dropFetches) {
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("batchSize " + batchSize);
         }
         this.reader = reader;
-        this.maxLines = maxLines;
         this.dropFetches = dropFetches;
         for (int i = 0; i < SLOTS; i++) {
             ring[i] = new LackeyReader.Batch(batchSize);
@@ -71,7 +68,7 @@ public final class LackeyReadAhead implements AutoCloseable {
 
     private void readAll() {
         try {
-            for (long n = 0; maxLines == 0 || reader.lines() < maxLines; n++) {
+            for (long n = 0; ; n++) {
                 // the slot of batch n is free once the consumer handed back batch n - SLOTS
                 if (!await(consumed, n - SLOTS + 1)) {
                     return;   // closed

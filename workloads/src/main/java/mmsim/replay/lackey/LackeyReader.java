@@ -58,6 +58,8 @@ public final class LackeyReader implements AutoCloseable {
     private String firstMalformedText;
     private long truncatedAt = -1;
     private long valgrindLines;
+    /** Lines after which the trace ends for this reader ({@link #limitLines}). */
+    private long lineLimit = Long.MAX_VALUE;
 
     /** Opens {@code file}, decompressing it if it is gzip. @throws IOException if it cannot be read */
     public static LackeyReader open(Path file) throws IOException {
@@ -76,15 +78,28 @@ public final class LackeyReader implements AutoCloseable {
     }
 
     /**
+     * Ends the trace for this reader after its first {@code lines} lines (valgrind's own and malformed ones counted),
+     * wherever a batch ends: {@code replay.max_lines}. Call before the first {@link #next}.
+     *
+     * @throws IllegalArgumentException if {@code lines} is not positive
+     */
+    public void limitLines(long lines) {
+        if (lines < 1) {
+            throw new IllegalArgumentException("a line limit must be positive: " + lines);
+        }
+        lineLimit = lines;
+    }
+
+    /**
      * Fills {@code batch} with the next accesses (up to its capacity); returns false, with the batch empty, at the
-     * end of the trace.
+     * end of the trace (or of its {@link #limitLines line limit}).
      *
      * @throws IOException when the file cannot be read (a truncated gzip stream is not an error: see {@link #truncatedAt()})
      */
     public boolean next(Batch batch) throws IOException {
         batch.count = 0;
         int capacity = batch.address.length;
-        while (batch.count < capacity) {
+        while (batch.count < capacity && line < lineLimit) {
             if (parseWellFormedLines(batch)) {
                 continue;
             }
@@ -129,7 +144,8 @@ public final class LackeyReader implements AutoCloseable {
         int lim = limit;
         int p = pos;
         int count = batch.count;
-        int capacity = batch.address.length;
+        // each line parsed here is an access: at most the batch's room, and the lines left before the limit
+        int capacity = (int) Math.min(batch.address.length, count + (lineLimit - line));
         long[] addresses = batch.address;
         int[] sizes = batch.size;
         byte[] kinds = batch.kind;

@@ -51,7 +51,7 @@ public final class LackeyReplay {
             "lackey: the first access to an aligned region of this size maps all of it (read-write, MAP_FIXED); the trace "
                     + "does not record the program's mappings. Its pages then fault in as touched.");
     static final Setting<Long> MAX_LINES = Setting.longRange("replay.max_lines", 0, 0, Long.MAX_VALUE,
-            "lackey: stop after this many trace lines (0: the whole trace).");
+            "lackey: stop after this many trace lines, valgrind's own and malformed ones included (0: the whole trace).");
 
     static final Setting<String> READ_AHEAD = Setting.oneOfStrings("replay.read_ahead", "auto", List.of("auto", "on", "off"),
             "lackey: parse the trace on a host thread of its own, ahead of the replay (LackeyReadAhead): about 12 % more "
@@ -92,16 +92,19 @@ public final class LackeyReplay {
         return sys -> {
             Replayer r = new Replayer(sys, ifetch, unit);
             try (LackeyReader reader = LackeyReader.open(file)) {
+                if (maxLines > 0) {
+                    reader.limitLines(maxLines);
+                }
                 if (readsAhead) {
                     // parsed on a host thread of its own, ahead of the replay: the same batches, fetches left out unless replayed
-                    try (LackeyReadAhead ahead = new LackeyReadAhead(reader, BATCH, maxLines, !ifetch)) {
+                    try (LackeyReadAhead ahead = new LackeyReadAhead(reader, BATCH, !ifetch)) {
                         for (LackeyReader.Batch batch; (batch = ahead.next()) != null; ) {
                             r.replay(batch);
                         }
                     }
                 } else {
                     LackeyReader.Batch batch = new LackeyReader.Batch(BATCH);
-                    while ((maxLines == 0 || reader.lines() < maxLines) && reader.next(batch)) {
+                    while (reader.next(batch)) {
                         r.replay(batch);
                     }
                 }

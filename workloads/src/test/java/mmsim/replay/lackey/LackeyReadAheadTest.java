@@ -26,8 +26,8 @@ import org.junit.jupiter.api.Test;
 class LackeyReadAheadTest {
     private static final String READER_THREAD = "mmsim-lackey-read-ahead";
 
-    /** One batch as the consumer saw it: its accesses, and the reader's line count after it was read (its boundary). */
-    private record Seen(List<String> accesses, long linesAfter) {
+    /** One batch as the consumer saw it: its accesses. */
+    private record Seen(List<String> accesses) {
     }
 
     private static byte[] randomTrace(long seed, int lines) {
@@ -52,13 +52,32 @@ class LackeyReadAheadTest {
         return out;
     }
 
-    /** What the replay's own loop read: {@code while ((maxLines == 0 || lines < maxLines) && next(batch))}. */
+    private static LackeyReader readerOf(byte[] trace, long maxLines) {
+        LackeyReader r = new LackeyReader(new ByteArrayInputStream(trace));
+        if (maxLines > 0) {
+            r.limitLines(maxLines);
+        }
+        return r;
+    }
+
+    /** The lines a reader has read once {@code next} returned false. */
+    private static long linesRead(byte[] trace, int batchSize, long maxLines) throws IOException {
+        try (LackeyReader r = readerOf(trace, maxLines)) {
+            LackeyReader.Batch b = new LackeyReader.Batch(batchSize);
+            while (r.next(b)) {
+                // read on
+            }
+            return r.lines();
+        }
+    }
+
+    /** What the replay's own loop reads: {@code while (next(batch))}. */
     private static List<Seen> direct(byte[] trace, int batchSize, long maxLines, boolean dropFetches) throws IOException {
         List<Seen> seen = new ArrayList<>();
-        try (LackeyReader r = new LackeyReader(new ByteArrayInputStream(trace))) {
+        try (LackeyReader r = readerOf(trace, maxLines)) {
             LackeyReader.Batch b = new LackeyReader.Batch(batchSize);
-            while ((maxLines == 0 || r.lines() < maxLines) && r.next(b)) {
-                seen.add(new Seen(accessesOf(b, dropFetches), r.lines()));
+            while (r.next(b)) {
+                seen.add(new Seen(accessesOf(b, dropFetches)));
             }
         }
         return seen;
@@ -66,8 +85,8 @@ class LackeyReadAheadTest {
 
     /**
      * The batches read ahead are the replay loop's own, batch for batch, with and without instruction fetches, for the
-     * whole trace and up to a line budget; the reader's counts at the end are the same. (With the line budget left out
-     * of the reader thread's loop, or loads dropped instead of fetches, this fails.)
+     * whole trace and up to a line limit (exact); the reader's counts at the end are the same. (With loads dropped instead of
+     * fetches, this fails.)
      */
     @Test
     void theBatchesReadAheadAreTheReplayLoopsOwn() throws Exception {
@@ -77,11 +96,11 @@ class LackeyReadAheadTest {
                 for (int batchSize : new int[] {1, 100, 8192}) {
                     List<Seen> expected = direct(trace, batchSize, maxLines, dropFetches);
                     List<Seen> got = new ArrayList<>();
-                    LackeyReader reader = new LackeyReader(new ByteArrayInputStream(trace));
+                    LackeyReader reader = readerOf(trace, maxLines);
                     long malformed;
-                    try (LackeyReadAhead ahead = new LackeyReadAhead(reader, batchSize, maxLines, dropFetches)) {
+                    try (LackeyReadAhead ahead = new LackeyReadAhead(reader, batchSize, dropFetches)) {
                         for (LackeyReader.Batch b; (b = ahead.next()) != null; ) {
-                            got.add(new Seen(accessesOf(b, false), -1));
+                            got.add(new Seen(accessesOf(b, false)));
                         }
                         assertNull(ahead.next(), "the end stays the end");
                         malformed = ahead.reader().malformed();
@@ -91,7 +110,10 @@ class LackeyReadAheadTest {
                     for (int i = 0; i < expected.size(); i++) {
                         assertEquals(expected.get(i).accesses(), got.get(i).accesses(), what + ": batch " + i);
                     }
-                    assertEquals(expected.isEmpty() ? 0 : expected.get(expected.size() - 1).linesAfter(), reader.lines(), what);
+                    assertEquals(linesRead(trace, batchSize, maxLines), reader.lines(), what + ": lines read");
+                    if (maxLines > 0) {
+                        assertEquals(maxLines, reader.lines(), what + ": the line limit is exact");
+                    }
                     assertTrue(malformed > 0 || maxLines == 1, what + ": the trace's garbage lines are counted");
                 }
             }
@@ -123,7 +145,7 @@ class LackeyReadAheadTest {
                 return n;
             }
         };
-        try (LackeyReadAhead ahead = new LackeyReadAhead(new LackeyReader(failing), 64, 0, false)) {
+        try (LackeyReadAhead ahead = new LackeyReadAhead(new LackeyReader(failing), 64, false)) {
             IOException thrown = assertThrows(IOException.class, () -> {
                 while (ahead.next() != null) {
                     // consume
@@ -138,7 +160,7 @@ class LackeyReadAheadTest {
     @Test
     void closingBeforeTheEndStopsTheReaderThread() throws Exception {
         byte[] trace = randomTrace(13, 200_000);
-        try (LackeyReadAhead ahead = new LackeyReadAhead(new LackeyReader(new ByteArrayInputStream(trace)), 16, 0, false)) {
+        try (LackeyReadAhead ahead = new LackeyReadAhead(new LackeyReader(new ByteArrayInputStream(trace)), 16, false)) {
             assertTrue(ahead.next() != null && ahead.next() != null);
             assertTrue(readerThreadAlive(), "still reading ahead (the ring is full)");
         }
@@ -154,7 +176,7 @@ class LackeyReadAheadTest {
         AtomicReference<Throwable> outcome = new AtomicReference<>();
         CountDownLatch waiting = new CountDownLatch(1);
         CountDownLatch done = new CountDownLatch(1);
-        try (LackeyReadAhead ahead = new LackeyReadAhead(new LackeyReader(pipe), 64, 0, false)) {
+        try (LackeyReadAhead ahead = new LackeyReadAhead(new LackeyReader(pipe), 64, false)) {
             Thread consumer = new Thread(() -> {
                 try {
                     waiting.countDown();

@@ -116,9 +116,9 @@ class LackeyReaderTest {
      * random traces: well-formed lines of every kind, address length and letter case, mixed with every kind of damage
      * (a character replaced, inserted or dropped, 17 digits, a zero or 7-digit size, a missing comma, CR line ends, bytes
      * above 0x7F, empty and valgrind lines), a trace cut off inside a line or not, and the input delivered in random short
-     * reads so that lines straddle the reader's refills. Every access, count, the first malformed line and the truncation
-     * point must agree. (Made to accept 17 address digits, or 7 size digits, or any one character before the newline,
-     * the reader's one-pass path fails this test.)
+     * reads so that lines straddle the reader's refills, with a line limit ({@code replay.max_lines}) or none. Every
+     * access, count, the first malformed line and the truncation point must agree. (Made to accept 17 address digits, or 7 size digits, or any one character before the newline,
+     * the reader's one-pass path fails this test; so does a line limit that either path overshoots by a line.)
      */
     @Test
     void randomTracesParseAsTheFormatsDefinitionSays() throws Exception {
@@ -134,11 +134,16 @@ class LackeyReaderTest {
                 text.append(tail, 0, random.nextInt(tail.length() + 1));   // cut off inside (or before) a last line
             }
             byte[] bytes = text.toString().getBytes(StandardCharsets.ISO_8859_1);
-            Reference expected = Reference.parse(bytes);
+            long limit = random.nextInt(4) == 0 ? 1 + random.nextInt(lines + 2) : Long.MAX_VALUE;
+            Reference expected = Reference.parse(bytes, limit);
             int maxRead = 1 + random.nextInt(random.nextBoolean() ? 40 : 70_000);
             LackeyReader r = new LackeyReader(new ShortReads(bytes, maxRead, random.nextLong()));
+            if (limit != Long.MAX_VALUE) {
+                r.limitLines(limit);
+            }
             List<Access> got = readAll(r, 1 + random.nextInt(100));
-            String where = "trace " + trace + " (" + lines + " lines, reads of up to " + maxRead + " bytes)";
+            String where = "trace " + trace + " (" + lines + " lines, reads of up to " + maxRead + " bytes, line limit "
+                    + (limit == Long.MAX_VALUE ? "none" : limit) + ")";
             assertEquals(expected.accesses, got, where);
             assertEquals(expected.lines, r.lines(), where);
             assertEquals(expected.valgrind, r.valgrindLines(), where);
@@ -201,11 +206,12 @@ class LackeyReaderTest {
         String firstMalformedText;
         long truncatedAt = -1;
 
-        static Reference parse(byte[] bytes) {
+        /** The first {@code limit} lines of {@code bytes} (a trace cut off after them is not seen as cut off). */
+        static Reference parse(byte[] bytes, long limit) {
             Reference ref = new Reference();
             String text = new String(bytes, StandardCharsets.ISO_8859_1);
             int from = 0;
-            for (int nl; (nl = text.indexOf('\n', from)) >= 0; from = nl + 1) {
+            for (int nl; ref.lines < limit && (nl = text.indexOf('\n', from)) >= 0; from = nl + 1) {
                 ref.lines++;
                 String line = text.substring(from, nl);
                 if (line.endsWith("\r")) {
@@ -224,7 +230,7 @@ class LackeyReaderTest {
                     ref.firstMalformedText = line.substring(0, Math.min(line.length(), 80));
                 }
             }
-            if (from < text.length()) {
+            if (ref.lines < limit && from < text.length()) {
                 ref.truncatedAt = ref.lines;
             }
             return ref;
