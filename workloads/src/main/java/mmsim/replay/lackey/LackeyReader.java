@@ -63,13 +63,21 @@ public final class LackeyReader implements AutoCloseable {
 
     /** Opens {@code file}, decompressing it if it is gzip. @throws IOException if it cannot be read */
     public static LackeyReader open(Path file) throws IOException {
+        return new LackeyReader(openText(file));
+    }
+
+    /**
+     * The text of {@code file}: decompressed if it is gzip (told by its magic bytes), else as it is. A gzip stream cut
+     * off ends with an {@link EOFException}, which the reader takes for a truncated trace. @throws IOException if it
+     * cannot be read
+     */
+    public static InputStream openText(Path file) throws IOException {
         InputStream raw = new BufferedInputStream(Files.newInputStream(file), BUFFER);
         raw.mark(2);
         int b0 = raw.read();
         int b1 = raw.read();
         raw.reset();
-        InputStream in = b0 == 0x1f && b1 == 0x8b ? new GZIPInputStream(raw, BUFFER) : raw;
-        return new LackeyReader(in);
+        return b0 == 0x1f && b1 == 0x8b ? new GZIPInputStream(raw, BUFFER) : raw;
     }
 
     /** A reader of {@code in} (already decompressed). */

@@ -54,10 +54,10 @@ public final class LackeyReplay {
             "lackey: stop after this many trace lines, valgrind's own and malformed ones included (0: the whole trace).");
 
     static final Setting<String> READ_AHEAD = Setting.oneOfStrings("replay.read_ahead", "auto", List.of("auto", "on", "off"),
-            "lackey: parse the trace on a host thread of its own, ahead of the replay (LackeyReadAhead): about 12 % more "
-                    + "accesses per host second on 2 host cores, for a second busy host core; auto: when the JVM sees 2 or "
-                    + "more cores. off for runs side by side on every core (mmsim sweep --jobs). The modeled results are the "
-                    + "same either way.");
+            "lackey: inflate the trace on the replaying thread and parse it on a host thread of its own, ahead of the "
+                    + "replay (LackeyReadAhead): about 30-60 % more accesses per host second on 2 host cores, for a second "
+                    + "busy host core; auto: when the JVM sees 2 or more cores. off for runs side by side on every core "
+                    + "(mmsim sweep --jobs). The modeled results are the same either way.");
 
     /** This replay's settings, part of the replay workload's. */
     public static final List<Setting<?>> SETTINGS = List.of(IFETCH, MAP_UNIT, MAX_LINES, READ_AHEAD);
@@ -91,24 +91,27 @@ public final class LackeyReplay {
         boolean readsAhead = readAhead.equals("on") || (readAhead.equals("auto") && Runtime.getRuntime().availableProcessors() >= 2);
         return sys -> {
             Replayer r = new Replayer(sys, ifetch, unit);
-            try (LackeyReader reader = LackeyReader.open(file)) {
-                if (maxLines > 0) {
-                    reader.limitLines(maxLines);
-                }
+            try {
                 if (readsAhead) {
-                    // parsed on a host thread of its own, ahead of the replay: the same batches, fetches left out unless replayed
-                    try (LackeyReadAhead ahead = new LackeyReadAhead(reader, BATCH, !ifetch)) {
+                    // inflated here, parsed on a host thread of its own: the same batches, fetches left out unless replayed
+                    try (LackeyReadAhead ahead = new LackeyReadAhead(LackeyReader.openText(file), BATCH, maxLines, !ifetch)) {
                         for (LackeyReader.Batch batch; (batch = ahead.next()) != null; ) {
                             r.replay(batch);
                         }
+                        m.finish(ctx, sys, r, ahead.reader(), file);
                     }
                 } else {
-                    LackeyReader.Batch batch = new LackeyReader.Batch(BATCH);
-                    while (reader.next(batch)) {
-                        r.replay(batch);
+                    try (LackeyReader reader = LackeyReader.open(file)) {
+                        if (maxLines > 0) {
+                            reader.limitLines(maxLines);
+                        }
+                        LackeyReader.Batch batch = new LackeyReader.Batch(BATCH);
+                        while (reader.next(batch)) {
+                            r.replay(batch);
+                        }
+                        m.finish(ctx, sys, r, reader, file);
                     }
                 }
-                m.finish(ctx, sys, r, reader, file);
             } catch (IOException e) {
                 throw new UncheckedIOException("replay.file=" + file + ": read failed after " + r.parsed() + " accesses", e);
             }
