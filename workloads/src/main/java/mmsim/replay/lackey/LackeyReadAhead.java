@@ -94,7 +94,7 @@ public final class LackeyReadAhead implements AutoCloseable {
         try {
             for (long n = 0; ; n++) {
                 // the slot of batch n is free once the consumer handed back batch n - SLOTS
-                if (!await(consumed, n - SLOTS + 1)) {
+                if (!awaitConsumed(n - SLOTS + 1)) {
                     return;   // closed
                 }
                 LackeyReader.Batch batch = ring[(int) (n % SLOTS)];
@@ -158,10 +158,8 @@ public final class LackeyReadAhead implements AutoCloseable {
             if (!rawEnded && rawFilled.get() - rawDrained.get() < RAW_SLOTS) {
                 topUp();   // the parser may be waiting for text: give it some before waiting on it
                 spins = 0;
-            } else if (spins < SPINS) {
-                Thread.onSpinWait();
             } else {
-                LockSupport.parkNanos(this, PARK_NANOS);
+                backOff(spins);
             }
         }
         return ring[(int) (next++ % SLOTS)];
@@ -239,11 +237,7 @@ public final class LackeyReadAhead implements AutoCloseable {
                     if (closed) {
                         throw new InterruptedIOException("closed");
                     }
-                    if (spins < SPINS) {
-                        Thread.onSpinWait();
-                    } else {
-                        LockSupport.parkNanos(this, PARK_NANOS);
-                    }
+                    backOff(spins);
                 }
             }
             int n = Math.min(length, rawLength[slot] - at);
@@ -254,24 +248,26 @@ public final class LackeyReadAhead implements AutoCloseable {
     }
 
     /**
-     * Waits until {@code counter} reaches {@code target}, the other side ends, or this is closed; spins first, then
-     * parks a while at a time. Returns false if this was closed or the calling thread interrupted.
+     * The parser's wait for the consumer to have handed back {@code target} batches; returns false if this was closed
+     * meanwhile.
      */
-    private boolean await(AtomicLong counter, long target) {
-        for (int spins = 0; counter.get() < target; spins++) {
-            if (closed || Thread.currentThread().isInterrupted()) {
+    private boolean awaitConsumed(long target) {
+        for (int spins = 0; consumed.get() < target; spins++) {
+            if (closed) {
                 return false;
             }
-            if (counter == produced && ended) {
-                return true;   // the consumer re-checks what ended means
-            }
-            if (spins < SPINS) {
-                Thread.onSpinWait();
-            } else {
-                LockSupport.parkNanos(this, PARK_NANOS);
-            }
+            backOff(spins);
         }
         return true;
+    }
+
+    /** One step of a wait, the {@code spins}-th: a spin first, past {@value #SPINS} of them a park of {@value #PARK_NANOS} ns. */
+    private void backOff(int spins) {
+        if (spins < SPINS) {
+            Thread.onSpinWait();
+        } else {
+            LockSupport.parkNanos(this, PARK_NANOS);
+        }
     }
 
     /** The reader, for its counts once {@link #next()} has returned null. */

@@ -125,7 +125,7 @@ public final class LackeyReader implements AutoCloseable {
                 continue;
             }
             line++;
-            parseLine(lineStart, nl, batch);
+            classifyOtherLine(lineStart, nl);
             pos = nl + 1;
         }
         return batch.count > 0;
@@ -135,14 +135,15 @@ public final class LackeyReader implements AutoCloseable {
      * The common case: the whole, well-formed access lines from {@link #pos} on (kind, 1-16 hex digits, a comma, a
      * non-zero size of 1-6 decimal digits, {@code \n} or {@code \r\n}), each in one pass over its bytes, are parsed
      * into {@code batch} and consumed, up to its capacity or the first line that is anything else (a valgrind line,
-     * an empty or malformed one, one not yet wholly in the buffer), which the general path then reads exactly as
-     * before ({@link #indexOfNewline}, {@link #parseLine}). So this path accepts only lines that {@link #parseLine}
-     * accepts, with the same result ({@code LackeyReaderTest} compares the reader with a reference on random
+     * an empty or malformed one, one not yet wholly in the buffer), which the general path then reads: it finds the
+     * line's end ({@link #indexOfNewline}, refilling the buffer if need be) and, the line whole and still not taken
+     * here, counts it as empty, valgrind's or malformed ({@link #classifyOtherLine}). This is the one place the
+     * format of an access line is checked ({@code LackeyReaderTest} compares the reader with a reference on random
      * traces). Returns whether it consumed any line.
      *
      * <p>Speed, in memory (qsort-5000's 2.76 M lines from a byte array, batches of 8,192, best of 30 passes, JDK 25,
-     * 2 host cores): the general path read each line twice (for its end, then to parse it) and decoded each hex
-     * digit with three range tests, 21.6 ns a line; one pass with a digit table, 14.0; the same over a run of lines
+     * 2 host cores): the general path, which used to parse every line, read each twice (for its end, then to parse
+     * it) and decoded each hex digit with three range tests, 21.6 ns a line; one pass with a digit table, 14.0; the same over a run of lines
      * with the position, line count and batch index in locals, 10.9. Tried and slower: finding each line's end eight
      * bytes at a time first (18.2 ns), and reading the address as 8-byte words, checking and converting its digits
      * with word arithmetic (14.1 ns as a per-line call).
@@ -264,67 +265,23 @@ public final class LackeyReader implements AutoCloseable {
         return true;
     }
 
-    private void parseLine(int start, int end, Batch batch) {
-        int len = end - start;
-        if (len > 0 && buf[end - 1] == '\r') {
+    /**
+     * A whole line ({@code [start, end)}, its newline at {@code end}) that {@link #parseWellFormedLines} did not take,
+     * with all of it in the buffer: so it is no access line (that path takes every well-formed one, and a well-formed
+     * line is at least its 7 bytes), and is empty, valgrind's own, or malformed.
+     */
+    private void classifyOtherLine(int start, int end) {
+        if (end > start && buf[end - 1] == '\r') {
             end--;
-            len--;
         }
-        if (len == 0) {
+        if (end == start) {
             return;
         }
-        if (len >= 2 && buf[start] == '=' && buf[start + 1] == '=') {
+        if (end - start >= 2 && buf[start] == '=' && buf[start + 1] == '=') {
             valgrindLines++;
-            return;
-        }
-        byte kind;
-        int p;
-        if (len >= 4 && buf[start] == 'I' && buf[start + 1] == ' ' && buf[start + 2] == ' ') {
-            kind = FETCH;
-            p = start + 3;
-        } else if (len >= 4 && buf[start] == ' ' && buf[start + 2] == ' '
-                && (buf[start + 1] == 'L' || buf[start + 1] == 'S' || buf[start + 1] == 'M')) {
-            kind = buf[start + 1];
-            p = start + 3;
         } else {
             malformed(start, end);
-            return;
         }
-        long address = 0;
-        int digits = 0;
-        while (p < end) {
-            int d = hex(buf[p]);
-            if (d < 0) {
-                break;
-            }
-            if (digits == 16) {
-                malformed(start, end);
-                return;
-            }
-            address = (address << 4) | d;
-            digits++;
-            p++;
-        }
-        if (digits == 0 || p >= end || buf[p] != ',') {
-            malformed(start, end);
-            return;
-        }
-        p++;
-        int size = 0;
-        int sizeDigits = 0;
-        while (p < end && buf[p] >= '0' && buf[p] <= '9' && sizeDigits < 6) {
-            size = size * 10 + (buf[p] - '0');
-            sizeDigits++;
-            p++;
-        }
-        if (sizeDigits == 0 || size == 0 || p != end) {
-            malformed(start, end);
-            return;
-        }
-        int i = batch.count++;
-        batch.address[i] = address;
-        batch.size[i] = size;
-        batch.kind[i] = kind;
     }
 
     private static int hex(byte b) {
