@@ -82,8 +82,10 @@ class KernelProbeTest {
             assertEquals(KernelMeasurements.UNIT_GHZ, clock.unit());
             assertTrue(clock.median() > 0.3 && clock.median() < 10, "clock out of range: " + clock);
         });
-        assertTrue(m.median("fork", 4096) > m.median("fork", 0), "fork of 16 MiB resident not slower than of none: " + m.all());
-        assertTrue(m.median("fault_cow_copy", 0) > m.median("fault_cow_reuse", 0), "a copying COW fault not slower than a reusing one");
+        // No ordering of the host kernel's own timings is asserted here (a fork of 16 MiB resident slower than of none, a
+        // copying COW fault slower than a reusing one): they are measurements of a noisy host, which the quick probe's
+        // 10 forks cannot settle. On this project's 2-core VM a clean-clone CI run measured fork of none at 583 us and of
+        // 16 MiB at 465 us (2026-12-01). `mmsim calibrate` reports them; it does not assert them either.
         assertTrue(List.of("static", "dynamic").contains(m.host().get("exec_target")), m.host().toString());
         assertTrue(m.host().get("compile_command").startsWith("gcc -O2 -pthread"), m.host().toString());
         for (String key : List.of("cpu_model", "kernel", "arch", "cores", "virtualization", "thp", "kpti", "cpu_mhz", "reps")) {
