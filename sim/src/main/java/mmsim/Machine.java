@@ -10,7 +10,6 @@ import mmsim.cpu.Cpu;
 import mmsim.cpu.PageFaultHandler;
 import mmsim.mem.FrameMetadata;
 import mmsim.mem.FramePool;
-import mmsim.mem.HostHugePages;
 import mmsim.mem.PhysicalMemory;
 import mmsim.paging.AddressSpace;
 import mmsim.paging.PageTable;
@@ -31,8 +30,6 @@ public final class Machine implements AutoCloseable {
      * a run's manifest already uses that name for the host's total memory.
      */
     public static final String HOST_MEMORY_GAUGE = "mem.host_bytes";
-    /** The gauge that says whether simulated memory is on host huge pages: 1 or 0. */
-    public static final String HOST_HUGE_PAGES_GAUGE = "mem.host_huge_pages";
 
     private final MachineConfig config;
     private final PhysicalMemory memory;
@@ -48,17 +45,9 @@ public final class Machine implements AutoCloseable {
     /** ASIDs in use (1..Tlb.MAX_ASID; 0 is every space's tag when ASIDs are off). */
     private final java.util.BitSet asids = new java.util.BitSet();
 
-    /**
-     * Resolves {@code mem.host_huge_pages}: off never, on always (its {@link MachineConfig} checked that
-     * {@link HostHugePages#available()}), auto where available.
-     */
-    static boolean hostHugePages(String setting) {
-        return setting.equals("on") || (setting.equals("auto") && HostHugePages.available());
-    }
-
     private Machine(MachineConfig config) {
         this.config = config;
-        this.memory = new PhysicalMemory(config.frames(), hostHugePages(config.memHostHugePages()));
+        this.memory = new PhysicalMemory(config.frames());
         this.frames = new FrameMetadata(config.frames());
         this.framePool = new FramePool(config.frames(), config.cpus(), config.framePoolBatch());
         this.pageTable = new PageTable(memory, framePool, frames);
@@ -86,9 +75,6 @@ public final class Machine implements AutoCloseable {
                 "Host memory backing simulated physical memory: 2 MiB chunks allocated as frames are first touched"
                         + " (and a zero page). Grows with the frames the run touched, not with the memory setting.",
                 memory::hostBytesAllocated);
-        stats.gauge(HOST_HUGE_PAGES_GAUGE, StatsRegistry.Kind.HOST, "flag",
-                "1 when simulated memory's 2 MiB chunks were mapped on host huge pages (mem.host_huge_pages), else 0.",
-                () -> memory.hostHugePages() ? 1 : 0);
         this.latencies = new OpLatencies(config.cpus());
         latencies.register(stats);
     }

@@ -126,14 +126,6 @@ public final class MachineConfig {
             "Physical memory: real off-heap bytes, divided into 4 KiB frames, taken from the host in 2 MiB chunks as frames are "
                     + "first used. Page-table pages are taken from it too.");
 
-    public static final Setting<String> MEM_HOST_HUGE_PAGES = Setting.oneOfStrings("mem.host_huge_pages", "auto",
-            java.util.List.of("auto", "on", "off"),
-            "Whether the host backs simulated memory with 2 MiB transparent huge pages (each 2 MiB chunk mapped aligned and "
-                    + "advised MADV_HUGEPAGE): on, off, or auto (on where available: Linux, JDK 22+ with native access enabled, "
-                    + "as ./mmsim runs it, and the host's transparent huge pages not off). A large machine's page walks then miss "
-                    + "the host's TLB far less and its first touches fault 512x less often. Host speed only: the modeled results "
-                    + "are the same either way. on fails at boot, saying why, where they are not available.");
-
     public static final Setting<Integer> PAGE_SIZE = Setting.intRange("page.size", 4096, 4096, 4096,
             "Page and frame size in bytes. Only 4 KiB pages are modelled.");
 
@@ -231,7 +223,7 @@ public final class MachineConfig {
 
     /** All settings, in the order they are documented and written out. */
     public static final List<Setting<?>> SETTINGS = java.util.stream.Stream.concat(java.util.stream.Stream.of(
-            CPUS, TOPOLOGY_SOCKETS, TOPOLOGY_CORES_PER_SOCKET, MEMORY, MEM_HOST_HUGE_PAGES, PAGE_SIZE, TLB_LEVELS, TLB_L1_ENTRIES, TLB_L1_WAYS, TLB_L2_ENTRIES, TLB_L2_WAYS,
+            CPUS, TOPOLOGY_SOCKETS, TOPOLOGY_CORES_PER_SOCKET, MEMORY, PAGE_SIZE, TLB_LEVELS, TLB_L1_ENTRIES, TLB_L1_WAYS, TLB_L2_ENTRIES, TLB_L2_WAYS,
             TLB_REPLACEMENT, TLB_ASID, FRAMEPOOL_BATCH, FORK_STRATEGY, MM_ZERO_PAGE, SHOOTDOWN_STRATEGY, CHECKING, CHECKING_FAIL_FAST, SCHED_QUANTUM_US,
             SCHED_QUANTUM_CYCLES, SIM_PARALLELISM, SIM_PHASE_CYCLES, SIM_DETERMINISTIC, SIM_THREADS, SEED, COST_PROFILE),
             COST_SETTINGS.stream()).collect(java.util.stream.Collectors.toUnmodifiableList());
@@ -459,11 +451,6 @@ public final class MachineConfig {
         return get(TLB_ASID);
     }
 
-    /** auto, on or off: whether simulated memory goes on host huge pages ({@link #MEM_HOST_HUGE_PAGES}). */
-    public String memHostHugePages() {
-        return get(MEM_HOST_HUGE_PAGES);
-    }
-
     public int framePoolBatch() {
         return get(FRAMEPOOL_BATCH);
     }
@@ -530,10 +517,6 @@ public final class MachineConfig {
         long maxFrames = Integer.MAX_VALUE;
         if (memoryBytes() / get(PAGE_SIZE) > maxFrames) {
             throw new ConfigException(MEMORY.key() + ": at most " + maxFrames + " frames are addressable");
-        }
-        if (memHostHugePages().equals("on") && !mmsim.mem.HostHugePages.available()) {
-            throw new ConfigException(MEM_HOST_HUGE_PAGES.key() + "=on: " + mmsim.mem.HostHugePages.unavailableReason()
-                    + "; allowed here: auto or off");
         }
     }
 

@@ -17,8 +17,7 @@ import sun.misc.Unsafe;
  * host).
  *
  * <p>Layout: {@value #CHUNK_FRAMES} frames ({@link #CHUNK_BYTES}, 2 MiB) per chunk. A chunk is one
- * {@code Unsafe.allocateMemory}, or with host huge pages ({@link HostHugePages}, the setting
- * {@code mem.host_huge_pages}) one 2 MiB-aligned {@code mmap} advised {@code MADV_HUGEPAGE}, made by the first {@link #frameAddress(int)} of any of its frames and kept
+ * {@code Unsafe.allocateMemory}, made by the first {@link #frameAddress(int)} of any of its frames and kept
  * at the same host address until {@link #close()}: a TLB entry may hold a frame's host address for the life
  * of the machine. A frame's host address is its chunk's base (one load from the chunk table) plus
  * {@code (frame mod 512) << 12}, page-aligned, so a TLB entry can hold it with flags in its low bits. Frames
@@ -98,7 +97,6 @@ public final class PhysicalMemory implements AutoCloseable {
 
     private final int frames;
     private final HostAllocator allocator;
-    private final boolean hostHugePages;
     /** Each chunk's page-aligned base address, or 0 until installed; read with acquire, written once by CAS. */
     private final long[] chunkBases;
     /** The installed chunks by base address: for {@link #frameOfAddress} and {@link #close()}. */
@@ -119,31 +117,12 @@ public final class PhysicalMemory implements AutoCloseable {
         this(frames, HostAllocator.UNSAFE_ALLOCATOR);
     }
 
-    /**
-     * As {@link #PhysicalMemory(int)}, with each whole chunk on a host huge page when {@code hostHugePages}
-     * ({@link HostHugePages}).
-     *
-     * @throws IllegalStateException if {@code hostHugePages} is asked for and {@link HostHugePages#available()} is false
-     */
-    public PhysicalMemory(int frames, boolean hostHugePages) {
-        this(frames, hostHugePages ? hugePageAllocator() : HostAllocator.UNSAFE_ALLOCATOR);
-    }
-
-    private static HostAllocator hugePageAllocator() {
-        if (!HostHugePages.available()) {
-            throw new IllegalStateException(HostHugePages.unavailableReason());
-        }
-        return HostHugePages.ALLOCATOR;
-    }
-
     PhysicalMemory(int frames, HostAllocator allocator) {
         if (frames <= 0) {
             throw new IllegalArgumentException("frames must be positive: " + frames);
         }
         this.frames = frames;
         this.allocator = allocator;
-        // the test of UNSAFE first: a machine without huge pages never loads HostHugePages (its native linking)
-        this.hostHugePages = allocator != HostAllocator.UNSAFE_ALLOCATOR && allocator == HostHugePages.ALLOCATOR;
         this.chunkBases = new long[(int) (((long) frames + CHUNK_FRAMES - 1) >>> CHUNK_SHIFT)];
         this.zeroPage = allocateFromHost(PAGE_SIZE, "the zero page");
         UNSAFE.setMemory(zeroPage, PAGE_SIZE, (byte) 0);
@@ -189,11 +168,6 @@ public final class PhysicalMemory implements AutoCloseable {
             }
         }
         throw new IllegalArgumentException("host address 0x" + Long.toHexString(address) + " is outside physical memory");
-    }
-
-    /** Whether whole chunks are mapped on host huge pages ({@link HostHugePages}). */
-    public boolean hostHugePages() {
-        return hostHugePages;
     }
 
     /** Chunks of host memory allocated so far. Grows with the frames touched; never shrinks before {@link #close()}. */

@@ -3,7 +3,6 @@ package mmsim.workloads;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,14 +13,11 @@ import java.util.Objects;
 import java.util.TreeSet;
 import java.util.stream.Stream;
 
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import mmsim.Machine;
-import mmsim.mem.HostHugePages;
 import mmsim.run.Harness;
 import mmsim.run.RunDirectory;
 import mmsim.run.RunResult;
@@ -93,30 +89,6 @@ class DeterminismTest {
         Map<String, Object> first = reproducible(run("chaos", machine, settings, SEED));
         Map<String, Object> second = reproducible(run("chaos", machine, settings, SEED));
         assertEquals(first, second, "seed " + SEED + ", " + strategy + ": chaos's summaries differ in " + differences(first, second));
-    }
-
-    /**
-     * Host huge pages ({@code mem.host_huge_pages}) move where simulated memory lies on the host, nothing modeled: chaos
-     * (every step, its forks, faults and shootdowns) gives the same modeled figures on them and off them. Needs a
-     * JVM and host that offer them (this suite's JDK 25 run on Linux).
-     */
-    @Test
-    void hostHugePagesChangeNoModeledFigure() throws Exception {
-        assumeTrue(HostHugePages.available(), "no host huge pages here: " + HostHugePages.unavailableReason());
-        Map<String, String> settings = Map.of("chaos.cycles", "3000000");
-        Map<String, Object> on = run("chaos", Map.of("cpus", "3", "memory", "48MiB", "mem.host_huge_pages", "on"), settings, SEED);
-        Map<String, Object> off = run("chaos", Map.of("cpus", "3", "memory", "48MiB", "mem.host_huge_pages", "off"), settings, SEED);
-        assertEquals(1, metricValue(on, Machine.HOST_HUGE_PAGES_GAUGE));
-        assertEquals(0, metricValue(off, Machine.HOST_HUGE_PAGES_GAUGE));
-        Map<String, Object> a = reproducible(on);
-        Map<String, Object> b = reproducible(off);
-        assertEquals(a.get("metrics"), b.get("metrics"), "seed " + SEED + ": chaos's modeled figures differ on host huge pages in "
-                + differences(a, b));
-    }
-
-    @SuppressWarnings("unchecked")
-    private static Object metricValue(Map<String, Object> summary, String name) {
-        return ((Map<String, Map<String, Object>>) summary.get("metrics")).get(name).get("value");
     }
 
     /**
