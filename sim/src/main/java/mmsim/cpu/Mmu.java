@@ -218,7 +218,8 @@ public final class Mmu {
         long tag = TlbArray.tag(asid, vpn);
         // a VPN beyond 35 bits is outside user space; it must not alias into the ASID bits of the tag
         if ((vpn & ~(TlbArray.VPN_MASK >>> 1)) == 0) {
-            int i = l1.lookup(vpn, tag);
+            // the hinted way only: the scan of the rest of the set is the slow path's (see translateSlowPath)
+            int i = l1.lookupHinted(vpn, tag);
             if (i >= 0) {
                 long d = l1.data[i];
                 if (!write || (d & WRITE_OK) == WRITE_OK) {
@@ -234,7 +235,27 @@ public final class Mmu {
         return translateSlowPath(va, vpn, tag, write, true);
     }
 
+    /**
+     * Everything but an L1 hit in the hinted way. {@code l1Miss}: the hinted way did not hold the translation (or the
+     * VPN is outside user space); the rest of the L1 set is scanned here first, not in {@link #translate}, so that
+     * translate stays small enough to be inlined into its callers and an L2 hit or a walk costs one call, not two
+     * (translate, with the scan inlined, had grown past C2's inlining limit). Else: an L1 hit without the permission.
+     */
     private long translateSlowPath(long va, long vpn, long tag, boolean write, boolean l1Miss) {
+        if (l1Miss && (vpn & ~(TlbArray.VPN_MASK >>> 1)) == 0) {
+            int i = l1.lookupScan(vpn, tag);
+            if (i >= 0) {
+                long d = l1.data[i];
+                if (!write || (d & WRITE_OK) == WRITE_OK) {
+                    if (checker != null) {
+                        checker.onHit(cpu, va, write, l1.frames[i]);
+                    }
+                    return (d & TlbArray.DATA_ADDRESS_MASK) | (va & PhysicalMemory.PAGE_OFFSET_MASK);
+                }
+                counters[(d & TlbArray.DATA_WRITABLE) != 0 ? DIRTY_ASSISTS : PROTECTION_RECHECKS]++;
+                l1Miss = false;
+            }
+        }
         if (l1Miss) {
             counters[L1_MISSES]++;
             if (l2 != null && PageTable.isUserAddress(va)) {

@@ -196,6 +196,34 @@ final class TlbArray {
     }
 
     /**
+     * The hinted way only: the index of the entry holding {@code tag} if the way hint names it (aged under LRU as
+     * {@link #lookup} does), else -1 without looking further; {@link #lookupScan} then looks at the rest of the set.
+     * The two together are {@link #lookup}. The MMU's hit path calls this alone, so that it stays small enough for
+     * C2 to inline into its callers, and leaves the scan to its miss path.
+     */
+    int lookupHinted(long vpn, long tag) {
+        int v = (int) vpn;
+        int base = (v & setMask) * ways;
+        int hinted = base + wayHint[v & hintMask];
+        // a plain load, as in lookup
+        if (tags[hinted] == tag) {
+            if (ageOnHit) {
+                ages[hinted] = ++clock;
+            } else if (reorderOnHit) {
+                reorder(v & setMask, hinted - base);
+            }
+            return hinted;
+        }
+        return -1;
+    }
+
+    /** {@link #lookup} after {@link #lookupHinted} missed: the scan of the set ({@link #lookupSlowPath}). */
+    int lookupScan(long vpn, long tag) {
+        int v = (int) vpn;
+        return lookupSlowPath(v, (v & setMask) * ways, tag);
+    }
+
+    /**
      * The scan of the set after the way hint missed. On a miss the same pass chooses the way an insert of
      * {@code tag} would fill (the first invalid way, else the least recently touched) and keeps it for
      * {@link #insert}, which then need not scan the set again: a miss is followed by the fill of what it missed
