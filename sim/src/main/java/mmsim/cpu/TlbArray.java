@@ -217,8 +217,15 @@ final class TlbArray {
         return -1;
     }
 
-    /** {@link #lookup} after {@link #lookupHinted} missed: the scan of the set ({@link #lookupSlowPath}). */
+    /**
+     * {@link #lookup} after {@link #lookupHinted} missed: the scan of the set ({@link #lookupSlowPath}). A direct-mapped
+     * array has nothing left to scan: -1 at once, keeping no fill choice, so its {@link #insert} looks at its one way
+     * itself and makes the same choice (and, under RANDOM, the same one draw).
+     */
     int lookupScan(long vpn, long tag) {
+        if (ways == 1) {
+            return -1;
+        }
         int v = (int) vpn;
         return lookupSlowPath(v, (v & setMask) * ways, tag);
     }

@@ -172,7 +172,8 @@ class TlbArrayTest {
      * invalid ways are refilled first, lowest way first). Every lookup's outcome and every eviction must agree.
      * Some misses see an invalidation in their set before their fill, some fills scan the set afresh.
      * Guards the hot path's optimisations (way hints, a one-pass insert, both recency representations; 32 and 64
-     * ways fall back to ages) against changing what is modelled.
+     * ways fall back to ages; the MMU's lookup in two steps, mixed at random with the one-call lookup) against changing
+     * what is modelled.
      */
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.CsvSource({
@@ -192,6 +193,7 @@ class TlbArrayTest {
             recency.add(order);
         }
         java.util.SplittableRandom random = new java.util.SplittableRandom(42);
+        java.util.SplittableRandom split = new java.util.SplittableRandom(43);
         int hits = 0;
         int evictions = 0;
         for (int step = 0; step < 200_000; step++) {
@@ -215,7 +217,8 @@ class TlbArrayTest {
                 }
                 continue;
             }
-            int i = t.lookup(vpn, tag(vpn));
+            // the one-call lookup or the MMU's two steps, at random: both must model the same structure
+            int i = split.nextBoolean() ? t.lookup(vpn, tag(vpn)) : lookupAsTheMmuDoes(t, vpn, tag(vpn));
             int way = indexOf(wayTag[set], vpn + 1);
             assertEquals(way >= 0, i >= 0, "lookup of " + vpn + " at step " + step);
             if (way >= 0) {
@@ -251,6 +254,12 @@ class TlbArrayTest {
             assertEquals(set * ways + target, t.find(vpn, tag(vpn)), "the way filled at step " + step);
         }
         assertTrue(hits > 40_000 && evictions > 5_000, "the stream exercised hits (" + hits + ") and evictions (" + evictions + ")");
+    }
+
+    /** The MMU's lookup: the hinted way on its hit path ({@link TlbArray#lookupHinted}), the rest of the set on its miss path. */
+    private static int lookupAsTheMmuDoes(TlbArray t, long vpn, long tag) {
+        int i = t.lookupHinted(vpn, tag);
+        return i >= 0 ? i : t.lookupScan(vpn, tag);
     }
 
     private static int indexOf(long[] ways, long value) {
