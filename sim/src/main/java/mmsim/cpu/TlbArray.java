@@ -175,37 +175,28 @@ final class TlbArray {
         return (long) LONGS.getOpaque(tags, index);
     }
 
-    /** The index of the entry holding {@code tag} for page {@code vpn}, or -1. Ages the entry on a hit under LRU. */
+    /**
+     * The index of the entry holding {@code tag} for page {@code vpn}, or -1. Ages the entry on a hit under LRU: the
+     * hinted way ({@link #lookupHinted}), then the rest of the set ({@link #lookupScan}).
+     */
     int lookup(long vpn, long tag) {
-        // kept to what the hint check needs: passing the set to the slow path as well kept one more value live across
-        // the inlined hit path and cost the L1 hit 0.4 ns (register spills in the benchmark's loop)
-        int v = (int) vpn;
-        int base = (v & setMask) * ways;
-        int hinted = base + wayHint[v & hintMask];
-        // a plain load (see the class comment): an opaque one is a compiler barrier that made C2 re-read every field
-        // the rest of the hit path uses, on each access
-        if (tags[hinted] == tag) {
-            if (ageOnHit) {
-                ages[hinted] = ++clock;
-            } else if (reorderOnHit) {
-                reorder(v & setMask, hinted - base);
-            }
-            return hinted;
-        }
-        return lookupSlowPath(v, base, tag);
+        int i = lookupHinted(vpn, tag);
+        return i >= 0 ? i : lookupScan(vpn, tag);
     }
 
     /**
-     * The hinted way only: the index of the entry holding {@code tag} if the way hint names it (aged under LRU as
-     * {@link #lookup} does), else -1 without looking further; {@link #lookupScan} then looks at the rest of the set.
-     * The two together are {@link #lookup}. The MMU's hit path calls this alone, so that it stays small enough for
-     * C2 to inline into its callers, and leaves the scan to its miss path.
+     * The hinted way only: the index of the entry holding {@code tag} if the way hint names it (aged under LRU),
+     * else -1 without looking further; {@link #lookupScan} then looks at the rest of the set. The MMU's hit path
+     * calls this alone, so that it stays small enough for C2 to inline into its callers, and leaves the scan to its
+     * miss path. Kept to what the hint check needs: passing the set on as well kept one more value live across the
+     * inlined hit path and cost the L1 hit 0.4 ns (register spills in the benchmark's loop).
      */
     int lookupHinted(long vpn, long tag) {
         int v = (int) vpn;
         int base = (v & setMask) * ways;
         int hinted = base + wayHint[v & hintMask];
-        // a plain load, as in lookup
+        // a plain load (see the class comment): an opaque one is a compiler barrier that made C2 re-read every field
+        // the rest of the hit path uses, on each access
         if (tags[hinted] == tag) {
             if (ageOnHit) {
                 ages[hinted] = ++clock;
