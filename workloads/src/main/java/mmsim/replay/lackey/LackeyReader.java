@@ -86,8 +86,8 @@ public final class LackeyReader implements AutoCloseable {
     }
 
     /**
-     * Ends the trace for this reader after its first {@code lines} lines (valgrind's own and malformed ones counted),
-     * wherever a batch ends: {@code replay.max_lines}. Call before the first {@link #next}.
+     * Ends the trace for this reader after exactly its first {@code lines} lines (valgrind's own and malformed ones
+     * counted), even in the middle of a batch: {@code replay.max_lines}. Call before the first {@link #next}.
      *
      * @throws IllegalArgumentException if {@code lines} is not positive
      */
