@@ -46,6 +46,8 @@ final class FaultHandler implements PageFaultHandler {
     private final FrameMetadata metadata;
     private final SharedMemory shared;
     private final OpLatencies latencies;
+    /** A COW copy's release of the old frame, made once: a lambda capturing the frame was an allocation per fault. */
+    private final TlbFlusher.FrameRelease putOldFrame;
 
     FaultHandler(Tasks tasks, KernelFrames frames, TlbFlusher flusher, ForkStrategy fork, OpLatencies latencies) {
         this.latencies = latencies;
@@ -57,6 +59,7 @@ final class FaultHandler implements PageFaultHandler {
         this.memory = frames.memory();
         this.metadata = frames.metadata();
         this.shared = new SharedMemory(frames);
+        this.putOldFrame = frames::putFrame;
     }
 
     /**
@@ -231,7 +234,7 @@ final class FaultHandler implements PageFaultHandler {
             }
             // Other CPUs may still translate to the old frame: flush before dropping our reference (invariant 4).
             cpu.counters().increment(zero ? CpuCounter.FAULTS_ZERO_PAGE_WRITE : CpuCounter.FAULTS_COW_COPY);
-            flush.addRange(page, 1).onRelease(on -> frames.putFrame(on, old));
+            flush.addRange(page, 1).onRelease(putOldFrame, old);
         }
         return zero ? Op.FAULT_DEMAND_ZERO : Op.FAULT_COW_COPY;
     }

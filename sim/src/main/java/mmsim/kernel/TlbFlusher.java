@@ -1,5 +1,8 @@
 package mmsim.kernel;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
 import mmsim.cpu.Cpu;
 import mmsim.paging.AddressSpace;
 import mmsim.shootdown.FlushReason;
@@ -21,12 +24,40 @@ import mmsim.shootdown.ShootdownStrategy;
  * }
  * }</pre>
  *
- * <p>Thread-safety: a flush is opened and closed on the thread executing on {@code cpu}; each CPU reuses
- * one request, so opening allocates only the flush and its downgrade mark.
+ * <p>Allocation: each CPU reuses one {@link Flush} (with its request), so a flush whose release has run by the time
+ * {@link Flush#close()} returns (every strategy's, but LATR's deferred munmap) allocates nothing of its own; a
+ * capturing {@link Flush#onRelease(ReleaseAction) release} lambda is the caller's allocation, which
+ * {@link Flush#onRelease(FrameRelease, int)} avoids. A flush whose release a strategy deferred stays the
+ * strategy's, and the CPU's next flush gets a new one. The COW-copy fault allocated about 100 bytes here (the flush,
+ * the lambda wrapping its release, the release lambda itself): on this project's 2-core VM, whose first touch of
+ * fresh Java heap costs ~15 µs a host page, that put 1.6 % of COW-copy faults near 15 µs (their p99) until the
+ * young generation had been touched once.
+ *
+ * <p>Thread-safety: a flush is opened, filled and closed on the thread executing on {@code cpu}, the
+ * release run where the strategy runs it (see {@link ShootdownStrategy#flush}).
  */
 public final class TlbFlusher {
+    private static final VarHandle RELEASED;
+
+    static {
+        try {
+            RELEASED = MethodHandles.lookup().findVarHandle(Flush.class, "released", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** What a {@link Flush} frees once it is complete: one frame, with no state captured (so no allocation per use). */
+    @FunctionalInterface
+    public interface FrameRelease {
+        /** Releases {@code frame} on {@code cpu} (the CPU completing the flush: its cache takes the frame). */
+        void release(Cpu cpu, int frame);
+    }
+
     private final ShootdownStrategy strategy;
-    private final FlushRequest[] scratch;
+    /** Per CPU, its reusable flush, or null while the last one is a strategy's (deferred) or not made yet. Owner only. */
+    private final Flush[] scratch;
+    /** Per CPU, whether its scratch flush is open (a flush opened inside it gets one of its own). Owner only. */
     private final boolean[] scratchInUse;
     /** Whether downgrades are registered in their space ({@link AddressSpace#beginDowngrade}): only the checking mode's oracle reads them. */
     private final boolean markDowngrades;
@@ -43,11 +74,8 @@ public final class TlbFlusher {
     public TlbFlusher(ShootdownStrategy strategy, int cpus, boolean markDowngrades) {
         this.strategy = strategy;
         this.markDowngrades = markDowngrades;
-        this.scratch = new FlushRequest[cpus];
+        this.scratch = new Flush[cpus];
         this.scratchInUse = new boolean[cpus];
-        for (int i = 0; i < cpus; i++) {
-            scratch[i] = new FlushRequest();
-        }
     }
 
     /** The shootdown strategy flushes go through. */
@@ -58,45 +86,60 @@ public final class TlbFlusher {
     /**
      * Opens a downgrade of {@code [start, end)} (page-aligned virtual addresses; the whole space is
      * {@code [0, PageTable.USER_VA_LIMIT)}) of {@code space}, for {@code reason}. Call before changing the
-     * first entry; close it when every change is made.
+     * first entry; close it when every change is made. The flush returned must not be used after its close: the CPU's
+     * next flush may be the same object.
      */
     public Flush open(Cpu cpu, AddressSpace space, FlushReason reason, long start, long end) {
         int id = cpu.id();
-        FlushRequest request;
-        boolean reused = !scratchInUse[id];
-        if (reused) {
+        Flush flush;
+        if (!scratchInUse[id]) {
             scratchInUse[id] = true;
-            request = scratch[id];
+            flush = scratch[id];
+            if (flush == null) {
+                flush = scratch[id] = new Flush(true);
+            }
         } else {
-            request = new FlushRequest();   // a flush opened inside another on this CPU (a fork's table build)
+            flush = new Flush(false);   // a flush opened inside another on this CPU (a fork's table build)
         }
-        request.begin(space, reason);
-        return new Flush(cpu, space, request, reused, markDowngrades ? space.beginDowngrade(start, end) : null);
+        flush.begin(cpu, space, reason, markDowngrades ? space.beginDowngrade(start, end) : null);
+        return flush;
     }
 
     /** One open downgrade: the ranges to shoot down and what to release after. */
     public final class Flush implements AutoCloseable {
-        private final Cpu cpu;
-        private final AddressSpace space;
-        private final FlushRequest request;
-        private final boolean reused;
+        private final FlushRequest request = new FlushRequest();
+        /** Whether this is its CPU's reusable flush (else one opened inside it, used once). */
+        private final boolean reusable;
+        /** What the strategy runs once the flush is complete: made once per flush object, not per use. */
+        private final ReleaseAction whenComplete = this::complete;
+        private Cpu cpu;
+        private AddressSpace space;
         /** The registered downgrade, or null when the flusher does not register them. */
-        private final AddressSpace.Downgrade downgrade;
+        private AddressSpace.Downgrade downgrade;
         private ReleaseAction release;
+        private FrameRelease frameRelease;
+        private int releasedFrame;
         private boolean closed;
+        /**
+         * Set, last, by {@link #complete} (release store) wherever the strategy runs it; read by the owner after the
+         * strategy returned (acquire): true means the release and the downgrade's end are done, and nothing will touch
+         * this flush again, so the owner may reuse it.
+         */
+        private boolean released;
 
-        private Flush(Cpu cpu, AddressSpace space, FlushRequest request, boolean reused, AddressSpace.Downgrade downgrade) {
-            this.cpu = cpu;
-            this.space = space;
-            this.request = request;
-            this.reused = reused;
-            this.downgrade = downgrade;
+        private Flush(boolean reusable) {
+            this.reusable = reusable;
         }
 
-        private void endDowngrade() {
-            if (downgrade != null) {
-                space.endDowngrade(downgrade);
-            }
+        private void begin(Cpu cpu, AddressSpace space, FlushReason reason, AddressSpace.Downgrade downgrade) {
+            this.cpu = cpu;
+            this.space = space;
+            this.downgrade = downgrade;
+            this.release = null;
+            this.frameRelease = null;
+            this.closed = false;
+            this.released = false;
+            request.begin(space, reason);
         }
 
         /** Adds {@code pages} pages from {@code start} to what is shot down. */
@@ -120,13 +163,50 @@ public final class TlbFlusher {
             return this;
         }
 
-        /** Runs {@code action} (frees what the change dropped) once no CPU can translate through the old entries. */
+        /**
+         * Runs {@code action} (frees what the change dropped) once no CPU can translate through the old entries.
+         *
+         * @throws IllegalStateException if this flush has a release action already (one per flush)
+         */
         public Flush onRelease(ReleaseAction action) {
-            if (release != null) {
-                throw new IllegalStateException("a flush has one release action");
-            }
+            checkNoRelease();
             release = action;
             return this;
+        }
+
+        /**
+         * Runs {@code action} with {@code frame} once no CPU can translate through the old entries: {@link
+         * #onRelease(ReleaseAction)} for one frame, without a lambda capturing it (the COW fault's path).
+         *
+         * @throws IllegalStateException if this flush has a release action already (one per flush)
+         */
+        public Flush onRelease(FrameRelease action, int frame) {
+            checkNoRelease();
+            frameRelease = action;
+            releasedFrame = frame;
+            return this;
+        }
+
+        private void checkNoRelease() {
+            if (release != null || frameRelease != null) {
+                throw new IllegalStateException("a flush has one release action");
+            }
+        }
+
+        /** The release, then the downgrade's end; runs once, where the strategy runs it. */
+        private void complete(Cpu on) {
+            try {
+                if (release != null) {
+                    release.release(on);
+                } else if (frameRelease != null) {
+                    frameRelease.release(on, releasedFrame);
+                }
+            } finally {
+                if (downgrade != null) {
+                    space.endDowngrade(downgrade);
+                }
+                RELEASED.setRelease(this, true);
+            }
         }
 
         /**
@@ -140,33 +220,33 @@ public final class TlbFlusher {
                 return;
             }
             closed = true;
+            // reused only once known complete: a strategy that threw, or deferred the release, may still hold this flush
+            boolean reuse = false;
             try {
                 if (request.isEmpty()) {
-                    try {
-                        if (release != null) {
-                            release.release(cpu);
-                        }
-                    } finally {
-                        endDowngrade();
-                    }
+                    complete(cpu);
+                    reuse = true;
                     return;
                 }
-                ReleaseAction then = release;
-                strategy.flush(cpu, request, on -> {
-                    try {
-                        if (then != null) {
-                            then.release(on);
-                        }
-                    } finally {
-                        endDowngrade();
-                    }
-                });
+                AddressSpace.Downgrade downgrade = this.downgrade;
+                if (release == null && frameRelease == null && downgrade == null) {
+                    strategy.flush(cpu, request, null);   // nothing to run after it: no completion to wait for
+                    reuse = true;
+                    return;
+                }
+                strategy.flush(cpu, request, whenComplete);
+                // acquire: pairs with complete's release store, wherever the strategy ran it
+                reuse = (boolean) RELEASED.getAcquire(this);
                 if (downgrade != null && space.inFlight(downgrade)) {
                     downgrade.markDeferredPastReturn();
                 }
             } finally {
-                if (reused) {
-                    scratchInUse[cpu.id()] = false;
+                if (reusable) {
+                    int id = cpu.id();
+                    scratchInUse[id] = false;
+                    if (!reuse) {
+                        scratch[id] = null;   // the strategy still holds this one: the CPU's next flush gets a new one
+                    }
                 }
             }
         }
