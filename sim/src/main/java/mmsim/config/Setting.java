@@ -72,28 +72,45 @@ public final class Setting<T> {
         return formatter.apply(value);
     }
 
-    /** An integer in {@code [min, max]}. */
+    /** An integer in {@code [min, max]}, written as {@link #parseInteger} reads it. */
     public static Setting<Integer> intRange(String key, int defaultValue, int min, int max, String doc) {
         return new Setting<>(key, defaultValue, doc, "an integer from " + min + " to " + max, s -> {
-            int v = Integer.parseInt(s);
-            return v >= min && v <= max ? v : null;
+            long v = parseInteger(s);
+            return v >= min && v <= max ? (int) v : null;
         });
     }
 
-    /** A power of two in {@code [min, max]}. */
+    /** A power of two in {@code [min, max]}, written as {@link #parseInteger} reads it. */
     public static Setting<Integer> powerOfTwo(String key, int defaultValue, int min, int max, String doc) {
         return new Setting<>(key, defaultValue, doc, "a power of two from " + min + " to " + max, s -> {
-            int v = Integer.parseInt(s);
-            return v >= min && v <= max && Integer.bitCount(v) == 1 ? v : null;
+            long v = parseInteger(s);
+            return v >= min && v <= max && Long.bitCount(v) == 1 ? (int) v : null;
         });
     }
 
-    /** A 64-bit integer in {@code [min, max]} (underscores allowed as digit separators: 6_000_000). */
+    /** A 64-bit integer in {@code [min, max]}, written as {@link #parseInteger} reads it. */
     public static Setting<Long> longRange(String key, long defaultValue, long min, long max, String doc) {
         return new Setting<>(key, defaultValue, doc, "an integer from " + min + " to " + max, s -> {
-            long v = Long.parseLong(s.replace("_", ""));
+            long v = parseInteger(s);
             return v >= min && v <= max ? v : null;
         });
+    }
+
+    /**
+     * An integer setting's text: decimal digits with an optional sign and underscores as digit separators
+     * ({@code 6_000_000}), or a number in scientific notation whose value is an exact integer ({@code 5e7},
+     * {@code 1.5E9}), as budgets like {@code chaos.cycles} are naturally written. Never rounds: {@code 1.5} or
+     * {@code 1e-3} is not an integer and {@code 1e19} is not a 64-bit one; both throw.
+     *
+     * @throws NumberFormatException if the text is not a number
+     * @throws ArithmeticException if it is not an integer that fits 64 bits
+     */
+    static long parseInteger(String text) {
+        String digits = text.replace("_", "");
+        if (digits.indexOf('e') < 0 && digits.indexOf('E') < 0) {
+            return Long.parseLong(digits);   // the plain form: no fraction point either
+        }
+        return new java.math.BigDecimal(digits).longValueExact();
     }
 
     /** Any non-blank text; {@code allowed} says what it must name, and the caller checks that when it resolves it. */
