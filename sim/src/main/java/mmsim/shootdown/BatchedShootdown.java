@@ -21,7 +21,7 @@ public final class BatchedShootdown extends AbstractShootdown {
     @Override
     protected void doFlush(Cpu initiator, FlushRequest request, ReleaseAction release) {
         boolean single = !request.isAll() && request.ranges() == 1 && request.totalPages() <= FULL_FLUSH_CEILING;
-        startRound(initiator, request, request.space().cpuMask(), target -> true);
+        startRound(initiator, request, request.space().cpuMask(), EVERY_CANDIDATE);
         // the local flush overlaps the targets' work: the clock ends at the later of the two
         initiator.charge(flushLocal(initiator, request, single ? FULL_FLUSH_CEILING : 0));
         awaitRound(initiator);

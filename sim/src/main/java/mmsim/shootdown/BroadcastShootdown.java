@@ -18,7 +18,7 @@ public final class BroadcastShootdown extends AbstractShootdown {
 
     @Override
     protected void doFlush(Cpu initiator, FlushRequest request, ReleaseAction release) {
-        PerRange.flushEachRange(this, initiator, request, null, target -> true);
+        PerRange.flushEachRange(this, initiator, request, null, EVERY_CANDIDATE);
         if (release != null) {
             release.release(initiator);
         }

@@ -3,7 +3,6 @@ package mmsim.shootdown;
 import java.util.Arrays;
 
 import mmsim.cpu.Cpu;
-import mmsim.paging.CpuMask;
 import mmsim.paging.PageTable;
 import mmsim.stats.CpuCounter;
 
@@ -31,8 +30,12 @@ import mmsim.stats.CpuCounter;
 public final class DidiShootdown extends AbstractShootdown {
     private final TranslationDirectory directory;
     private final PageTable pageTable;
-    /** Per initiator: the sharers of its flush in progress, or null when the cpumask stands in for them. Owner only. */
+    /** Per initiator: the sharers of its flush in progress, when {@link #usedDirectory} says the directory named them. Owner only. */
     private final long[][] holders;
+    /** Per initiator: whether its flush in progress found its sharers in {@link #holders} (else the cpumask). Owner only. */
+    private final boolean[] usedDirectory;
+    /** The CPUs the flush in progress invalidated remotely: its sharers, or the cpumask's CPUs. */
+    private final TargetFilter wereInvalidated = this::wasInvalidated;
 
     public DidiShootdown(Cpu[] cpus, ShootdownStats stats) {
         super(cpus, stats);
@@ -43,6 +46,14 @@ public final class DidiShootdown extends AbstractShootdown {
             cpu.tlb().enableRemoteInvalidation();
         }
         this.holders = new long[cpus.length][directory.words()];
+        this.usedDirectory = new boolean[cpus.length];
+    }
+
+    /** {@link #wereInvalidated}: whether {@code initiator}'s flush in progress invalidated {@code target}'s TLB. */
+    private boolean wasInvalidated(Cpu initiator, Cpu target, FlushRequest request) {
+        return usedDirectory[initiator.id()]
+                ? TranslationDirectory.contains(holders[initiator.id()], target.id())
+                : request.space().cpuMask().contains(target.id());
     }
 
     @Override
@@ -66,12 +77,12 @@ public final class DidiShootdown extends AbstractShootdown {
                 initiator.counters().add(CpuCounter.SHOOTDOWN_DIRECTORY_LOOKUPS, looked);
             }
         }
-        CpuMask mask = request.space().cpuMask();
+        usedDirectory[me] = sharers != null;
         long slowest = 0;
         int invalidated = 0;
         for (int id = 0; id < cpus.length; id++) {
             Cpu target = cpus[id];
-            if (target == initiator || !(sharers != null ? TranslationDirectory.contains(sharers, id) : mask.contains(id))) {
+            if (target == initiator || !wasInvalidated(initiator, target, request)) {
                 continue;
             }
             invalidated++;
@@ -84,13 +95,11 @@ public final class DidiShootdown extends AbstractShootdown {
         }
         initiator.charge(cycles + lookups * initiator.costs().directoryLookup + slowest);
         // completion: every invalidated CPU has passed an access boundary, so no access through an old entry is in flight
-        long[] chosen = sharers;
-        startRound(initiator, request, null,
-                target -> chosen != null ? TranslationDirectory.contains(chosen, target.id()) : mask.contains(target.id()), false);
+        startRound(initiator, request, null, wereInvalidated, false);
         awaitRound(initiator);
         if (request.reason() == FlushReason.TEARDOWN) {
             // a CPU that still has the space loaded must drop it: that needs the CPU itself (its loaded space)
-            startRound(initiator, request, null, target -> target.loadedSpace() == request.space(), false);
+            startRound(initiator, request, null, SPACE_LOADED, false);
             awaitRound(initiator);
         }
         if (release != null) {

@@ -59,7 +59,7 @@ public final class LatrShootdown extends AbstractShootdown {
         FlushReason reason = request.reason();
         if (reason != FlushReason.MUNMAP) {
             initiator.charge(flushLocal(initiator, request, FULL_FLUSH_CEILING));
-            startRound(initiator, request, request.space().cpuMask(), target -> true);
+            startRound(initiator, request, request.space().cpuMask(), EVERY_CANDIDATE);
             awaitRound(initiator);
             if (release != null) {
                 release.release(initiator);
@@ -90,7 +90,7 @@ public final class LatrShootdown extends AbstractShootdown {
             }
         }
         if (fallbacks > 0) {
-            startRound(initiator, request, target -> fellBack[target.id()]);
+            startRound(initiator, request, (from, target, posted) -> fellBack[target.id()]);
             awaitRound(initiator);
         }
         lazy.done(initiator, outstanding);

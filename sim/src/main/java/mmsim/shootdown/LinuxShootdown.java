@@ -32,6 +32,12 @@ import mmsim.stats.CpuCounter;
 public class LinuxShootdown extends AbstractShootdown {
     private final long[][] localGen;
     private final AddressSpace[][] genOwner;
+    /**
+     * The round's targets: every CPU of the cpumask when the request frees page tables, else those not in lazy-TLB
+     * mode that {@link #mayHold} the translations. Made once (it calls the overridable {@code mayHold}).
+     */
+    private final TargetFilter mayHoldOrFreesTables = (initiator, target, request) ->
+            request.freesPageTables() || (!target.isLazy() && mayHold(initiator, target, request));
 
     public LinuxShootdown(Cpu[] cpus, ShootdownStats stats) {
         super(cpus, stats);
@@ -94,7 +100,7 @@ public class LinuxShootdown extends AbstractShootdown {
         }
         initiator.counters().add(CpuCounter.SHOOTDOWN_LAZY_SKIPPED, skipped);
         prepareTargets(initiator, request, freesTables);
-        deliver(initiator, request, space.cpuMask(), target -> freesTables || (!target.isLazy() && mayHold(initiator, target, request)));
+        deliver(initiator, request, space.cpuMask(), mayHoldOrFreesTables);
         // the local flush runs while the targets handle their interrupts: the clock ends at the later of the two
         initiator.charge(flushOne(initiator, request, gen));
         awaitRound(initiator);

@@ -18,7 +18,7 @@ public final class TargetedShootdown extends AbstractShootdown {
 
     @Override
     protected void doFlush(Cpu initiator, FlushRequest request, ReleaseAction release) {
-        PerRange.flushEachRange(this, initiator, request, request.space().cpuMask(), target -> true);
+        PerRange.flushEachRange(this, initiator, request, request.space().cpuMask(), EVERY_CANDIDATE);
         if (release != null) {
             release.release(initiator);
         }

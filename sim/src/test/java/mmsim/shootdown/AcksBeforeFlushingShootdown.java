@@ -31,7 +31,7 @@ final class AcksBeforeFlushingShootdown extends AbstractShootdown {
     @Override
     protected void doFlush(Cpu initiator, FlushRequest request, ReleaseAction release) {
         initiator.charge(flushLocal(initiator, request, FULL_FLUSH_CEILING));
-        startRound(initiator, request, request.space().cpuMask(), target -> true);
+        startRound(initiator, request, request.space().cpuMask(), EVERY_CANDIDATE);
         awaitRound(initiator);
         if (release != null) {
             release.release(initiator);

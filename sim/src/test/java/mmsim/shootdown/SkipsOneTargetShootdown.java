@@ -27,7 +27,7 @@ final class SkipsOneTargetShootdown extends AbstractShootdown {
         }
         final int skip = skipped;
         initiator.charge(flushLocal(initiator, request, FULL_FLUSH_CEILING));
-        startRound(initiator, request, t -> t.id() != skip && request.space().cpuMask().contains(t.id()));
+        startRound(initiator, request, (from, t, r) -> t.id() != skip && r.space().cpuMask().contains(t.id()));
         awaitRound(initiator);
         if (release != null) {
             release.release(initiator);
