@@ -73,7 +73,7 @@ final class PipeFiles {
         if (length <= 0) {
             return 0;
         }
-        byte[] staging = t.sys.staging();
+        byte[] staging = t.sys.staging(length);
         int n = Math.min(length, staging.length);
         Pipe p = f.pipe;
         int got;
@@ -143,7 +143,7 @@ final class PipeFiles {
         if (f.readEnd) {
             throw new SyscallException(Errno.EBADF, "fd " + fd + " is not open for writing");
         }
-        byte[] staging = t.sys.staging();
+        byte[] staging = t.sys.staging(length);
         Pipe p = f.pipe;
         int written = 0;
         while (written < length) {
