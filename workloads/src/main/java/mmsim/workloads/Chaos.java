@@ -308,8 +308,12 @@ public final class Chaos implements Workload {
                         sys.loadLong(va);
                         count(Op.SHARED_LOAD);
                     } else {
-                        if (!content.check(r.expected(page, w), sys.loadLong(va),
-                                "seed " + seed + " pid " + pid + " tid " + sys.gettid() + " load 0x" + Long.toHexString(va))) {
+                        long expected = r.expected(page, w);
+                        long got = sys.loadLong(va);
+                        // the description only on a mismatch: its gettid is a system call, modeled time the walk never asked for
+                        if (!content.check(expected, got)) {
+                            content.describeMismatch(expected, got,
+                                    "seed " + seed + " pid " + pid + " tid " + sys.gettid() + " load 0x" + Long.toHexString(va));
                             failed++;
                         }
                         count(Op.LOAD);
@@ -416,8 +420,10 @@ public final class Chaos implements Workload {
             int failed = 0;
             for (MemoryModel.Word word : model.takeBack(handoff)) {
                 long va = word.address();
-                if (!content.check(word.expected(), sys.loadLong(va), "seed " + seed + " pid " + sys.getpid() + " tid "
-                        + sys.gettid() + " load 0x" + Long.toHexString(va) + " of a shared word taken back from " + from)) {
+                long got = sys.loadLong(va);
+                if (!content.check(word.expected(), got)) {
+                    content.describeMismatch(word.expected(), got, "seed " + seed + " pid " + sys.getpid() + " tid "
+                            + sys.gettid() + " load 0x" + Long.toHexString(va) + " of a shared word taken back from " + from);
                     failed++;
                 }
                 count(Op.TAKE_BACK);
