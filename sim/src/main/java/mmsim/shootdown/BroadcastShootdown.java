@@ -16,6 +16,12 @@ public final class BroadcastShootdown extends AbstractShootdown {
         return "broadcast";
     }
 
+    /** Every other CPU of the machine is interrupted, whatever the cpumask. */
+    @Override
+    protected boolean mayReachOthers(Cpu initiator, FlushRequest request) {
+        return cpus.length > 1;
+    }
+
     @Override
     protected void doFlush(Cpu initiator, FlushRequest request, ReleaseAction release) {
         PerRange.flushEachRange(this, initiator, request, null, EVERY_CANDIDATE);

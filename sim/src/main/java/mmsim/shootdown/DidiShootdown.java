@@ -56,6 +56,12 @@ public final class DidiShootdown extends AbstractShootdown {
                 : request.space().cpuMask().contains(target.id());
     }
 
+    /** The directory's records only grow: it may name a CPU that has left the cpumask since it cached the entry. */
+    @Override
+    protected boolean mayReachOthers(Cpu initiator, FlushRequest request) {
+        return cpus.length > 1;
+    }
+
     @Override
     public String name() {
         return "didi";

@@ -65,7 +65,7 @@ final class ListCommand implements Callable<Integer> {
             out.printf("  %-32s %s%n", c.key(), c.doc());
         }
         out.println("  shootdown.initiator_cycles       Modeled latency of each shootdown on its initiator (distribution, cycles).");
-        out.println("  shootdown.initiator_ns           Host time of each shootdown on its initiator (distribution, ns).");
+        out.println("  shootdown.initiator_ns           Host time of each shootdown that could reach another CPU, on its initiator (distribution, ns).");
         out.println("  run.wall_ns                      Host time of the whole run.");
         return 0;
     }

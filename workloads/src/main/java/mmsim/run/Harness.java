@@ -72,7 +72,8 @@ public final class Harness {
                         "Modeled latency of each shootdown on its initiating CPU, from the request to the last acknowledgement.",
                         () -> kernel.shootdownStats().modeledCycles());
                 machine.stats().histogramSource("shootdown.initiator_ns", Kind.HOST, "ns",
-                        "Host time of each shootdown on its initiating CPU.", () -> kernel.shootdownStats().hostNanos());
+                        "Host time of each shootdown that could reach another CPU (the space's cpumask held one; every "
+                                + "one under broadcast and didi), on its initiating CPU.", () -> kernel.shootdownStats().hostNanos());
                 ProcessBody body = prepare(spec, context);
                 if (hlogDir != null) {
                     logs = new IntervalLogs(hlogDir, machine.stats(), HLOG_INTERVAL_MILLIS);
