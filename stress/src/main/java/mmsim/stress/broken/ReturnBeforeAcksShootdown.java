@@ -24,7 +24,7 @@ public final class ReturnBeforeAcksShootdown extends AbstractShootdown {
     @Override
     protected void doFlush(Cpu initiator, FlushRequest request, ReleaseAction release) {
         initiator.charge(flushLocal(initiator, request, FULL_FLUSH_CEILING));
-        startRound(initiator, request, target -> request.space().cpuMask().contains(target.id()));
+        startRound(initiator, request, (from, target, r) -> r.space().cpuMask().contains(target.id()));
         // BROKEN: no awaitRound: the IPIs are out, none is acknowledged yet
         if (release != null) {
             release.release(initiator);
