@@ -14,7 +14,7 @@ final class PerRange {
             oneRound(strategy, initiator, request, candidates, filter);
             return;
         }
-        FlushRequest one = new FlushRequest();
+        FlushRequest one = strategy.oneRange(initiator);
         for (int r = 0; r < request.ranges(); r++) {
             one.begin(request.space(), request.reason()).addRange(request.start(r), request.pages(r));
             oneRound(strategy, initiator, one, candidates, filter);
