@@ -452,7 +452,12 @@ final class Mappings {
         if (ranges.isEmpty()) {
             return;
         }
-        IntList released = new IntList();
+        long pages = 0;
+        for (Vma r : ranges) {
+            pages += (r.end() - r.start()) / PAGE;
+        }
+        // sized once for what the ranges can hold (capped): grown by doubling from nothing it allocated twice that
+        IntList released = new IntList((int) Math.min(pages, IntList.PRESIZE_CAP));
         try (TlbFlusher.Flush flush = flusher.open(cpu, space, reason, hullStart(ranges), hullEnd(ranges))) {
             for (Vma r : ranges) {
                 pageTable.forEachLeaf(space.root(), r.start(), r.end(), (va, slot, table) -> {
@@ -605,10 +610,22 @@ final class Mappings {
         return (v + PhysicalMemory.PAGE_OFFSET_MASK) & ~PhysicalMemory.PAGE_OFFSET_MASK;
     }
 
-    /** A growable list of ints without boxing; allocates its array on the first add. */
+    /** A growable list of ints without boxing; allocates its array on the first add unless sized. */
     private static final class IntList {
-        private int[] values = new int[0];
+        /** The most a list is sized for up front (16 KiB): beyond, it grows as it fills (a sparse range holds few pages). */
+        static final int PRESIZE_CAP = 4096;
+        private static final int[] NONE = new int[0];
+
+        private int[] values;
         private int size;
+
+        IntList() {
+            this(0);
+        }
+
+        IntList(int capacity) {
+            values = capacity == 0 ? NONE : new int[capacity];
+        }
 
         void add(int v) {
             if (size == values.length) {
