@@ -30,6 +30,45 @@ public final class TestMachines {
         return Machine.boot(MachineConfig.parse(settings));
     }
 
+    /** Threads servicing CPUs' interrupts until closed: see {@link #servicing}. */
+    public static final class InterruptServicers implements AutoCloseable {
+        private final java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        private final java.util.List<Thread> threads = new java.util.ArrayList<>();
+
+        private InterruptServicers(Cpu... cpus) {
+            for (Cpu cpu : cpus) {
+                Thread t = new Thread(() -> {
+                    while (!done.get()) {
+                        cpu.serviceInterrupts();
+                        Thread.onSpinWait();
+                    }
+                }, "servicing-cpu-" + cpu.id());
+                threads.add(t);
+                t.start();
+            }
+        }
+
+        /** Stops the threads; fails if one is still running after 10 s (stuck in a handler). */
+        @Override
+        public void close() throws InterruptedException {
+            done.set(true);
+            for (Thread t : threads) {
+                t.join(10_000);
+                if (t.isAlive()) {
+                    throw new IllegalStateException(t.getName() + " still running 10 s after it was told to stop");
+                }
+            }
+        }
+    }
+
+    /**
+     * A thread per CPU of {@code cpus} that services its interrupts until the result is closed: the targets of a
+     * strategy driven from a test thread, with no kernel running them.
+     */
+    public static InterruptServicers servicing(Cpu... cpus) {
+        return new InterruptServicers(cpus);
+    }
+
     /**
      * Demand-zero for any page inside a VMA of the CPU's loaded space, with the VMA's write permission;
      * anything else is rethrown as unhandled. Enough to drive the MMU without a kernel.

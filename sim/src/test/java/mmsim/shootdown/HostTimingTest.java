@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -43,15 +41,7 @@ class HostTimingTest {
             initiator.switchAddressSpace(space);
             ShootdownStats stats = new ShootdownStats(2);
             ShootdownStrategy strategy = Shootdowns.create(name, machine.cpus().toArray(new Cpu[0]), stats);
-            AtomicBoolean done = new AtomicBoolean();
-            Thread target = new Thread(() -> {
-                while (!done.get()) {
-                    other.serviceInterrupts();
-                    Thread.onSpinWait();
-                }
-            });
-            target.start();
-            try {
+            try (TestMachines.InterruptServicers targets = TestMachines.servicing(other)) {
                 // the space on the initiator alone
                 for (FlushReason reason : REASONS) {
                     strategy.flush(initiator, new FlushRequest().begin(space, reason).addRange(VA, 1), null);
@@ -63,18 +53,17 @@ class HostTimingTest {
                         + timedAlone + " were timed");
                 assertEquals(BEYOND_THE_MASK.contains(name) ? REASONS.size() : 0, timedAlone,
                         name + ": shootdowns timed with the space loaded on the initiator alone");
-
-                // the space loaded on both: each flush may reach the other CPU, and is timed
-                other.switchAddressSpace(space);
+            }
+            // the space loaded on both (switched while no thread runs CPU 1): each flush may reach it, and is timed
+            other.switchAddressSpace(space);
+            try (TestMachines.InterruptServicers targets = TestMachines.servicing(other)) {
+                long timedBefore = stats.hostNanos(0).getTotalCount();
                 for (FlushReason reason : REASONS) {
                     strategy.flush(initiator, new FlushRequest().begin(space, reason).addRange(VA, 1), null);
                 }
                 long remote = initiator.counters().read(CpuCounter.SHOOTDOWNS_REMOTE);
-                assertEquals(timedAlone + REASONS.size(), stats.hostNanos(0).getTotalCount(), name + ": every shootdown timed");
+                assertEquals(timedBefore + REASONS.size(), stats.hostNanos(0).getTotalCount(), name + ": every shootdown timed");
                 assertTrue(remote <= stats.hostNanos(0).getTotalCount(), name + ": " + remote + " reached another CPU");
-            } finally {
-                done.set(true);
-                target.join(TimeUnit.SECONDS.toMillis(10));
             }
         }
     }

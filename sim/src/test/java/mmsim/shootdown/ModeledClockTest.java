@@ -3,8 +3,6 @@ package mmsim.shootdown;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -44,26 +42,12 @@ class ModeledClockTest {
             idle.setIdle(true);
             ShootdownStrategy strategy = Shootdowns.create(name, machine.cpus().toArray(new Cpu[0]), new ShootdownStats(3));
 
-            AtomicBoolean done = new AtomicBoolean();
-            Thread[] targets = new Thread[2];
-            for (int i = 0; i < 2; i++) {
-                Cpu target = i == 0 ? busy : idle;
-                targets[i] = new Thread(() -> {
-                    while (!done.get()) {
-                        target.serviceInterrupts();
-                        Thread.onSpinWait();
-                    }
-                });
-                targets[i].start();
-            }
             long before = initiator.clock();
             FlushRequest request = new FlushRequest().begin(space, FlushReason.MPROTECT).addRange(VA, 1);
-            strategy.flush(initiator, request, null);
-            long after = initiator.clock();
-            done.set(true);
-            for (Thread t : targets) {
-                t.join(TimeUnit.SECONDS.toMillis(10));
+            try (TestMachines.InterruptServicers targets = TestMachines.servicing(busy, idle)) {
+                strategy.flush(initiator, request, null);
             }
+            long after = initiator.clock();
 
             long handled = COSTS.ipiHandler + COSTS.ipiAck;
             long sentAt = before + 2 * COSTS.ipiSend;
@@ -95,17 +79,9 @@ class ModeledClockTest {
             initiator.charge(100_000);
             idle.setIdle(true);
             ShootdownStrategy strategy = Shootdowns.create(name, machine.cpus().toArray(new Cpu[0]), new ShootdownStats(2));
-            AtomicBoolean done = new AtomicBoolean();
-            Thread target = new Thread(() -> {
-                while (!done.get()) {
-                    idle.serviceInterrupts();
-                    Thread.onSpinWait();
-                }
-            });
-            target.start();
-            strategy.flush(initiator, new FlushRequest().begin(space, FlushReason.MUNMAP).addRange(VA, 1), null);
-            done.set(true);
-            target.join(10_000);
+            try (TestMachines.InterruptServicers target = TestMachines.servicing(idle)) {
+                strategy.flush(initiator, new FlushRequest().begin(space, FlushReason.MUNMAP).addRange(VA, 1), null);
+            }
             long arrival = 100_000 + COSTS.ipiSend + COSTS.ipiDelivery;
             assertTrue(idle.clock() >= arrival + COSTS.ipiHandler + COSTS.ipiAck,
                     "the idle target's clock " + idle.clock() + " did not move to the interrupt's arrival " + arrival);
