@@ -62,10 +62,17 @@ final class Pipe {
 
     /** Replaces the ring by one of at least {@code bytes} (at most {@link #CAPACITY}), its contents moved to the front. */
     private void grow(int bytes) {
-        int length = Math.max(FIRST_RING, Integer.highestOneBit(bytes - 1) << 1);
-        byte[] bigger = new byte[Math.min(length, CAPACITY)];
+        byte[] bigger = new byte[bufferLength(bytes, FIRST_RING)];
         peek(bigger, count);
         ring = bigger;
         head = 0;
+    }
+
+    /**
+     * The length of a buffer for {@code bytes} of pipe data: the power of two at or above {@code bytes}, at least
+     * {@code smallest} (a power of two), at most {@link #CAPACITY}. The ring's and a task's staging buffer's size.
+     */
+    static int bufferLength(int bytes, int smallest) {
+        return Math.min(Math.max(smallest, Integer.highestOneBit(Math.max(bytes, 1) - 1) << 1), CAPACITY);
     }
 }

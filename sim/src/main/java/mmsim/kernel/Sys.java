@@ -96,7 +96,7 @@ public final class Sys {
     byte[] staging(int bytes) {
         int need = Math.min(Math.max(bytes, 1), Pipe.CAPACITY);
         if (staging == null || staging.length < need) {
-            staging = new byte[Math.min(Math.max(256, Integer.highestOneBit(need - 1) << 1), Pipe.CAPACITY)];
+            staging = new byte[Pipe.bufferLength(need, 256)];
         }
         return staging;
     }
