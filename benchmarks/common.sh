@@ -55,3 +55,28 @@ run_rotated() {
     done
   done
 }
+
+# host_probe_init DIR: compiles benchmarks/HostPhaseProbe.java into DIR (javac from PATH: any JDK 11 or later), for
+# host_probe. A run's host-time figures are read beside the probes taken before and after it (benchmarks/README.md,
+# "The host's phases").
+host_probe_init() {
+  probe_classes=$1
+  command -v javac >/dev/null || fail "javac (a JDK) is needed to build benchmarks/HostPhaseProbe.java"
+  mkdir -p "$probe_classes"
+  javac -d "$probe_classes" "$root/benchmarks/HostPhaseProbe.java" || fail "javac of benchmarks/HostPhaseProbe.java failed"
+}
+
+# host_probe: the host's cross-core cache-line round trip now, in whole ns, or "-" when the probe gives no figure (one
+# host core, or two threads could not get a core each); about 0.3 s
+host_probe() {
+  local ns
+  ns=$(java -cp "$probe_classes" HostPhaseProbe 2>/dev/null) || ns=""
+  [[ "$ns" =~ ^[0-9]+$ ]] && echo "$ns" || echo "-"
+}
+
+# probe_range CSV COLUMN COLUMN2 [FILTER_AWK]: "min-max ns" of two probe columns of CSV's rows (no header), "-" when none
+probe_range() {
+  awk -F, -v a="$2" -v b="$3" '
+    { for (k = 0; k < 2; k++) { v = (k ? $b : $a); if (v ~ /^[0-9]+$/) { if (n == 0 || v < lo) lo = v; if (n == 0 || v > hi) hi = v; n++ } } }
+    END { if (n) printf "%d-%d ns", lo, hi; else printf "-" }' "$1"
+}

@@ -20,6 +20,10 @@
 #   BUDGET_chaos_N, BUDGET_munmap_N
 #              the budget setting for N CPUs (defaults below), e.g. BUDGET_chaos_64="chaos.cycles=150000000"
 #
+# Before and after each run the script measures the host's cross-core cache-line round trip (HostPhaseProbe.java,
+# about 0.3 s): on a virtual machine it changes phase for minutes at a time, and these figures move with it (the
+# 4-CPU ones most). runs.csv keeps both probes of every run, scaling.csv the range per configuration.
+#
 # Writes to OUT: scaling.csv (one row per workload and CPU count), runs.csv (one row per run), host.txt (the host,
 # the JVM, the code version), and runs/ (every run's directory and its output).
 set -euo pipefail
@@ -67,7 +71,7 @@ for c in "${cpu_counts[@]}"; do
   done
 done
 
-# json_get, median, host_info, run_rotated
+# json_get, median, host_info, run_rotated, host_probe_init, host_probe, probe_range
 # shellcheck source=benchmarks/common.sh
 source "$root/benchmarks/common.sh"
 
@@ -77,6 +81,7 @@ mkdir -p "$out/runs"
 
 echo "cpu-scaling: building mmsim if needed..." >&2
 ./mmsim --version >/dev/null || fail "./mmsim --version failed: the build or the JDK is broken"
+host_probe_init "$out/probe"
 
 # run_one WORKLOAD CPUS REP: one run; appends its row to runs.csv.
 run_one() {
@@ -85,10 +90,13 @@ run_one() {
   local dir="$out/runs/$workload-${cpus}cpus-rep$rep"
   local log="$dir.log"
   mkdir -p "$dir"
+  local probe_before probe_after
+  probe_before=$(host_probe)
   if ! ./mmsim run "$workload" --cpus "$cpus" --seed "$seed" --set "$setting" --out "$dir" --quiet >"$log" 2>&1; then
     tail -n 20 "$log" >&2
     fail "$workload on $cpus CPUs, rep $rep, failed (./mmsim run $workload --cpus $cpus --seed $seed --set $setting); its output: $log"
   fi
+  probe_after=$(host_probe)
   local summary
   summary=$(find "$dir" -mindepth 2 -maxdepth 2 -name summary.json | head -1)
   [ -n "$summary" ] || fail "$workload on $cpus CPUs, rep $rep: no run directory under $dir"
@@ -103,9 +111,10 @@ run_one() {
     || fail "$workload on $cpus CPUs, rep $rep: no loads, stores or run.wall_ns in $summary"
   local accesses=$((loads + stores))
   local rate=$((accesses * 1000000000 / wall_ns))
-  echo "$workload,$cpus,$rep,$setting,$accesses,$wall_ns,$rate,$grants,${summary#"$out"/}" >>"$out/runs.csv"
-  printf '  %-7s %4d CPUs, rep %d/%d: %10d accesses in %6.2f s = %9d accesses/s\n' \
-    "$workload" "$cpus" "$rep" "$reps" "$accesses" "$(awk -v n="$wall_ns" 'BEGIN { print n / 1e9 }')" "$rate" >&2
+  echo "$workload,$cpus,$rep,$setting,$accesses,$wall_ns,$rate,$grants,$probe_before,$probe_after,${summary#"$out"/}" >>"$out/runs.csv"
+  printf '  %-7s %4d CPUs, rep %d/%d: %10d accesses in %6.2f s = %9d accesses/s (host probe %s / %s ns)\n' \
+    "$workload" "$cpus" "$rep" "$reps" "$accesses" "$(awk -v n="$wall_ns" 'BEGIN { print n / 1e9 }')" "$rate" \
+    "$probe_before" "$probe_after" >&2
 }
 
 configs=()
@@ -114,7 +123,7 @@ for w in "${workloads[@]}"; do
     configs+=("$w $c")
   done
 done
-echo "workload,cpus,rep,budget,accesses,wall_ns,accesses_per_s,slot_grants,summary" >"$out/runs.csv"
+echo "workload,cpus,rep,budget,accesses,wall_ns,accesses_per_s,slot_grants,probe_before_ns,probe_after_ns,summary" >"$out/runs.csv"
 echo "cpu-scaling: ${#configs[@]} configurations x $reps reps, seed $seed" >&2
 run_rotated "$reps" "${configs[@]}"
 
@@ -126,21 +135,24 @@ first_manifest=$(find "$out/runs" -mindepth 3 -maxdepth 3 -name manifest.json | 
 } >"$out/host.txt"
 
 # per workload and CPU count: median, min and max rate, and the median as a share of the first CPU count's median
-echo "workload,cpus,reps,budget,median_accesses_per_s,min_accesses_per_s,max_accesses_per_s,share_of_baseline_pct" >"$out/scaling.csv"
+echo "workload,cpus,reps,budget,median_accesses_per_s,min_accesses_per_s,max_accesses_per_s,share_of_baseline_pct,host_probe_ns" >"$out/scaling.csv"
 for w in "${workloads[@]}"; do
   base=""
   for c in "${cpu_counts[@]}"; do
     rates=$(awk -F, -v w="$w" -v c="$c" 'NR > 1 && $1 == w && $2 == c { print $7 }' "$out/runs.csv" | sort -n)
     med=$(median <<<"$rates")
     [ -n "$base" ] || base=$med
-    printf '%s,%d,%d,%s,%s,%s,%s,%.1f\n' "$w" "$c" "$reps" "$(budget "$w" "$c")" "$med" "$(head -1 <<<"$rates")" \
-      "$(tail -1 <<<"$rates")" "$(awk -v m="$med" -v b="$base" 'BEGIN { print 100 * m / b }')" >>"$out/scaling.csv"
+    probes=$(awk -F, -v w="$w" -v c="$c" 'NR > 1 && $1 == w && $2 == c' "$out/runs.csv" | probe_range /dev/stdin 9 10)
+    printf '%s,%d,%d,%s,%s,%s,%s,%.1f,%s\n' "$w" "$c" "$reps" "$(budget "$w" "$c")" "$med" "$(head -1 <<<"$rates")" \
+      "$(tail -1 <<<"$rates")" "$(awk -v m="$med" -v b="$base" 'BEGIN { print 100 * m / b }')" "$probes" >>"$out/scaling.csv"
   done
 done
 
 echo
 echo "Simulated memory accesses per host second by simulated CPUs ($(sed -n 's/^cpu.model=//p' "$out/host.txt"), $(nproc) host cores;" \
   "$(sed -n 's/^java.vm=//p' "$out/host.txt"); $(git rev-parse --short HEAD 2>/dev/null || echo unknown))"
-awk -F, 'NR == 1 { print "workload  CPUs  median accesses/s  min accesses/s  max accesses/s  % of first  reps  budget"; next }
-  { printf "%-8s  %4d  %17.0f  %14.0f  %14.0f  %10.1f  %4d  %s\n", $1, $2, $5, $6, $7, $8, $3, $4 }' "$out/scaling.csv"
+awk -F, 'NR == 1 { print "workload  CPUs  median accesses/s  min accesses/s  max accesses/s  % of first  reps  host probes     budget"; next }
+  { printf "%-8s  %4d  %17.0f  %14.0f  %14.0f  %10.1f  %4d  %-14s  %s\n", $1, $2, $5, $6, $7, $8, $3, $9, $4 }' "$out/scaling.csv"
+echo "Host probes: the cross-core cache-line round trip before and after each run (HostPhaseProbe.java); compare"
+echo "figures only across runs whose probes agree (benchmarks/README.md, \"The host's phases\")."
 echo "Written: $out/scaling.csv, $out/runs.csv, $out/host.txt"

@@ -16,6 +16,10 @@
 #                  (default 120: the shipped trace alone is 0.8 M accesses, a fraction of a second)
 #   REPLAY_ARGS    arguments after 'mmsim replay lackey FILE' (default: none)
 #
+# Before and after each run the script measures the host's cross-core cache-line round trip (HostPhaseProbe.java,
+# about 0.3 s, on both cores whatever the run's confinement): on a virtual machine it changes phase for minutes at a
+# time, and the 2-core figures move with it. runs.csv keeps both probes of every run, throughput.csv their range.
+#
 # Writes to OUT: throughput.csv (one row per workload and core count), runs.csv (one row per run), host.txt (the
 # host, the JVM, the code version), and runs/ (every run's directory and its output).
 set -euo pipefail
@@ -41,7 +45,7 @@ fail() {
 command -v taskset >/dev/null || fail "taskset (util-linux) is needed to confine the JVM to host cores"
 taskset -c 0,1 true 2>/dev/null || fail "this host cannot run a process on cores 0 and 1 (taskset -c 0,1 failed)"
 
-# json_get, median, host_info, run_rotated
+# json_get, median, host_info, run_rotated, host_probe_init, host_probe, probe_range
 # shellcheck source=benchmarks/common.sh
 source "$root/benchmarks/common.sh"
 
@@ -51,6 +55,7 @@ mkdir -p "$out/runs"
 
 echo "workload-throughput: building mmsim if needed..." >&2
 ./mmsim --version >/dev/null || fail "./mmsim --version failed: the build or the JDK is broken"
+host_probe_init "$out/probe"
 
 replay_trace="$out/trace-x$trace_copies.lackey"
 case "$trace" in *.gz) replay_trace+=".gz" ;; esac
@@ -72,6 +77,8 @@ run_one() {
     args=(replay lackey "$replay_trace" "${args[@]}")
   fi
   mkdir -p "$dir"
+  local probe_before probe_after
+  probe_before=$(host_probe)
   # taskset confines the JVM and every thread it starts; ActiveProcessorCount makes the JVM size itself (GC and
   # JIT threads, availableProcessors and so sim.parallelism) to the same count. The java launcher that ./mmsim
   # execs reads JDK_JAVA_OPTIONS.
@@ -80,6 +87,7 @@ run_one() {
     tail -n 20 "$log" >&2
     fail "$workload on $cores host core(s), rep $rep, failed (./mmsim ${args[*]}); its output: $log"
   fi
+  probe_after=$(host_probe)
   local summary manifest
   summary=$(find "$dir" -mindepth 2 -maxdepth 2 -name summary.json | head -1)
   manifest=$(find "$dir" -mindepth 2 -maxdepth 2 -name manifest.json | head -1)
@@ -98,13 +106,14 @@ run_one() {
     || fail "$workload on $cores host core(s), rep $rep: no loads, stores or run.wall_ns in $summary"
   local accesses=$((loads + stores))
   local rate=$((accesses * 1000000000 / wall_ns))
-  echo "$workload,$cores,$rep,$accesses,$wall_ns,$rate,${summary#"$out"/}" >>"$out/runs.csv"
-  printf '  %-6s %d host core(s), rep %d/%d: %12d accesses in %7.2f s = %12d accesses/s\n' \
-    "$workload" "$cores" "$rep" "$reps" "$accesses" "$(awk -v n="$wall_ns" 'BEGIN { print n / 1e9 }')" "$rate" >&2
+  echo "$workload,$cores,$rep,$accesses,$wall_ns,$rate,$probe_before,$probe_after,${summary#"$out"/}" >>"$out/runs.csv"
+  printf '  %-6s %d host core(s), rep %d/%d: %12d accesses in %7.2f s = %12d accesses/s (host probe %s / %s ns)\n' \
+    "$workload" "$cores" "$rep" "$reps" "$accesses" "$(awk -v n="$wall_ns" 'BEGIN { print n / 1e9 }')" "$rate" \
+    "$probe_before" "$probe_after" >&2
 }
 
 configs=("chaos 1" "chaos 2" "replay 1" "replay 2")
-echo "workload,host_cores,rep,accesses,wall_ns,accesses_per_s,summary" >"$out/runs.csv"
+echo "workload,host_cores,rep,accesses,wall_ns,accesses_per_s,probe_before_ns,probe_after_ns,summary" >"$out/runs.csv"
 echo "workload-throughput: ${#configs[@]} configurations x $reps reps; chaos: $chaos_args;" \
   "replay: $trace x $trace_copies${replay_args:+ ($replay_args)}" >&2
 run_rotated "$reps" "${configs[@]}"
@@ -119,19 +128,22 @@ first_manifest=$(find "$out/runs" -mindepth 3 -maxdepth 3 -name manifest.json | 
 } >"$out/host.txt"
 
 # median, min and max of the rate (and the median wall time) per workload and core count
-echo "workload,host_cores,reps,median_accesses_per_s,min_accesses_per_s,max_accesses_per_s,median_wall_s,accesses_per_run" >"$out/throughput.csv"
+echo "workload,host_cores,reps,median_accesses_per_s,min_accesses_per_s,max_accesses_per_s,median_wall_s,accesses_per_run,host_probe_ns" >"$out/throughput.csv"
 for config in "${configs[@]}"; do
   read -r workload cores <<<"$config"
   rates=$(awk -F, -v w="$workload" -v c="$cores" 'NR > 1 && $1 == w && $2 == c { print $6 }' "$out/runs.csv" | sort -n)
   walls=$(awk -F, -v w="$workload" -v c="$cores" 'NR > 1 && $1 == w && $2 == c { print $5 }' "$out/runs.csv" | sort -n)
   accesses=$(awk -F, -v w="$workload" -v c="$cores" 'NR > 1 && $1 == w && $2 == c { sum += $4; n++ } END { printf "%.0f", sum / n }' "$out/runs.csv")
-  printf '%s,%d,%d,%s,%s,%s,%.2f,%d\n' "$workload" "$cores" "$reps" "$(median <<<"$rates")" "$(head -1 <<<"$rates")" \
-    "$(tail -1 <<<"$rates")" "$(median <<<"$walls" | awk '{ print $1 / 1e9 }')" "$accesses" >>"$out/throughput.csv"
+  probes=$(awk -F, -v w="$workload" -v c="$cores" 'NR > 1 && $1 == w && $2 == c' "$out/runs.csv" | probe_range /dev/stdin 7 8)
+  printf '%s,%d,%d,%s,%s,%s,%.2f,%d,%s\n' "$workload" "$cores" "$reps" "$(median <<<"$rates")" "$(head -1 <<<"$rates")" \
+    "$(tail -1 <<<"$rates")" "$(median <<<"$walls" | awk '{ print $1 / 1e9 }')" "$accesses" "$probes" >>"$out/throughput.csv"
 done
 
 echo
 echo "Simulated memory accesses per host second ($(sed -n 's/^cpu.model=//p' "$out/host.txt"), $(nproc) cores;" \
   "$(sed -n 's/^java.vm=//p' "$out/host.txt"); $(git rev-parse --short HEAD 2>/dev/null || echo unknown))"
-awk -F, 'NR == 1 { print "workload  host cores  median accesses/s  min accesses/s  max accesses/s  reps  median wall s  accesses/run"; next }
-  { printf "%-8s  %10d  %17.0f  %14.0f  %14.0f  %4d  %13.2f  %12.0f\n", $1, $2, $4, $5, $6, $3, $7, $8 }' "$out/throughput.csv"
+awk -F, 'NR == 1 { print "workload  host cores  median accesses/s  min accesses/s  max accesses/s  reps  median wall s  accesses/run  host probes"; next }
+  { printf "%-8s  %10d  %17.0f  %14.0f  %14.0f  %4d  %13.2f  %12.0f  %s\n", $1, $2, $4, $5, $6, $3, $7, $8, $9 }' "$out/throughput.csv"
+echo "Host probes: the cross-core cache-line round trip before and after each run (HostPhaseProbe.java); compare"
+echo "figures only across runs whose probes agree (benchmarks/README.md, \"The host's phases\")."
 echo "Written: $out/throughput.csv, $out/runs.csv, $out/host.txt"
