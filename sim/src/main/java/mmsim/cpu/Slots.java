@@ -1,5 +1,8 @@
 package mmsim.cpu;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.locks.LockSupport;
 
@@ -32,7 +35,9 @@ import java.util.concurrent.locks.LockSupport;
  * <p>Thread-safety: every state transition happens under this object's monitor (held for a few
  * instructions, never while waiting; a granted CPU's thread is unparked after it is left); the state array is also read without it, volatile, by signallers
  * deciding whether a waiter gave its slot up (Dekker-style: a waiter publishes WAITING before it re-checks
- * its condition; a signaller publishes the condition before it reads the state).
+ * its condition; a signaller publishes the condition before it reads the state). One decision is also taken
+ * without it: a CPU that passed a phase end alone passes the next ones alone for as long as no transition has
+ * happened since (a volatile count of them, {@link #barrier}), which is what the monitor's path would decide.
  */
 public final class Slots {
     static final int RUNNING = 0;
@@ -49,6 +54,15 @@ public final class Slots {
     private static final int SPINS = 64;
     /** What a CPU that left for good (shutdown) "waits" on: never true, never polled. */
     private static final WaitCondition GONE = () -> false;
+    private static final VarHandle PHASE_END;
+
+    static {
+        try {
+            PHASE_END = MethodHandles.lookup().findVarHandle(Slots.class, "phaseEnd", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private final int parallelism;
     private final long phaseCycles;
@@ -92,10 +106,25 @@ public final class Slots {
     private int started;
     /** READY CPUs woken from a wait or with an interrupt: a CPU that handled an interrupt yields to them. */
     private volatile int readyWoken;
+    /** Written under the monitor (volatile), or by {@link #barrier}'s fast pass (a release store). */
     private volatile long phaseEnd;
     private volatile boolean active;
     private long phases;
     private long grants;
+    /**
+     * Bumped (under this monitor, a volatile write) by every state transition: any change of a CPU's state, of
+     * {@link #running} or {@link #ready}, of what a CPU waits on. Read without the monitor by {@link #barrier}'s fast
+     * pass: unchanged since a CPU last passed a phase end alone, it is still alone.
+     */
+    private volatile long transitions;
+    /**
+     * Per CPU, the {@link #transitions} count at which it last passed a phase end alone ({@link #passPhaseEndAlone})
+     * with no other CPU waiting at all on a condition a phase end polls, or -1. Read and written only by the thread
+     * executing on the CPU (a hand-over between its threads is a grant, which orders them).
+     */
+    private final long[] aloneAt;
+    /** Per CPU, phase ends it passed on {@link #barrier}'s fast pass; same threads as {@link #aloneAt}. */
+    private final long[] fastPhases;
 
     /**
      * @param cpus        simulated CPUs (1..1024)
@@ -119,6 +148,9 @@ public final class Slots {
         this.urgent = new boolean[cpus];
         this.wokenWhileClaimed = new boolean[cpus];
         this.goOn = new int[cpus];
+        this.aloneAt = new long[cpus];
+        Arrays.fill(aloneAt, -1);
+        this.fastPhases = new long[cpus];
         this.phaseEnd = phaseCycles;
         for (int i = 0; i < cpus; i++) {
             state.set(i, WAITING);
@@ -160,7 +192,16 @@ public final class Slots {
 
     /** Phases completed so far. Exact when quiescent. */
     public synchronized long phases() {
-        return phases;
+        return phases + fastPhases();
+    }
+
+    /** Phase ends passed on {@link #barrier}'s fast pass (a part of {@link #phases}). Exact when quiescent. */
+    synchronized long fastPhases() {
+        long n = 0;
+        for (long f : fastPhases) {
+            n += f;
+        }
+        return n;
     }
 
     /** Slots granted so far (host hand-overs between CPUs). Exact when quiescent. */
@@ -205,7 +246,7 @@ public final class Slots {
     public void leave(Cpu cpu) {
         Thread granted;
         synchronized (this) {
-            state.set(cpu.id(), WAITING);
+            setState(cpu.id(), WAITING);
             waitingOn[cpu.id()] = GONE;
             started--;
             running--;
@@ -242,9 +283,9 @@ public final class Slots {
             clockAt[id] = cpu.clock();
             polled[id] = !condition.signalled();
             // volatile: WAITING is visible before the re-check, as a signaller's condition write is before its state read
-            state.set(id, WAITING);
+            setState(id, WAITING);
             if (condition.satisfied() || cpu.interruptPending()) {
-                state.set(id, RUNNING);
+                setState(id, RUNNING);
                 waitingOn[id] = null;
                 return;
             }
@@ -262,14 +303,17 @@ public final class Slots {
      * this CPU alone, set the same phase end from its clock, and {@link #dispatch} would grant the slot straight back
      * to it; only the three volatile state writes (WAITING, READY, RUNNING), the self-unpark and the grant are left
      * out. With one simulated CPU, or one busy among idle ones, that is every phase end: COW reuse faults in
-     * {@code FaultLatencyBenchmark} crossed one almost every time (1,000-cycle phases). Returns whether the phase
-     * ended. Under the monitor.
+     * {@code FaultLatencyBenchmark} crossed one almost every time (1,000-cycle phases). When no other CPU waits on a
+     * condition a phase end must poll, it notes the {@link #transitions} count, and until that changes the CPU's
+     * next phase ends take {@link #barrier}'s fast pass, without the monitor. Returns whether the phase ended. Under
+     * the monitor.
      */
     private boolean passPhaseEndAlone(Cpu cpu) {
         int id = cpu.id();
         if (cpus == null || running != 1 || ready != 0 || state.get(id) != RUNNING || cpu.interruptPending()) {
             return false;
         }
+        boolean anyPolled = false;
         for (int i = 0; i < cpus.length; i++) {
             WaitCondition w = waitingOn[i];
             if (i == id || w == null || w == GONE || state.get(i) != WAITING) {
@@ -277,12 +321,34 @@ public final class Slots {
             }
             // endPhase's own test of who goes on: any such CPU, and the general path decides
             if (w == barriers[i] || (polled[i] && (w.satisfied() || cpus[i].interruptPending()))) {
+                aloneAt[id] = -1;
                 return false;
             }
+            anyPolled |= polled[i];
         }
-        phaseEnd = (cpu.clock() / phaseCycles + 1) * phaseCycles;
+        // a waiter whose condition is polled may see it hold with no transition: then every phase end must look
+        aloneAt[id] = anyPolled ? -1 : transitions;
+        phaseEnd = nextPhaseEnd(cpu.clock());
         phases++;
         return true;
+    }
+
+    /**
+     * The end of the phase holding {@code clock}, from the current one, which the clock has reached: the next
+     * multiple of {@link #phaseCycles} past it, by addition for the usual step of a phase or a few (a 64-bit division
+     * costs tens of cycles).
+     */
+    private long nextPhaseEnd(long clock) {
+        long end = phaseEnd;   // a multiple of phaseCycles, as every phase end is
+        if (end <= clock) {
+            for (int step = 0; step < 4; step++) {
+                end += phaseCycles;
+                if (end > clock) {
+                    return end;
+                }
+            }
+        }
+        return (clock / phaseCycles + 1) * phaseCycles;
     }
 
     /** Spins a waiter may take before it sleeps: none with one slot or while another CPU wants a slot. */
@@ -344,7 +410,7 @@ public final class Slots {
                     || target.interruptPending()) {
                 return false;
             }
-            state.set(id, CLAIMED);
+            setState(id, CLAIMED);
             return true;
         }
     }
@@ -359,7 +425,7 @@ public final class Slots {
         Thread granted = null;
         synchronized (this) {
             clockAt[id] = target.clock();
-            state.set(id, WAITING);
+            setState(id, WAITING);
             boolean woken = wokenWhileClaimed[id];
             wokenWhileClaimed[id] = false;
             if (woken || waitingOn[id].satisfied() || target.interruptPending()) {
@@ -401,9 +467,21 @@ public final class Slots {
      * advances past its clock. Runs on the CPU's thread, at an access or system-call boundary.
      */
     void barrier(Cpu cpu) {
-        if (active) {
-            cpu.await(barriers[cpu.id()], false);
+        if (!active) {
+            return;
         }
+        int id = cpu.id();
+        long alone = aloneAt[id];
+        // the fast pass: no transition since this CPU last passed a phase end alone with no waiter to poll, so
+        // passPhaseEndAlone would pass this one too (nothing it reads has changed but this CPU's own pending flag,
+        // read here); a transition racing this read is ordered after this phase end. Saves the monitor and the
+        // wait's entry on every phase end of a CPU that runs alone (one simulated CPU; one busy among idle ones)
+        if (alone >= 0 && alone == transitions && !cpu.interruptPending()) {
+            PHASE_END.setRelease(this, nextPhaseEnd(cpu.clock()));
+            fastPhases[id]++;
+            return;
+        }
+        cpu.await(barriers[id], false);
     }
 
     /**
@@ -444,8 +522,14 @@ public final class Slots {
         }
     }
 
+    /** Sets {@code id}'s state and counts the transition ({@link #transitions}). Under the monitor. */
+    private void setState(int id, int s) {
+        state.set(id, s);
+        transitions++;
+    }
+
     private void makeReady(int id, int cls) {
-        state.set(id, READY);
+        setState(id, READY);
         waitingOn[id] = null;
         readyClass[id] = cls;
         urgent[id] = cpus != null && cpus[id].interruptPending();
@@ -475,7 +559,7 @@ public final class Slots {
         while (true) {
             while (running < parallelism && ready > 0) {
                 int best = pickReady();
-                state.set(best, RUNNING);
+                setState(best, RUNNING);
                 readyMask[best >>> 6] &= ~(1L << best);
                 ready--;
                 if (readyClass[best] == WOKEN) {

@@ -227,6 +227,62 @@ class SlotsTest {
     }
 
     /**
+     * With the other CPU asleep on a signalled condition (one a phase end need not poll), the CPU alone passes its
+     * phase ends without the monitor ({@link Slots#barrier}'s fast pass), each where the general path would put it;
+     * a wake-up of the sleeper is a transition, after which the next phase end takes the general path, which with
+     * one slot hands it to the sleeper, behind in modeled time. A fast pass that missed the transition would keep
+     * the slot for cpu0 for good, and cpu1's wait would not end.
+     */
+    @Test
+    void aCpuAlonePassesItsPhaseEndsWithoutTheMonitorUntilAnotherCpuCanGoOn() throws Exception {
+        long phase = 1_000;
+        Slots slots = new Slots(2, 1, phase);
+        Cpu[] cpus = cpus(slots, 2);
+        AtomicBoolean go = new AtomicBoolean();
+        WaitCondition signalled = new WaitCondition() {
+            @Override
+            public boolean satisfied() {
+                return go.get();
+            }
+
+            @Override
+            public boolean signalled() {
+                return true;
+            }
+        };
+        CountDownLatch cpu1Went = new CountDownLatch(1);
+        Thread waiter = startWaiter(slots, cpus[1], signalled, cpu1Went::countDown);
+        Cpu cpu0 = cpus[0];
+        slots.start(cpu0);
+        long grants = slots.grants();
+        long phases = slots.phases();
+        long fast = slots.fastPhases();
+        for (int s = 0; s < 50; s++) {
+            cpu0.charge(700);
+            cpu0.checkDeadline();
+            assertEquals(Slots.RUNNING, slots.state(0), "cpu0 at step " + s);
+            assertTrue(slots.phaseEnd() > cpu0.clock() && slots.phaseEnd() - cpu0.clock() <= phase && slots.phaseEnd() % phase == 0,
+                    "step " + s + ": the phase end " + slots.phaseEnd() + " is the next multiple of the phase after cpu0's clock "
+                            + cpu0.clock());
+        }
+        assertEquals(grants, slots.grants(), "slot grants while cpu0 was the only CPU that could go on");
+        // 50 steps of 700 cycles cross 35 phase ends; the first is passed under the monitor, which allows the rest
+        assertEquals(35, slots.phases() - phases, "phases ended");
+        assertEquals(34, slots.fastPhases() - fast, "phase ends passed without the monitor");
+
+        go.set(true);
+        slots.wake(cpus[1]);
+        for (int s = 0; s < 4 && cpu1Went.getCount() > 0; s++) {
+            cpu0.charge(700);
+            cpu0.checkDeadline();
+        }
+        assertTrue(cpu1Went.await(BOUND_MS, TimeUnit.MILLISECONDS), "cpu1, woken, got the slot at cpu0's next phase end");
+        join(waiter, "cpu1");
+        assertEquals(slots.fastPhases() - fast, 34, "no phase end passed without the monitor after the wake-up");
+        slots.leave(cpu0);
+    }
+
+    /**
      * The grant rule, with one slot: among CPUs waiting for it, one with a pending interrupt first, then the
      * lowest modeled clock. cpu1 is behind cpu2 in modeled time unless cpu2 is the one interrupted.
      */
