@@ -55,10 +55,12 @@ public final class Slots {
     /** What a CPU that left for good (shutdown) "waits" on: never true, never polled. */
     private static final WaitCondition GONE = () -> false;
     private static final VarHandle PHASE_END;
+    private static final VarHandle TRANSITIONS;
 
     static {
         try {
             PHASE_END = MethodHandles.lookup().findVarHandle(Slots.class, "phaseEnd", long.class);
+            TRANSITIONS = MethodHandles.lookup().findVarHandle(Slots.class, "transitions", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -112,9 +114,11 @@ public final class Slots {
     private long phases;
     private long grants;
     /**
-     * Bumped (under this monitor, a volatile write) by every state transition: any change of a CPU's state, of
-     * {@link #running} or {@link #ready}, of what a CPU waits on. Read without the monitor by {@link #barrier}'s fast
-     * pass: unchanged since a CPU last passed a phase end alone, it is still alone.
+     * Bumped under this monitor by every state transition: any change of a CPU's state, of {@link #running} or
+     * {@link #ready}, of what a CPU waits on. Read (volatile) without the monitor by {@link #barrier}'s fast pass:
+     * unchanged since a CPU last passed a phase end alone, it is still alone. The bump is a release store, not a
+     * volatile one (a fence per transition): the state write beside it is volatile, and the monitor's exit
+     * publishes both before any thread the transition grants a slot to can run.
      */
     private volatile long transitions;
     /**
@@ -525,7 +529,7 @@ public final class Slots {
     /** Sets {@code id}'s state and counts the transition ({@link #transitions}). Under the monitor. */
     private void setState(int id, int s) {
         state.set(id, s);
-        transitions++;
+        TRANSITIONS.setRelease(this, transitions + 1);
     }
 
     private void makeReady(int id, int cls) {
