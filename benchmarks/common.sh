@@ -56,21 +56,23 @@ run_rotated() {
   done
 }
 
-# host_probe_init DIR: compiles benchmarks/HostPhaseProbe.java into DIR (javac from PATH: any JDK 11 or later), for
+# host_probe_init DIR: compiles HostPhaseProbe.java (of the benchmarks module; it needs nothing but the JDK) into DIR
+# (javac from PATH: any JDK 11 or later), for
 # host_probe. A run's host-time figures are read beside the probes taken before and after it (benchmarks/README.md,
 # "The host's phases").
 host_probe_init() {
   probe_classes=$1
-  command -v javac >/dev/null || fail "javac (a JDK) is needed to build benchmarks/HostPhaseProbe.java"
+  command -v javac >/dev/null || fail "javac (a JDK) is needed to build the host probe (HostPhaseProbe.java)"
   mkdir -p "$probe_classes"
-  javac -d "$probe_classes" "$root/benchmarks/HostPhaseProbe.java" || fail "javac of benchmarks/HostPhaseProbe.java failed"
+  javac -d "$probe_classes" "$root/benchmarks/src/main/java/mmsim/bench/HostPhaseProbe.java" \
+    || fail "javac of benchmarks/src/main/java/mmsim/bench/HostPhaseProbe.java failed"
 }
 
 # host_probe: the host's cross-core cache-line round trip now, in whole ns, or "-" when the probe gives no figure (one
 # host core, or two threads could not get a core each); about 0.3 s
 host_probe() {
   local ns
-  ns=$(java -cp "$probe_classes" HostPhaseProbe 2>/dev/null) || ns=""
+  ns=$(java -cp "$probe_classes" mmsim.bench.HostPhaseProbe 2>/dev/null) || ns=""
   [[ "$ns" =~ ^[0-9]+$ ]] && echo "$ns" || echo "-"
 }
 

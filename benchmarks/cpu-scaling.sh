@@ -20,7 +20,7 @@
 #   BUDGET_chaos_N, BUDGET_munmap_N
 #              the budget setting for N CPUs (defaults below), e.g. BUDGET_chaos_64="chaos.cycles=150000000"
 #
-# Before and after each run the script measures the host's cross-core cache-line round trip (HostPhaseProbe.java,
+# Before and after each run the script measures the host's cross-core cache-line round trip (mmsim.bench.HostPhaseProbe,
 # about 0.3 s): on a virtual machine it changes phase for minutes at a time, and these figures move with it (the
 # 4-CPU ones most). runs.csv keeps both probes of every run, scaling.csv the range per configuration.
 #
@@ -153,6 +153,6 @@ echo "Simulated memory accesses per host second by simulated CPUs ($(sed -n 's/^
   "$(sed -n 's/^java.vm=//p' "$out/host.txt"); $(git rev-parse --short HEAD 2>/dev/null || echo unknown))"
 awk -F, 'NR == 1 { print "workload  CPUs  median accesses/s  min accesses/s  max accesses/s  % of first  reps  host probes     budget"; next }
   { printf "%-8s  %4d  %17.0f  %14.0f  %14.0f  %10.1f  %4d  %-14s  %s\n", $1, $2, $5, $6, $7, $8, $3, $9, $4 }' "$out/scaling.csv"
-echo "Host probes: the cross-core cache-line round trip before and after each run (HostPhaseProbe.java); compare"
+echo "Host probes: the cross-core cache-line round trip before and after each run (mmsim.bench.HostPhaseProbe); compare"
 echo "figures only across runs whose probes agree (benchmarks/README.md, \"The host's phases\")."
 echo "Written: $out/scaling.csv, $out/runs.csv, $out/host.txt"

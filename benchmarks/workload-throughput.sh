@@ -16,7 +16,7 @@
 #                  (default 120: the shipped trace alone is 0.8 M accesses, a fraction of a second)
 #   REPLAY_ARGS    arguments after 'mmsim replay lackey FILE' (default: none)
 #
-# Before and after each run the script measures the host's cross-core cache-line round trip (HostPhaseProbe.java,
+# Before and after each run the script measures the host's cross-core cache-line round trip (mmsim.bench.HostPhaseProbe,
 # about 0.3 s, on both cores whatever the run's confinement): on a virtual machine it changes phase for minutes at a
 # time, and the 2-core figures move with it. runs.csv keeps both probes of every run, throughput.csv their range.
 #
@@ -144,6 +144,6 @@ echo "Simulated memory accesses per host second ($(sed -n 's/^cpu.model=//p' "$o
   "$(sed -n 's/^java.vm=//p' "$out/host.txt"); $(git rev-parse --short HEAD 2>/dev/null || echo unknown))"
 awk -F, 'NR == 1 { print "workload  host cores  median accesses/s  min accesses/s  max accesses/s  reps  median wall s  accesses/run  host probes"; next }
   { printf "%-8s  %10d  %17.0f  %14.0f  %14.0f  %4d  %13.2f  %12.0f  %s\n", $1, $2, $4, $5, $6, $3, $7, $8, $9 }' "$out/throughput.csv"
-echo "Host probes: the cross-core cache-line round trip before and after each run (HostPhaseProbe.java); compare"
+echo "Host probes: the cross-core cache-line round trip before and after each run (mmsim.bench.HostPhaseProbe); compare"
 echo "figures only across runs whose probes agree (benchmarks/README.md, \"The host's phases\")."
 echo "Written: $out/throughput.csv, $out/runs.csv, $out/host.txt"

@@ -1,6 +1,5 @@
 package mmsim.bench;
 
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import org.openjdk.jmh.annotations.Benchmark;
@@ -35,46 +34,15 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 1)
 @Fork(1)
 public class CacheLineRoundTripBenchmark {
-    /** The sequence number sent; padded away from {@link Echo#pong} (they are in different objects). */
-    private final Ping ping = new Ping();
-    private final Echo echo = new Echo();
+    /** The sequence number sent and its echo, each on a line of its own (shared with {@link HostPhaseProbe}). */
+    private final HostPhaseProbe.Ping ping = new HostPhaseProbe.Ping();
+    private final HostPhaseProbe.Echo echo = new HostPhaseProbe.Echo();
     private Thread echoThread;
     private long sequence;
 
-    /** The sender's line. */
-    static final class Ping {
-        long p0, p1, p2, p3, p4, p5, p6;
-        volatile long value;
-        long q0, q1, q2, q3, q4, q5, q6;
-    }
-
-    /** The echo's line. */
-    static final class Echo {
-        long p0, p1, p2, p3, p4, p5, p6;
-        volatile long pong;
-        long q0, q1, q2, q3, q4, q5, q6;
-        volatile boolean stop;
-    }
-
     @Setup(Level.Trial)
     public void start() throws InterruptedException {
-        CountDownLatch running = new CountDownLatch(1);
-        echoThread = new Thread(() -> {
-            running.countDown();
-            long seen = 0;
-            while (!echo.stop) {
-                long v = ping.value;
-                if (v != seen) {
-                    seen = v;
-                    echo.pong = v;   // volatile: the reply is the second line transfer
-                } else {
-                    Thread.onSpinWait();
-                }
-            }
-        }, "echo");
-        echoThread.setDaemon(true);
-        echoThread.start();
-        running.await();
+        echoThread = HostPhaseProbe.startEcho(ping, echo);
     }
 
     @Benchmark
@@ -82,7 +50,7 @@ public class CacheLineRoundTripBenchmark {
         long v = ++sequence;
         ping.value = v;   // volatile: the request is the first line transfer
         long got;
-        while ((got = echo.pong) != v) {
+        while ((got = echo.value) != v) {
             if (got > v) {
                 throw new IllegalStateException("echo " + got + " for request " + v);
             }
