@@ -37,7 +37,7 @@ public final class WorkloadContext {
         this.machine = Objects.requireNonNull(machine);
         this.content = Objects.requireNonNull(content);
         this.checking = checking;
-        this.progress = progress == null ? f -> { } : progress;
+        this.progress = progress == null ? f -> { } : new ThrottledProgress(progress);
     }
 
     /** The value of one of the workload's own settings. */
@@ -116,8 +116,11 @@ public final class WorkloadContext {
         }
     }
 
-    /** Reports how far the workload has come (0 to 1), for the progress bar. Cheap; call as often as convenient. */
+    /**
+     * Reports how far the workload has come (0 to 1), for the progress bar. Cheap; call as often as convenient: only
+     * a step of 1/1000 past the last one reported reaches the bar ({@link ThrottledProgress}).
+     */
     public void progress(double fraction) {
-        progress.accept(Math.max(0, Math.min(1, fraction)));
+        progress.accept(fraction);
     }
 }
