@@ -126,8 +126,8 @@ final class ProcessControl {
 
     /** getrusage(2) RUSAGE_SELF: this process's usage, the caller's own up to now, its other threads' up to their last context switch. */
     Rusage usageOfSelf(Task t) {
-        t.process.usage.settle(t, t.cpu.cpu);
-        return t.process.usage.self();
+        ProcessUsage.settle(t, t.cpu.cpu);
+        return ProcessUsage.self(t.process);
     }
 
     /** getrusage(2) RUSAGE_CHILDREN: the usage of the children this process reaped, and of the children they reaped. */

@@ -306,17 +306,21 @@ final class Processes implements FaultHandler.Tasks {
 
     /**
      * A thread finished; the last one tears the process down (on its own CPU) before giving the CPU away.
-     * Each settles its usage before it counts itself out, so the last finds every thread's in the total.
+     * Each settles its usage and, as it counts itself out, retires it into the process's; the last does so after
+     * the teardown, whose flushes and shootdowns are the process's too, before the process becomes a zombie.
      */
     private void threadExit(Task t) {
         SimProcess proc = t.process;
         tids.remove(t.tid);
-        proc.usage.settle(t, t.cpu.cpu);
+        ProcessUsage.settle(t, t.cpu.cpu);
         boolean last;
         synchronized (proc) {
             t.finished = true;
             proc.threads.remove(t);
             last = --proc.liveThreads == 0;
+            if (!last) {
+                proc.usage.retire(t);
+            }
             scheduler.wakeAll(proc.joinWaiters);
         }
         if (last) {
@@ -354,7 +358,10 @@ final class Processes implements FaultHandler.Tasks {
         Mm mm = proc.mm;
         mappings.teardown(cpu, mm);
         freeAsid(mm.space);
-        proc.usage.settle(t, cpu);  // the teardown's flushes and shootdowns are the process's too
+        ProcessUsage.settle(t, cpu);  // the teardown's flushes and shootdowns are the process's too
+        synchronized (proc) {
+            proc.usage.retire(t);
+        }
         finishExit(proc);
     }
 

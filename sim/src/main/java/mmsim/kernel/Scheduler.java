@@ -328,7 +328,7 @@ final class Scheduler {
     /** Gives {@code pc} from {@code from} (its holder, on its own thread) to {@code next}, settling {@code from}'s usage first. */
     private void handTo(PerCpu pc, Task from, Task next) {
         if (!from.idle) {
-            from.process.usage.settle(from, pc.cpu);
+            ProcessUsage.settle(from, pc.cpu);
         }
         from.leftAt = pc.cpu.clock();
         from.cpu = null;

@@ -53,12 +53,18 @@ final class Task {
     volatile BitSet allowed;
     /** The CPU counters at the start of this task's current stretch on a CPU ({@link ProcessUsage}); own thread only. */
     final long[] usageMark;
+    /**
+     * What this task's stretches on CPUs counted so far, settled at each context switch ({@link ProcessUsage}):
+     * written by its own thread only, read by others with opaque loads.
+     */
+    final long[] usage;
 
     Task(int tid, SimProcess process, boolean idle) {
         this.tid = tid;
         this.process = process;
         this.idle = idle;
         this.usageMark = idle ? null : ProcessUsage.newMark();
+        this.usage = idle ? null : ProcessUsage.newMark();
     }
 
     /** The task the calling thread backs, or null for a thread outside the machine. */

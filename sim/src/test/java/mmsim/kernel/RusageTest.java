@@ -138,6 +138,48 @@ class RusageTest {
         assertExited(0, s);
     }
 
+    /**
+     * A process's own usage is its threads' together, each counted once: one that ended, one blocked (counted up to
+     * its last context switch) and the caller; after the rest end and the process is reaped, its parent's children's
+     * usage holds every thread's, the blocked one's later faults included.
+     */
+    @ParameterizedTest
+    @MethodSource("mmsim.kernel.KernelHarness#forks")
+    void aProcesssOwnUsageCountsEachOfItsThreadsOnce(String fork) throws Exception {
+        ExitStatus s = h.run(2, "16MiB", fork, sys -> {
+            int child = sys.fork(c -> {
+                long ended = c.mmap(PAGES * PAGE, Vma.READ_WRITE);
+                long blocked = c.mmap(2 * PAGES * PAGE, Vma.READ_WRITE);
+                long own = c.mmap(PAGES * PAGE, Vma.READ_WRITE);
+                int[] ready = c.pipe();
+                int[] go = c.pipe();
+                int first = c.spawnThread(t -> touch(t, ended, 1));
+                int second = c.spawnThread(t -> {
+                    touch(t, blocked, 2);
+                    t.write(ready[1], blocked, 1);
+                    t.read(go[0], blocked, 1);
+                    touch(t, blocked + PAGES * PAGE, 3);
+                });
+                c.joinThread(first);
+                c.read(ready[0], own, 1);
+                touch(c, own, 4);
+                Rusage self = c.getrusage(Sys.RUSAGE_SELF);
+                h.checkEquals(3 * PAGES, self.get(CpuCounter.FAULTS_DEMAND_ZERO),
+                        "the ended thread's, the blocked thread's and the caller's first touches: " + self);
+                c.write(go[1], own, 1);
+                c.joinThread(second);
+                h.checkEquals(4 * PAGES, c.getrusage(Sys.RUSAGE_SELF).get(CpuCounter.FAULTS_DEMAND_ZERO),
+                        "with the second thread's later touches");
+                return 0;
+            });
+            assertExited(0, sys.waitpid(child));
+            h.checkEquals(4 * PAGES, sys.getrusage(Sys.RUSAGE_CHILDREN).get(CpuCounter.FAULTS_DEMAND_ZERO),
+                    "the reaped child's threads, each once");
+            return 0;
+        });
+        assertExited(0, s);
+    }
+
     @ParameterizedTest
     @MethodSource("mmsim.kernel.KernelHarness#forks")
     void aKilledChildsUsageStillReachesItsParent(String fork) throws Exception {
