@@ -1,6 +1,7 @@
 package mmsim.bench;
 
 import java.util.Arrays;
+import java.util.concurrent.CountDownLatch;
 
 /**
  * The host's cross-core cache-line round trip, in ns: one thread writes a volatile sequence number, an echo thread
@@ -52,7 +53,7 @@ public final class HostPhaseProbe {
      * spinning in between; returns it once it runs.
      */
     static Thread startEcho(Ping ping, Echo echo) throws InterruptedException {
-        java.util.concurrent.CountDownLatch running = new java.util.concurrent.CountDownLatch(1);
+        CountDownLatch running = new CountDownLatch(1);
         Thread echoThread = new Thread(() -> {
             running.countDown();
             long seen = 0;
