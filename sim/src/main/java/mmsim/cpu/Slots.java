@@ -89,13 +89,17 @@ public final class Slots {
      */
     private final boolean[] polled;
     /**
-     * Guarded by this: the READY CPUs, one bit each, and whether each READY CPU has an interrupt pending (read
-     * from its CPU as it became READY, set by {@link #wake} when one is posted to it while READY; only the CPU
-     * itself clears its pending flag, and only while it runs). The grant rule visits the READY CPUs alone and
-     * reads no CPU's own object: at 64 and 256 CPUs, reading every READY CPU's pending flag at each grant cost
-     * 0.3-0.4 us a grant under the monitor, 7-8 % of a chaos run's wall time.
+     * Guarded by this: the READY CPUs, a binary min-heap in grant order ({@link #grantsBefore}), the first {@link #ready}
+     * entries; and each CPU's index in it, -1 when not READY. Whether each READY CPU has an interrupt pending is in
+     * {@link #urgent} (read from its CPU as it became READY, set by {@link #wake} when one is posted to it while READY;
+     * only the CPU itself clears its pending flag, and only while it runs). The grant rule reads no CPU's own object:
+     * at 64 and 256 CPUs, reading every READY CPU's pending flag at each grant cost 0.3-0.4 us a grant under the
+     * monitor, 7-8 % of a chaos run's wall time. A heap, not a scan of the READY CPUs: a phase end on 256 CPUs makes
+     * most of them READY, and each of its grants scanned all that were left (a quadratic phase under the monitor:
+     * 5 % of a 256-CPU chaos run's samples, JFR).
      */
-    private final long[] readyMask;
+    private final int[] readyHeap;
+    private final int[] heapIndex;
     private final boolean[] urgent;
     /** Guarded by this: a wake-up arrived while the CPU was {@link #CLAIMED}; its {@link #release} makes it READY. */
     private final boolean[] wokenWhileClaimed;
@@ -148,7 +152,9 @@ public final class Slots {
         this.barriers = new PhaseBarrier[cpus];
         this.clockAt = new long[cpus];
         this.polled = new boolean[cpus];
-        this.readyMask = new long[(cpus + 63) >>> 6];
+        this.readyHeap = new int[cpus];
+        this.heapIndex = new int[cpus];
+        Arrays.fill(heapIndex, -1);
         this.urgent = new boolean[cpus];
         this.wokenWhileClaimed = new boolean[cpus];
         this.goOn = new int[cpus];
@@ -521,8 +527,9 @@ public final class Slots {
 
     /** An interrupt was posted to READY {@code cpu}: the grant rule now puts it first. */
     private synchronized void markUrgent(int id) {
-        if (state.get(id) == READY) {
+        if (state.get(id) == READY && !urgent[id]) {
             urgent[id] = true;
+            siftUp(id);
         }
     }
 
@@ -533,12 +540,14 @@ public final class Slots {
     }
 
     private void makeReady(int id, int cls) {
+        assert heapIndex[id] < 0 : "cpu " + id + " is READY already";
         setState(id, READY);
         waitingOn[id] = null;
         readyClass[id] = cls;
         urgent[id] = cpus != null && cpus[id].interruptPending();
-        readyMask[id >>> 6] |= 1L << id;
-        ready++;
+        heapIndex[id] = ready;
+        readyHeap[ready++] = id;
+        siftUp(id);
         if (cls == WOKEN) {
             readyWoken++;
         }
@@ -562,10 +571,8 @@ public final class Slots {
         Thread first = null;
         while (true) {
             while (running < parallelism && ready > 0) {
-                int best = pickReady();
+                int best = takeFirstReady();
                 setState(best, RUNNING);
-                readyMask[best >>> 6] &= ~(1L << best);
-                ready--;
                 if (readyClass[best] == WOKEN) {
                     readyWoken--;
                 }
@@ -587,28 +594,81 @@ public final class Slots {
         return first;
     }
 
-    /** The READY CPU that gets the next slot: pending interrupt, then class, then lowest clock, then lowest id. */
-    private int pickReady() {
-        int best = -1;
-        boolean bestUrgent = false;
-        int bestClass = 0;
-        long bestClock = 0;
-        for (int w = 0; w < readyMask.length; w++) {
-            for (long bits = readyMask[w]; bits != 0; bits &= bits - 1) {
-                int i = (w << 6) + Long.numberOfTrailingZeros(bits);
-                boolean u = urgent[i];
-                int cls = readyClass[i];
-                long clock = clockAt[i];
-                if (best < 0 || (u && !bestUrgent)
-                        || (u == bestUrgent && (cls < bestClass || (cls == bestClass && clock < bestClock)))) {
-                    best = i;
-                    bestUrgent = u;
-                    bestClass = cls;
-                    bestClock = clock;
-                }
-            }
+    /**
+     * Removes and returns the READY CPU that gets the next slot ({@link #grantsBefore}), the heap's first. Under the
+     * monitor, with {@code ready > 0}.
+     */
+    private int takeFirstReady() {
+        int[] heap = readyHeap;
+        int best = heap[0];
+        heapIndex[best] = -1;
+        int last = heap[--ready];
+        if (ready > 0) {
+            heap[0] = last;
+            heapIndex[last] = 0;
+            siftDown(last);
         }
         return best;
+    }
+
+    /**
+     * The grant rule's order: whether READY {@code a} gets a slot before READY {@code b}. A pending interrupt first,
+     * then the class (woken before fresh), then the lower clock, then the lower id: a strict total order, so the
+     * first is the same whatever the order in which CPUs became READY.
+     */
+    private boolean grantsBefore(int a, int b) {
+        if (urgent[a] != urgent[b]) {
+            return urgent[a];
+        }
+        if (readyClass[a] != readyClass[b]) {
+            return readyClass[a] < readyClass[b];
+        }
+        long ca = clockAt[a];
+        long cb = clockAt[b];
+        return ca != cb ? ca < cb : a < b;
+    }
+
+    /** Moves READY {@code id} towards the heap's root while it grants before its parent (it became READY or urgent). */
+    private void siftUp(int id) {
+        int[] heap = readyHeap;
+        int i = heapIndex[id];
+        while (i > 0) {
+            int parent = (i - 1) >>> 1;
+            int p = heap[parent];
+            if (!grantsBefore(id, p)) {
+                break;
+            }
+            heap[i] = p;
+            heapIndex[p] = i;
+            i = parent;
+        }
+        heap[i] = id;
+        heapIndex[id] = i;
+    }
+
+    /** Moves READY {@code id} down the heap while a child grants before it. */
+    private void siftDown(int id) {
+        int[] heap = readyHeap;
+        int n = ready;
+        int i = heapIndex[id];
+        while (true) {
+            int child = 2 * i + 1;
+            if (child >= n) {
+                break;
+            }
+            int c = heap[child];
+            if (child + 1 < n && grantsBefore(heap[child + 1], c)) {
+                c = heap[++child];
+            }
+            if (!grantsBefore(c, id)) {
+                break;
+            }
+            heap[i] = c;
+            heapIndex[c] = i;
+            i = child;
+        }
+        heap[i] = id;
+        heapIndex[id] = i;
     }
 
     /**

@@ -293,22 +293,57 @@ class SlotsTest {
      */
     @Test
     void theSlotGoesFirstToAPendingInterruptThenToTheLowestClock() throws Exception {
-        assertEquals(List.of(1, 2), grantOrder(-1), "lowest clock first (cpu1 at 100 cycles, cpu2 at 500)");
-        assertEquals(List.of(2, 1), grantOrder(2), "a pending interrupt before a lower clock");
+        long[] clocks = {0, 100, 500};
+        assertEquals(List.of(1, 2), grantOrder(clocks), "lowest clock first (cpu1 at 100 cycles, cpu2 at 500)");
+        assertEquals(List.of(2, 1), grantOrder(clocks, 2), "a pending interrupt before a lower clock");
     }
 
-    /** The order in which cpu1 (clock 100) and cpu2 (clock 500) get the only slot once cpu0 gives it up, after an interrupt is posted to {@code interrupted} (-1: none). */
-    private static List<Integer> grantOrder(int interrupted) throws Exception {
-        Slots slots = new Slots(3, 1, Long.MAX_VALUE / 4);
-        Cpu[] cpus = cpus(slots, 3);
-        cpus[1].charge(100);
-        cpus[2].charge(500);
+    /**
+     * The grant rule over many READY CPUs (the arbiter keeps them in a heap): 23 CPUs wait for the one slot with
+     * clocks drawn from few values (ties, broken by the lower id), a third of them interrupted while they wait, in
+     * an order unrelated to their ids or clocks; they must get it in exactly the rule's order.
+     */
+    @Test
+    void manyReadyCpusGetTheSlotInTheRulesOrder() throws Exception {
+        int n = 24;
+        java.util.SplittableRandom random = new java.util.SplittableRandom(11);
+        for (int trial = 0; trial < 3; trial++) {
+            long[] clocks = new long[n];
+            for (int i = 1; i < n; i++) {
+                clocks[i] = 100L * random.nextInt(6);
+            }
+            List<Integer> ids = new java.util.ArrayList<>();
+            for (int i = 1; i < n; i++) {
+                ids.add(i);
+            }
+            java.util.Collections.shuffle(ids, new java.util.Random(random.nextLong()));
+            int[] interrupted = ids.subList(0, n / 3).stream().mapToInt(Integer::intValue).toArray();
+            java.util.Set<Integer> urgent = new java.util.HashSet<>(ids.subList(0, n / 3));
+            List<Integer> expected = new java.util.ArrayList<>(ids);
+            expected.sort(java.util.Comparator.<Integer, Boolean>comparing(id -> !urgent.contains(id))
+                    .thenComparingLong(id -> clocks[id]).thenComparingInt(id -> id));
+            assertEquals(expected, grantOrder(clocks, interrupted), "trial " + trial + ": clocks "
+                    + java.util.Arrays.toString(clocks) + ", interrupted " + java.util.Arrays.toString(interrupted));
+        }
+    }
+
+    /**
+     * The order in which cpu1..cpuN-1 (at {@code clocks[i]} cycles) get the only slot once cpu0 gives it up, after an
+     * interrupt is posted to each of {@code interrupted}, in that order, while they wait for it.
+     */
+    private static List<Integer> grantOrder(long[] clocks, int... interrupted) throws Exception {
+        int n = clocks.length;
+        Slots slots = new Slots(n, 1, Long.MAX_VALUE / 4);
+        Cpu[] cpus = cpus(slots, n);
+        for (int i = 1; i < n; i++) {
+            cpus[i].charge(clocks[i]);
+        }
         List<Integer> order = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
-        Thread[] others = new Thread[3];
+        Thread[] others = new Thread[n];
         Thread first = new Thread(() -> {
             slots.start(cpus[0]);
             try {
-                for (int id = 1; id <= 2; id++) {
+                for (int id = 1; id < n; id++) {
                     final int me = id;
                     others[me] = new Thread(() -> {
                         slots.start(cpus[me]);
@@ -318,23 +353,26 @@ class SlotsTest {
                     });
                     others[me].start();
                 }
-                // both wait for the slot cpu0 holds
+                // all wait for the slot cpu0 holds
                 long deadline = System.currentTimeMillis() + BOUND_MS;
-                while ((slots.state(1) != Slots.READY || slots.state(2) != Slots.READY) && System.currentTimeMillis() < deadline) {
-                    Thread.onSpinWait();
+                for (int id = 1; id < n; id++) {
+                    while (slots.state(id) != Slots.READY && System.currentTimeMillis() < deadline) {
+                        Thread.onSpinWait();
+                    }
                 }
-                if (interrupted >= 0) {
-                    cpus[interrupted].post(c -> { }, cpus[0].interruptServicer());
+                for (int id : interrupted) {
+                    cpus[id].post(c -> { }, cpus[0].interruptServicer());
                 }
-                cpus[0].await(() -> order.size() == 2);
+                cpus[0].await(() -> order.size() == n - 1);
             } finally {
                 slots.leave(cpus[0]);
             }
         });
         first.start();
-        join(first, "cpu0, waiting for both others to have run");
-        join(others[1], "cpu1");
-        join(others[2], "cpu2");
+        join(first, "cpu0, waiting for all others to have run");
+        for (int id = 1; id < n; id++) {
+            join(others[id], "cpu" + id);
+        }
         return List.copyOf(order);
     }
 
