@@ -89,7 +89,7 @@ public final class Kernel implements AutoCloseable {
             idleThreads.add(t);
         }
         for (PerCpu pc : perCpu) {
-            pc.holder = pc.idle;
+            scheduler.holdIdle(pc);
             pc.idle.thread.start();
             pc.idle.grant(pc);
         }
