@@ -545,8 +545,7 @@ public final class Slots {
         waitingOn[id] = null;
         readyClass[id] = cls;
         urgent[id] = cpus != null && cpus[id].interruptPending();
-        heapIndex[id] = ready;
-        readyHeap[ready++] = id;
+        placeAt(ready++, id);
         siftUp(id);
         if (cls == WOKEN) {
             readyWoken++;
@@ -604,8 +603,7 @@ public final class Slots {
         heapIndex[best] = -1;
         int last = heap[--ready];
         if (ready > 0) {
-            heap[0] = last;
-            heapIndex[last] = 0;
+            placeAt(0, last);
             siftDown(last);
         }
         return best;
@@ -638,12 +636,10 @@ public final class Slots {
             if (!grantsBefore(id, p)) {
                 break;
             }
-            heap[i] = p;
-            heapIndex[p] = i;
+            placeAt(i, p);
             i = parent;
         }
-        heap[i] = id;
-        heapIndex[id] = i;
+        placeAt(i, id);
     }
 
     /** Moves READY {@code id} down the heap while a child grants before it. */
@@ -663,11 +659,15 @@ public final class Slots {
             if (!grantsBefore(c, id)) {
                 break;
             }
-            heap[i] = c;
-            heapIndex[c] = i;
+            placeAt(i, c);
             i = child;
         }
-        heap[i] = id;
+        placeAt(i, id);
+    }
+
+    /** Puts READY {@code id} at index {@code i} of the heap. */
+    private void placeAt(int i, int id) {
+        readyHeap[i] = id;
         heapIndex[id] = i;
     }
 
