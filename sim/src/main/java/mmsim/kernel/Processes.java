@@ -220,7 +220,7 @@ final class Processes implements FaultHandler.Tasks {
     private Task newTask(SimProcess proc, BitSet allowed) {
         Task t = new Task(proc.threads.isEmpty() ? proc.pid : nextTid.getAndIncrement() + 1_000_000, proc, false);
         t.sys = new Sys(kernel, t);
-        t.allowed = allowed;
+        t.allow(allowed);
         synchronized (proc) {
             proc.threads.add(t);
             proc.liveThreads++;

@@ -1,8 +1,6 @@
 package mmsim.kernel;
 
-import java.util.ArrayDeque;
 import java.util.BitSet;
-import java.util.Iterator;
 import java.util.concurrent.locks.LockSupport;
 
 import mmsim.cpu.Cpu;
@@ -49,7 +47,7 @@ final class Scheduler {
 
     private final PerCpu[] cpus;
     private final ShootdownStrategy shootdown;
-    private final ArrayDeque<Task> runQueue = new ArrayDeque<>();
+    private final RunQueue runQueue = new RunQueue();
     /**
      * The CPUs held by their idle task, and perhaps some about to be or just no longer: a bit is set before the
      * holder becomes the idle task and cleared after it stops being it, so the set of CPUs whose holder is idle is
@@ -189,35 +187,12 @@ final class Scheduler {
     }
 
     private Task pollRunnableLocked(PerCpu pc) {
-        Task first = runQueue.peekFirst();
-        if (first == null) {
-            return null;
-        }
-        if (first.mayRunOn(pc)) {
-            // the common case, without an iterator's allocation
-            return runQueue.pollFirst();
-        }
-        for (Iterator<Task> it = runQueue.iterator(); it.hasNext(); ) {
-            Task t = it.next();
-            if (t.mayRunOn(pc)) {
-                it.remove();
-                return t;
-            }
-        }
-        return null;
+        return runQueue.pollFirstAllowedOn(pc.cpu.id());
     }
 
     /** Whether a queued task may run on {@code pc}. */
     synchronized boolean hasRunnableFor(PerCpu pc) {
-        if (runQueue.isEmpty()) {
-            return false;
-        }
-        for (Task t : runQueue) {
-            if (t.mayRunOn(pc)) {
-                return true;
-            }
-        }
-        return false;
+        return runQueue.anyAllowedOn(pc.cpu.id());
     }
 
     /**
@@ -227,7 +202,7 @@ final class Scheduler {
      */
     void setAllowed(Task t, BitSet allowed) {
         synchronized (this) {
-            t.allowed = allowed;
+            t.allow(allowed);
         }
         if (t.state.get() == Task.RUNNABLE) {
             kickIdleCpu(t);

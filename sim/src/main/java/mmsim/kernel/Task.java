@@ -51,6 +51,12 @@ final class Task {
      * idle task. Never modified once published: a change publishes a new set (under the scheduler's lock).
      */
     volatile BitSet allowed;
+    /**
+     * {@link #allowed}'s words ({@link BitSet#toLongArray}), published with it by {@link #allow}: what
+     * {@link #mayRunOn} reads, one array instead of the set and its array (the run-queue scans of a 256-CPU
+     * machine read it for tasks that ran on the other host core). Never modified once published.
+     */
+    private volatile long[] allowedWords;
     /** The CPU counters at the start of this task's current stretch on a CPU ({@link ProcessUsage}); own thread only. */
     final long[] usageMark;
     /**
@@ -77,9 +83,25 @@ final class Task {
         CURRENT.set(t);
     }
 
+    /**
+     * Makes {@code cpus} the set this task may run on ({@link #allowed}); the caller publishes a set it no longer
+     * modifies (the scheduler under its lock, or a task's creator before the task is runnable).
+     */
+    void allow(BitSet cpus) {
+        allowedWords = cpus.toLongArray();
+        allowed = cpus;
+    }
+
     /** Whether this task may run on {@code pc}'s CPU. */
     boolean mayRunOn(PerCpu pc) {
-        return allowed.get(pc.cpu.id());
+        return mayRunOn(pc.cpu.id());
+    }
+
+    /** Whether this task may run on CPU {@code cpu}. */
+    boolean mayRunOn(int cpu) {
+        long[] words = allowedWords;
+        int w = cpu >>> 6;
+        return w < words.length && (words[w] & (1L << cpu)) != 0;
     }
 
     /** Hands {@code pc} to this task. Called by the giver, which must not touch the CPU afterwards. */
