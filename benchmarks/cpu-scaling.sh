@@ -11,7 +11,8 @@
 # from the host) run at half its steady rate and weigh on shorter runs, the larger machines' most.
 #
 # Settings (environment):
-#   REPS       runs of each configuration (default 5: about 8 minutes on a 2-core host); the configurations take
+#   REPS       runs of each configuration (default 5: about 8 minutes on a 2-core host in a fast phase, up to 20
+#              in a slow one, where a chaos run took 47-65 s on 2026-12-02); the configurations take
 #              turns, in a rotating order
 #   OUT        output directory (default benchmarks/target/cpu-scaling)
 #   CPUS       simulated CPU counts (default "4 64 256"; the first is the baseline of the shares)
