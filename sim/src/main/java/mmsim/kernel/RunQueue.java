@@ -35,28 +35,30 @@ final class RunQueue {
 
     /** Takes the first task (in FIFO order) allowed on CPU {@code cpu}; null when none is. */
     Task pollFirstAllowedOn(int cpu) {
-        Task[] r = ring;
-        int mask = r.length - 1;
-        for (int k = 0; k < size; k++) {
-            Task t = r[(head + k) & mask];
-            if (t.mayRunOn(cpu)) {
-                removeAt(k);
-                return t;
-            }
+        int k = firstAllowedOn(cpu);
+        if (k < 0) {
+            return null;
         }
-        return null;
+        Task t = ring[(head + k) & (ring.length - 1)];
+        removeAt(k);
+        return t;
     }
 
     /** Whether a queued task is allowed on CPU {@code cpu}. */
     boolean anyAllowedOn(int cpu) {
+        return firstAllowedOn(cpu) >= 0;
+    }
+
+    /** How many places from the head the first task allowed on CPU {@code cpu} is; -1 when none is. */
+    private int firstAllowedOn(int cpu) {
         Task[] r = ring;
         int mask = r.length - 1;
         for (int k = 0; k < size; k++) {
             if (r[(head + k) & mask].mayRunOn(cpu)) {
-                return true;
+                return k;
             }
         }
-        return false;
+        return -1;
     }
 
     /** Removes {@code t} if queued; returns whether it was. */
