@@ -53,8 +53,8 @@ final class Task {
     volatile BitSet allowed;
     /**
      * {@link #allowed}'s words ({@link BitSet#toLongArray}), published with it by {@link #allow}: what
-     * {@link #mayRunOn} reads, one array instead of the set and its array (the run-queue scans of a 256-CPU
-     * machine read it for tasks that ran on the other host core). Never modified once published.
+     * {@link #mayRunOn} reads, one array instead of the set and its array, for each task a run-queue scan passes
+     * ({@link RunQueue}). Never modified once published.
      */
     private volatile long[] allowedWords;
     /** The CPU counters at the start of this task's current stretch on a CPU ({@link ProcessUsage}); own thread only. */
