@@ -110,7 +110,7 @@ final class ProcessControl {
 
     /** sched_getaffinity(2): the CPUs thread {@code tid} (0: the caller) may run on, as a new set. ESRCH when no live thread has {@code tid}. */
     BitSet getAffinity(Task t, int tid) {
-        return (BitSet) threadById(t, tid).allowed.clone();
+        return threadById(t, tid).allowedCpus();
     }
 
     private Task threadById(Task t, int tid) {

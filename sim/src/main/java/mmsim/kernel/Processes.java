@@ -84,7 +84,7 @@ final class Processes implements FaultHandler.Tasks {
         }
         BitSet everyCpu = new BitSet(perCpu.length);
         everyCpu.set(0, perCpu.length);
-        startMainTask(proc, body, everyCpu);
+        startMainTask(proc, body, everyCpu, null);
         return proc;
     }
 
@@ -208,19 +208,26 @@ final class Processes implements FaultHandler.Tasks {
         return t;
     }
 
-    private void startMainTask(SimProcess proc, ProcessBody body, BitSet allowed) {
+    private void startMainTask(SimProcess proc, ProcessBody body, BitSet allowed, Task creator) {
         pids.put(proc.pid, proc);
-        Task t = newTask(proc, allowed);
+        Task t = newTask(proc, allowed, creator);
         t.thread = kernel.threads.create("mmsim-pid" + proc.pid, () -> taskMain(t, body, null));
         t.thread.start();
         scheduler.wake(t);
     }
 
-    /** A task of {@code proc} that may run on the CPUs of {@code allowed} (inherited from its creator, as clone does). */
-    private Task newTask(SimProcess proc, BitSet allowed) {
+    /**
+     * A task of {@code proc} that may run on the CPUs of its {@code creator} (inherited, as clone does), or of
+     * {@code allowed} when there is none (init).
+     */
+    private Task newTask(SimProcess proc, BitSet allowed, Task creator) {
         Task t = new Task(proc.threads.isEmpty() ? proc.pid : nextTid.getAndIncrement() + 1_000_000, proc, false);
         t.sys = new Sys(kernel, t);
-        t.allow(allowed);
+        if (creator != null) {
+            t.allowAsCreator(creator);
+        } else {
+            t.allow(allowed);
+        }
         synchronized (proc) {
             proc.threads.add(t);
             proc.liveThreads++;
@@ -481,14 +488,14 @@ final class Processes implements FaultHandler.Tasks {
         synchronized (liveLock) {
             liveProcesses++;
         }
-        startMainTask(child, body, t.allowed);
+        startMainTask(child, body, null, t);
         return child.pid;
     }
 
     /** A new thread of the caller's process, with the caller's affinity, running {@code body}. */
     int spawnThread(Task t, ThreadBody body) {
         SimProcess proc = t.process;
-        Task thread = newTask(proc, t.allowed);
+        Task thread = newTask(proc, null, t);
         thread.thread = kernel.threads.create("mmsim-pid" + proc.pid + "-tid" + thread.tid, () -> taskMain(thread, null, body));
         thread.thread.start();
         scheduler.wake(thread);

@@ -11,7 +11,7 @@ import mmsim.stats.CpuCounter;
 
 /**
  * Hands CPUs to tasks. One FIFO run queue shared by every CPU; a CPU takes the first queued task allowed
- * on it (its affinity, {@link Task#allowed}), so among the tasks a CPU may run the order is first come,
+ * on it (its affinity, {@link Task#mayRunOn(int)}), so among the tasks a CPU may run the order is first come,
  * first served and nobody waits behind a task that cannot run there. A CPU with nothing to run is held by
  * its idle task, which services the CPU's interrupts and stays in lazy-TLB mode (it keeps the last address
  * space loaded).
@@ -165,9 +165,8 @@ final class Scheduler {
      * first); otherwise the tick of a busy one makes room.
      */
     private void kickIdleCpu(Task t) {
-        BitSet allowed = t.allowed;
         for (int i = idleCpus.nextSetBit(0); i >= 0; i = idleCpus.nextSetBit(i + 1)) {
-            if (!allowed.get(i)) {
+            if (!t.mayRunOn(i)) {
                 continue;
             }
             PerCpu pc = cpus[i];

@@ -47,14 +47,11 @@ final class Task {
     /** The per-task system-call object handed to the body. */
     Sys sys;
     /**
-     * The CPUs this task may run on (sched_setaffinity), never empty, every bit an existing CPU; null for an
-     * idle task. Never modified once published: a change publishes a new set (under the scheduler's lock).
-     */
-    volatile BitSet allowed;
-    /**
-     * {@link #allowed}'s words ({@link BitSet#toLongArray}), published with it by {@link #allow}: what
-     * {@link #mayRunOn} reads, one array instead of the set and its array, for each task a run-queue scan passes
-     * ({@link RunQueue}). Never modified once published.
+     * The CPUs this task may run on (sched_setaffinity), as a {@link BitSet}'s words ({@link BitSet#toLongArray}):
+     * never empty, every bit an existing CPU; null for an idle task. Never modified once published: a change
+     * publishes a new array (under the scheduler's lock), and a task's creator shares its array with it (clone
+     * inherits the affinity). Words, not a set: {@link #mayRunOn} reads one array, for each task a run-queue scan
+     * passes ({@link RunQueue}), instead of a set and its array.
      */
     private volatile long[] allowedWords;
     /** The CPU counters at the start of this task's current stretch on a CPU ({@link ProcessUsage}); own thread only. */
@@ -84,12 +81,21 @@ final class Task {
     }
 
     /**
-     * Makes {@code cpus} the set this task may run on ({@link #allowed}); the caller publishes a set it no longer
-     * modifies (the scheduler under its lock, or a task's creator before the task is runnable).
+     * Makes {@code cpus} the set this task may run on; the caller is the scheduler under its lock, or a task's creator
+     * before the task is runnable.
      */
     void allow(BitSet cpus) {
         allowedWords = cpus.toLongArray();
-        allowed = cpus;
+    }
+
+    /** Makes this task's CPUs those of {@code creator} (clone's inherited affinity), before it is runnable. */
+    void allowAsCreator(Task creator) {
+        allowedWords = creator.allowedWords;
+    }
+
+    /** The CPUs this task may run on, as a new set. */
+    BitSet allowedCpus() {
+        return BitSet.valueOf(allowedWords);
     }
 
     /** Whether this task may run on {@code pc}'s CPU. */

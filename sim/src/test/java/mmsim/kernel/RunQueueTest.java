@@ -76,7 +76,7 @@ class RunQueueTest {
                     Task expected = null;
                     for (Iterator<Task> it = reference.iterator(); it.hasNext(); ) {
                         Task t = it.next();
-                        if (t.allowed.get(cpu)) {
+                        if (t.allowedCpus().get(cpu)) {
                             it.remove();
                             expected = t;
                             break;
@@ -88,7 +88,7 @@ class RunQueueTest {
                     assertEquals(reference.remove(t), q.remove(t), "trial " + trial + " op " + op + ": remove");
                 } else {
                     int cpu = random.nextInt(cpus);
-                    boolean expected = reference.stream().anyMatch(t -> t.allowed.get(cpu));
+                    boolean expected = reference.stream().anyMatch(t -> t.allowedCpus().get(cpu));
                     assertEquals(expected, q.anyAllowedOn(cpu), "trial " + trial + " op " + op + ": any for CPU " + cpu);
                 }
                 assertEquals(reference.size(), q.size());
@@ -98,7 +98,7 @@ class RunQueueTest {
             while ((t = q.pollFirstAllowedOn(0)) != null) {
                 onCpu0.add(t);
             }
-            List<Task> expected = reference.stream().filter(r -> r.allowed.get(0)).toList();
+            List<Task> expected = reference.stream().filter(r -> r.allowedCpus().get(0)).toList();
             assertEquals(expected, onCpu0, "trial " + trial + ": the order left, taken for CPU 0");
             assertEquals(reference.size() - expected.size(), q.size());
         }
