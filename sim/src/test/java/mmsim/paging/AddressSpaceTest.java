@@ -148,30 +148,62 @@ class AddressSpaceTest {
     }
 
     /**
-     * A random sequence of mapFixed, unmap, protect, replace and move against a reference that keeps one protection
-     * per page: after every change the VMA list is sorted, non-overlapping and covers exactly the reference's mapped
-     * pages with their protections, what unmap and replace report removed is exactly what was mapped in the range, and
-     * what protect reports changed had the old protection it names; a change refused leaves the list as it was.
+     * A random sequence of map, mapFixed, unmap, protect, replace, move, quarantine and its release against a reference
+     * that keeps one protection per page and which pages are quarantined: after every change the VMA list is sorted,
+     * non-overlapping and covers exactly the reference's mapped pages with their protections, map places an area at
+     * the lowest page where it fits clear of both, what unmap and replace report removed is exactly what was mapped in
+     * the range, and what protect reports changed had the old protection it names; a change refused leaves the list
+     * as it was. 48 pages keep the list short and crowded; 900 let it grow past a hundred VMAs.
      */
     @Test
     void randomChangesKeepTheListEqualToAPerPageReference() {
-        final int pages = 48;
+        randomChanges(48, 400);
+        randomChanges(900, 1_500);
+    }
+
+    private static void randomChanges(int pages, int steps) {
         final long base = AddressSpace.MMAP_BASE;
         for (long seed = 1; seed <= 20; seed++) {
             java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
             AddressSpace as = new AddressSpace(0, 0, 2);
             int[] ref = new int[pages];
             java.util.Arrays.fill(ref, -1);
-            for (int step = 0; step < 400; step++) {
+            boolean[] held = new boolean[pages];
+            List<Vma> quarantined = new java.util.ArrayList<>();
+            int most = 0;
+            for (int step = 0; step < steps; step++) {
                 int first = random.nextInt(pages);
                 int length = 1 + random.nextInt(Math.min(8, pages - first));
                 long start = base + first * PAGE;
                 int protection = random.nextInt(4);
-                String what = "seed " + seed + ", step " + step;
+                String what = pages + " pages, seed " + seed + ", step " + step;
                 List<Vma> before = as.vmas();
-                switch (random.nextInt(5)) {
+                boolean clear = mapped(ref, first, length) == 0 && !anyHeld(held, first, length);
+                switch (random.nextInt(8)) {
+                    case 5 -> {
+                        int fit = lowestFit(ref, held, length);
+                        if (fit >= 0) {
+                            assertEquals(base + fit * PAGE, as.map(length * PAGE, protection), what + ": map's place");
+                            java.util.Arrays.fill(ref, fit, fit + length, protection);
+                        }
+                    }
+                    case 6 -> {
+                        if (clear) {
+                            Vma range = new Vma(start, start + length * PAGE, Vma.READ);
+                            as.quarantine(List.of(range));
+                            quarantined.add(range);
+                            java.util.Arrays.fill(held, first, first + length, true);
+                        }
+                    }
+                    case 7 -> {
+                        if (!quarantined.isEmpty()) {
+                            Vma range = quarantined.remove(random.nextInt(quarantined.size()));
+                            as.releaseQuarantine(List.of(range));
+                            java.util.Arrays.fill(held, (int) ((range.start() - base) / PAGE), (int) ((range.end() - base) / PAGE), false);
+                        }
+                    }
                     case 0 -> {
-                        if (mapped(ref, first, length) == 0) {
+                        if (clear) {
                             as.mapFixed(start, length * PAGE, protection);
                             java.util.Arrays.fill(ref, first, first + length, protection);
                         } else {
@@ -195,8 +227,13 @@ class AddressSpaceTest {
                         }
                     }
                     case 3 -> {
-                        assertRemoved(ref, first, length, as.replace(start, length * PAGE, protection), what);
-                        java.util.Arrays.fill(ref, first, first + length, protection);
+                        if (anyHeld(held, first, length)) {
+                            assertThrows(IllegalStateException.class, () -> as.replace(start, length * PAGE, protection), what);
+                            assertEquals(before, as.vmas(), what + ": a refused replace changed the list");
+                        } else {
+                            assertRemoved(ref, first, length, as.replace(start, length * PAGE, protection), what);
+                            java.util.Arrays.fill(ref, first, first + length, protection);
+                        }
                     }
                     default -> {
                         int to = random.nextInt(pages);
@@ -206,7 +243,7 @@ class AddressSpaceTest {
                         for (int page = first; page < first + length; page++) {
                             inOneMapping &= ref[page] == ref[first];
                         }
-                        if (inOneMapping && mapped(ref, to, newLength) == 0) {
+                        if (inOneMapping && mapped(ref, to, newLength) == 0 && !anyHeld(held, to, newLength)) {
                             int moved = ref[first];
                             as.move(start, length * PAGE, newStart, newLength * PAGE);
                             java.util.Arrays.fill(ref, first, first + length, -1);
@@ -218,8 +255,33 @@ class AddressSpaceTest {
                     }
                 }
                 assertMatches(ref, as, what);
+                most = Math.max(most, as.vmas().size());
+            }
+            if (pages > 100) {
+                assertTrue(most > 100, "seed " + seed + ": the list never grew past 100 VMAs (" + most + " at most)");
             }
         }
+    }
+
+    private static boolean anyHeld(boolean[] held, int first, int length) {
+        for (int page = first; page < first + length; page++) {
+            if (held[page]) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The lowest page where {@code length} pages are neither mapped nor quarantined, or -1. */
+    private static int lowestFit(int[] ref, boolean[] held, int length) {
+        int run = 0;
+        for (int page = 0; page < ref.length; page++) {
+            run = ref[page] < 0 && !held[page] ? run + 1 : 0;
+            if (run == length) {
+                return page - length + 1;
+            }
+        }
+        return -1;
     }
 
     private static int mapped(int[] ref, int first, int length) {
