@@ -316,17 +316,21 @@ class AddressSpaceTest {
         int[] seen = new int[ref.length];
         java.util.Arrays.fill(seen, -1);
         long previousEnd = Long.MIN_VALUE;
+        // messages built only on a failure: this runs after every step of the random tests
         for (Vma v : as.vmas()) {
-            assertTrue(v.start() < v.end() && v.start() >= previousEnd, what + ": unsorted, overlapping or empty: " + as.vmas());
+            assertTrue(v.start() < v.end() && v.start() >= previousEnd, () -> what + ": unsorted, overlapping or empty: " + as.vmas());
             previousEnd = v.end();
             for (long va = v.start(); va < v.end(); va += PAGE) {
                 seen[(int) ((va - base) / PAGE)] = v.protection();
             }
         }
-        assertEquals(java.util.Arrays.toString(ref), java.util.Arrays.toString(seen), what + ": " + as.vmas());
+        if (!java.util.Arrays.equals(ref, seen)) {
+            assertEquals(java.util.Arrays.toString(ref), java.util.Arrays.toString(seen), what + ": " + as.vmas());
+        }
         for (int page = 0; page < ref.length; page++) {
             Vma found = as.findVma(base + page * PAGE);
-            assertEquals(ref[page] >= 0, found != null, what + ": findVma of page " + page);
+            int p = page;
+            assertEquals(ref[page] >= 0, found != null, () -> what + ": findVma of page " + p);
         }
     }
 }
