@@ -20,6 +20,12 @@
 #   SEED       default 1
 #   BUDGET_chaos_N, BUDGET_munmap_N
 #              the budget setting for N CPUs (defaults below), e.g. BUDGET_chaos_64="chaos.cycles=150000000"
+#   PHASE_BELOW_NS
+#              keep only runs made in one host phase: before a run, wait until the host probe reads below this many
+#              ns; after it, if the probe reads this or more, discard the run and make it again (default unset: every
+#              run counts, whatever the phase). 150 selects this host's fast phase (benchmarks/README.md)
+#   PHASE_WAIT_S
+#              with PHASE_BELOW_NS: how long the script may wait and retry, in all, before it gives up (default 7200)
 #
 # Before and after each run the script measures the host's cross-core cache-line round trip (mmsim.bench.HostPhaseProbe,
 # about 0.3 s): on a virtual machine it changes phase for minutes at a time, and these figures move with it (the
@@ -61,8 +67,13 @@ budget() {
   esac
 }
 
+phase_below="${PHASE_BELOW_NS:-}"
+phase_wait="${PHASE_WAIT_S:-7200}"
+
 [[ "$reps" =~ ^[1-9][0-9]*$ ]] || fail "REPS must be a positive integer, not '$reps'"
 [[ "$seed" =~ ^[0-9]+$ ]] || fail "SEED must be a non-negative integer, not '$seed'"
+[ -z "$phase_below" ] || [[ "$phase_below" =~ ^[1-9][0-9]*$ ]] || fail "PHASE_BELOW_NS must be a positive integer (ns), not '$phase_below'"
+[[ "$phase_wait" =~ ^[1-9][0-9]*$ ]] || fail "PHASE_WAIT_S must be a positive integer (seconds), not '$phase_wait'"
 [ "${#cpu_counts[@]}" -ge 1 ] || fail "CPUS names no CPU count"
 [ "${#workloads[@]}" -ge 1 ] || fail "WORKLOADS names no workload"
 for c in "${cpu_counts[@]}"; do
@@ -83,6 +94,28 @@ mkdir -p "$out/runs"
 echo "cpu-scaling: building mmsim if needed..." >&2
 ./mmsim --version >/dev/null || fail "./mmsim --version failed: the build or the JDK is broken"
 host_probe_init "$out/probe"
+phase_deadline=$(($(date +%s) + phase_wait))
+discarded=0
+
+# in_phase NS: whether a probe reading is inside the phase PHASE_BELOW_NS asks for (always, without it)
+in_phase() {
+  [ -z "$phase_below" ] || { [[ "$1" =~ ^[0-9]+$ ]] && [ "$1" -lt "$phase_below" ]; }
+}
+
+# probe_in_phase: the first probe reading inside the phase, probing every 10 s; fails past PHASE_WAIT_S
+probe_in_phase() {
+  local ns
+  while true; do
+    ns=$(host_probe)
+    if in_phase "$ns"; then
+      echo "$ns"
+      return
+    fi
+    [ "$(date +%s)" -lt "$phase_deadline" ] \
+      || fail "no host probe read below $phase_below ns within PHASE_WAIT_S=$phase_wait s (the last read $ns ns); runs so far: $out/runs.csv"
+    sleep 10
+  done
+}
 
 # run_one WORKLOAD CPUS REP: one run; appends its row to runs.csv.
 run_one() {
@@ -92,12 +125,21 @@ run_one() {
   local log="$dir.log"
   mkdir -p "$dir"
   local probe_before probe_after
-  probe_before=$(host_probe)
+  probe_before=$(probe_in_phase)
   if ! ./mmsim run "$workload" --cpus "$cpus" --seed "$seed" --set "$setting" --out "$dir" --quiet >"$log" 2>&1; then
     tail -n 20 "$log" >&2
     fail "$workload on $cpus CPUs, rep $rep, failed (./mmsim run $workload --cpus $cpus --seed $seed --set $setting); its output: $log"
   fi
   probe_after=$(host_probe)
+  if ! in_phase "$probe_after"; then
+    discarded=$((discarded + 1))
+    [ "$(date +%s)" -lt "$phase_deadline" ] \
+      || fail "$workload on $cpus CPUs, rep $rep: the host left the phase during the run (probe $probe_after ns) and PHASE_WAIT_S=$phase_wait s have passed; runs so far: $out/runs.csv"
+    echo "  $workload $cpus CPUs, rep $rep: the host left the phase during the run (probe $probe_before / $probe_after ns): made again" >&2
+    rm -rf "$dir" "$log"
+    run_one "$workload" "$cpus" "$rep"
+    return
+  fi
   local summary
   summary=$(find "$dir" -mindepth 2 -maxdepth 2 -name summary.json | head -1)
   [ -n "$summary" ] || fail "$workload on $cpus CPUs, rep $rep: no run directory under $dir"
@@ -133,6 +175,8 @@ first_manifest=$(find "$out/runs" -mindepth 3 -maxdepth 3 -name manifest.json | 
   host_info "$first_manifest"
   echo "reps=$reps"
   echo "seed=$seed"
+  echo "phase_below_ns=${phase_below:-any}"
+  echo "runs_discarded_out_of_phase=$discarded"
 } >"$out/host.txt"
 
 # per workload and CPU count: median, min and max rate, and the median as a share of the first CPU count's median
@@ -156,4 +200,7 @@ awk -F, 'NR == 1 { print "workload  CPUs  median accesses/s  min accesses/s  max
   { printf "%-8s  %4d  %17.0f  %14.0f  %14.0f  %10.1f  %4d  %-14s  %s\n", $1, $2, $5, $6, $7, $8, $3, $9, $4 }' "$out/scaling.csv"
 echo "Host probes: the cross-core cache-line round trip before and after each run (mmsim.bench.HostPhaseProbe); compare"
 echo "figures only across runs whose probes agree (benchmarks/README.md, \"The host's phases\")."
+if [ -n "$phase_below" ]; then
+  echo "Every run above began and ended with a probe under $phase_below ns; $discarded that ended outside it were made again."
+fi
 echo "Written: $out/scaling.csv, $out/runs.csv, $out/host.txt"
