@@ -12,8 +12,10 @@ import mmsim.cpu.WaitCondition;
  * interrupts (so a holder that waits for a shootdown acknowledgement from the waiter's CPU still gets it:
  * no deadlock) and gives its host slot up when the wait is long; an unlock wakes the sleepers.
  *
- * <p>Modeled time: an acquirer that had to wait moves its clock to the latest release it waited for (a
- * lock cannot be taken before it was released); an uncontended acquire costs nothing.
+ * <p>Modeled time: an acquirer that had to wait moves its clock to the latest release of the lock by any holder,
+ * not only by those it waited for: every critical section the host ordered before its own then ends, in modeled
+ * time too, before its own begins, although host order and modeled order may differ by up to a bound phase. An
+ * uncontended acquire costs nothing.
  *
  * <p>Rule that makes waiting finite: a holder never gives its CPU to another task (never blocks, is never
  * preempted: preemption happens only on return to user code); it may pause at a phase end, which never
