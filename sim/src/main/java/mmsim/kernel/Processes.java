@@ -84,7 +84,9 @@ final class Processes implements FaultHandler.Tasks {
         }
         BitSet everyCpu = new BitSet(perCpu.length);
         everyCpu.set(0, perCpu.length);
-        startMainTask(proc, body, everyCpu, null);
+        Task t = newTask(proc);
+        t.allow(everyCpu);
+        startMainTask(t, body);
         return proc;
     }
 
@@ -208,32 +210,34 @@ final class Processes implements FaultHandler.Tasks {
         return t;
     }
 
-    private void startMainTask(SimProcess proc, ProcessBody body, BitSet allowed, Task creator) {
+    /** Publishes {@code t}'s process and then {@code t} (its affinity already set), and starts it running {@code body}. */
+    private void startMainTask(Task t, ProcessBody body) {
+        SimProcess proc = t.process;
         pids.put(proc.pid, proc);
-        Task t = newTask(proc, allowed, creator);
+        publish(t);
         t.thread = kernel.threads.create("mmsim-pid" + proc.pid, () -> taskMain(t, body, null));
         t.thread.start();
         scheduler.wake(t);
     }
 
     /**
-     * A task of {@code proc} that may run on the CPUs of its {@code creator} (inherited, as clone does), or of
-     * {@code allowed} when there is none (init).
+     * A task of {@code proc}, not yet visible to anyone: its tid is the pid for a process's first task. The caller
+     * sets its affinity and then {@link #publish publishes} it.
      */
-    private Task newTask(SimProcess proc, BitSet allowed, Task creator) {
+    private Task newTask(SimProcess proc) {
         Task t = new Task(proc.threads.isEmpty() ? proc.pid : nextTid.getAndIncrement() + 1_000_000, proc, false);
         t.sys = new Sys(kernel, t);
-        if (creator != null) {
-            t.allowAsCreator(creator);
-        } else {
-            t.allow(allowed);
-        }
+        return t;
+    }
+
+    /** Makes {@code t} one of its process's threads and findable by tid. */
+    private void publish(Task t) {
+        SimProcess proc = t.process;
         synchronized (proc) {
             proc.threads.add(t);
             proc.liveThreads++;
         }
         tids.put(t.tid, t);
-        return t;
     }
 
     private void taskMain(Task t, ProcessBody main, ThreadBody thread) {
@@ -488,14 +492,18 @@ final class Processes implements FaultHandler.Tasks {
         synchronized (liveLock) {
             liveProcesses++;
         }
-        startMainTask(child, body, null, t);
+        Task main = newTask(child);
+        main.allowAsCreator(t); // clone(2): the child inherits the caller's affinity
+        startMainTask(main, body);
         return child.pid;
     }
 
     /** A new thread of the caller's process, with the caller's affinity, running {@code body}. */
     int spawnThread(Task t, ThreadBody body) {
         SimProcess proc = t.process;
-        Task thread = newTask(proc, null, t);
+        Task thread = newTask(proc);
+        thread.allowAsCreator(t);
+        publish(thread);
         thread.thread = kernel.threads.create("mmsim-pid" + proc.pid + "-tid" + thread.tid, () -> taskMain(thread, null, body));
         thread.thread.start();
         scheduler.wake(thread);
