@@ -340,6 +340,27 @@ public abstract class AbstractShootdown implements ShootdownStrategy {
     }
 
     /**
+     * Ends a flush whose remote invalidations the initiator made itself, without interrupts (hw-broadcast's
+     * TLBSYNC, didi): waits until every other CPU that {@code filter} chooses among {@code candidates} (null: every
+     * CPU) has passed an access boundary, so that no access through an old entry is still in flight; on a
+     * {@link FlushReason#TEARDOWN} also until every CPU that still has the space loaded has dropped it (only the CPU
+     * itself can change what it has loaded); then runs {@code release} (null: nothing to release). Both rounds are
+     * host-level handshakes: no IPI counted, no cycles charged.
+     */
+    protected final void completeWithoutInterrupts(Cpu initiator, FlushRequest request, CpuMask candidates,
+                                                   TargetFilter filter, ReleaseAction release) {
+        startRound(initiator, request, candidates, filter, false);
+        awaitRound(initiator);
+        if (request.reason() == FlushReason.TEARDOWN) {
+            startRound(initiator, request, null, SPACE_LOADED, false);
+            awaitRound(initiator);
+        }
+        if (release != null) {
+            release.release(initiator);
+        }
+    }
+
+    /**
      * One initiator's reusable shootdown round: the request and its targets; the timing is {@link IpiRound}'s.
      * {@code interrupted} sums the cycles the rounds of the current flush cost their targets. A multicast round
      * also holds one {@link SocketRound} per socket, the forwarder's round to the rest of that socket.

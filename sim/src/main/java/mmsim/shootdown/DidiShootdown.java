@@ -101,16 +101,7 @@ public final class DidiShootdown extends AbstractShootdown {
         }
         initiator.charge(cycles + lookups * initiator.costs().directoryLookup + slowest);
         // completion: every invalidated CPU has passed an access boundary, so no access through an old entry is in flight
-        startRound(initiator, request, null, wereInvalidated, false);
-        awaitRound(initiator);
-        if (request.reason() == FlushReason.TEARDOWN) {
-            // a CPU that still has the space loaded must drop it: that needs the CPU itself (its loaded space)
-            startRound(initiator, request, null, SPACE_LOADED, false);
-            awaitRound(initiator);
-        }
-        if (release != null) {
-            release.release(initiator);
-        }
+        completeWithoutInterrupts(initiator, request, null, wereInvalidated, release);
     }
 
     @Override

@@ -60,16 +60,7 @@ public final class HardwareBroadcastShootdown extends AbstractShootdown {
         }
         initiator.charge(cycles);
         // TLBSYNC: every target has passed an access boundary, so no access through an old entry is in flight
-        startRound(initiator, request, request.space().cpuMask(), EVERY_CANDIDATE, false);
-        awaitRound(initiator);
-        if (request.reason() == FlushReason.TEARDOWN) {
-            // a CPU that still has the space loaded must drop it: that needs the CPU itself (its loaded space)
-            startRound(initiator, request, null, SPACE_LOADED, false);
-            awaitRound(initiator);
-        }
-        if (release != null) {
-            release.release(initiator);
-        }
+        completeWithoutInterrupts(initiator, request, request.space().cpuMask(), EVERY_CANDIDATE, release);
     }
 
     @Override
