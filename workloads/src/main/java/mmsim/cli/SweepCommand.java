@@ -16,7 +16,7 @@ import mmsim.sweep.SweepRunner;
 
 /** {@code mmsim sweep FILE}: one shard of a sweep file's runs, J at a time, resumable. */
 @Command(name = "sweep", mixinStandardHelpOptions = true,
-        description = {"Run a sweep file's runs (or one shard of them), each in its own JVM, J at a time; one run directory per "
+        description = {"Run a sweep file's runs (or one shard of them), each in its own JVM (or N to a JVM), J at a time; one run directory per "
                 + "run, named from its values, under --out. Runs already complete there are skipped; incomplete ones are redone.",
                 "The sweep file's format: see README.md, 'Sweeps'."})
 final class SweepCommand implements Callable<Integer> {
@@ -33,12 +33,20 @@ final class SweepCommand implements Callable<Integer> {
     @Option(names = "--jobs", paramLabel = "J", defaultValue = "1", description = "Runs at a time on this machine (default: ${DEFAULT-VALUE}).")
     int jobs;
 
+    @Option(names = "--runs-per-jvm", paramLabel = "N", defaultValue = "1", description = "Runs one after another in each JVM a job "
+            + "starts (default: ${DEFAULT-VALUE}, every run in a fresh JVM). More saves each run a JVM's start and warm-up, seconds "
+            + "for a short run; modeled figures are the same, host times of later runs are a warm JVM's (the manifest's sweep.jvm_run).")
+    int runsPerJvm;
+
     @Override
     public Integer call() throws Exception {
         Sweep sweep = load(file);
         Shard s = shard == null ? Shard.ALL : parseShard(shard);
         if (jobs < 1) {
             throw new Main.BadInput("--jobs: '" + jobs + "' is not allowed; allowed: a whole number of runs at a time from 1");
+        }
+        if (runsPerJvm < 1) {
+            throw new Main.BadInput("--runs-per-jvm: '" + runsPerJvm + "' is not allowed; allowed: a whole number of runs from 1");
         }
         Path dir = out != null ? out : Path.of("runs", sweep.name());
         try {
@@ -47,9 +55,10 @@ final class SweepCommand implements Callable<Integer> {
             throw new Main.BadInput(e.getMessage());
         }
         int mine = sweep.points(s).size();
-        System.out.printf("mmsim sweep %s: %s; shard %s: %d of its %d runs, %d at a time; %d host cores%n", sweep.name(), describe(sweep),
-                s, mine, sweep.points().size(), jobs, Runtime.getRuntime().availableProcessors());
-        SweepRunner.Tally t = new SweepRunner(sweep, dir, s, jobs, JavaCommand.current(), System.out).run();
+        System.out.printf("mmsim sweep %s: %s; shard %s: %d of its %d runs, %d at a time%s; %d host cores%n", sweep.name(), describe(sweep),
+                s, mine, sweep.points().size(), jobs, runsPerJvm == 1 ? "" : ", up to " + runsPerJvm + " in each JVM",
+                Runtime.getRuntime().availableProcessors());
+        SweepRunner.Tally t = new SweepRunner(sweep, dir, s, jobs, runsPerJvm, JavaCommand.current(), System.out).run();
         System.out.printf("shard %s of sweep %s: %d runs: %d passed, %d failed, %d errors (%d were already complete)%n",
                 s, sweep.name(), t.runs(), t.passed(), t.failed(), t.errors(), t.skipped());
         for (PointRecord r : t.notPassed()) {

@@ -222,6 +222,63 @@ class SweepCommandsTest {
         assertEquals(List.of("skylake-server", "epyc-zen5-microvm"), profiles, "both profiles merged: the sweep varies cost.profile");
     }
 
+    @Test
+    void runsSharingAJvmGiveTheSameModeledTableAndSayWhichRunOfTheirJvmTheyWere() throws Exception {
+        Path out = tmp.resolve("shared-jvms");
+        Outcome o = mmsim("sweep", sweepFile.toString(), "--out", out.toString(), "--jobs", "2", "--runs-per-jvm", "3");
+        assertEquals(0, o.status(), o.stdout() + o.stderr());
+        assertTrue(o.stdout().contains("2 at a time, up to 3 in each JVM"), o.stdout());
+        assertTrue(o.stdout().contains("4 runs: 4 passed, 0 failed, 0 errors"), o.stdout());
+        Outcome m = mmsim("merge", out.toString());
+        assertEquals(0, m.status(), "merge passes over " + SweepRunner.JVM_LOG + ": " + m.stdout() + m.stderr());
+        assertEquals(SweepFixtures.modeledTable(whole.resolve(Merge.FILE)), SweepFixtures.modeledTable(out.resolve(Merge.FILE)),
+                "the same modeled figures whether each run had a JVM of its own or shared one");
+        List<Integer> jvmRuns = new ArrayList<>();
+        for (SweepPoint p : Sweep.load(sweepFile).points()) {
+            Path dir = out.resolve(p.name());
+            jvmRuns.add((Integer) RunDirectory.readJson(dir.resolve("manifest.json")).get("sweep.jvm_run"));
+            assertTrue(Files.readString(dir.resolve(SweepRunner.LOG)).contains("passed " + p.name()), "the run's own log: " + p.name());
+            assertEquals(1, RunDirectory.readJson(whole.resolve(p.name()).resolve("manifest.json")).get("sweep.jvm_run"),
+                    "a run in a JVM of its own is its first");
+        }
+        // two jobs take the four runs from one queue, each into a JVM that runs at most three: two JVMs ran two each, or
+        // one ran three and another one
+        assertTrue(List.of(List.of(1, 1, 2, 2), List.of(1, 1, 2, 3)).contains(jvmRuns.stream().sorted().toList()),
+                "sweep.jvm_run of the four runs: " + jvmRuns);
+    }
+
+    @Test
+    void aJvmThatHaltsInARunTakesOnlyThatRunDownAndTheNextRunsGetANewJvm() throws Exception {
+        Path file = SweepFixtures.write(tmp, "halting.yaml", """
+                workloads: [planted]
+                set: {sim.deterministic: true, memory: 64MiB, cpus: 1}
+                vary:
+                  planted.outcome: [halt, pass, fail]
+                seeds: [1, 2]
+                timeout: 3
+                """);
+        Path out = tmp.resolve("halting");
+        Outcome o = mmsim("sweep", file.toString(), "--out", out.toString(), "--runs-per-jvm", "10");
+        assertEquals(1, o.status(), o.stdout() + o.stderr());
+        assertTrue(o.stdout().contains("6 runs: 2 passed, 2 failed, 2 errors"), o.stdout() + o.stderr());
+        for (int seed : List.of(1, 2)) {
+            PointRecord halted = PointRecord.read(out.resolve("planted__planted.outcome-halt__seed-" + seed));
+            assertEquals(PointRecord.ERROR, halted.outcome());
+            assertEquals(42, halted.exit());
+            assertTrue(halted.problems().get(0).contains("exited with status 42"), halted.problems().toString());
+            assertEquals(PointRecord.FAILED, PointRecord.read(out.resolve("planted__planted.outcome-fail__seed-" + seed)).outcome());
+            assertEquals(PointRecord.PASSED, PointRecord.read(out.resolve("planted__planted.outcome-pass__seed-" + seed)).outcome());
+        }
+        // one job, in the sweep's order (halt, pass, fail; seed 1 then 2 within each): each halt ends its JVM, the passes
+        // and failures after them share one
+        List<Integer> jvmRuns = new ArrayList<>();
+        for (String run : List.of("pass__seed-1", "pass__seed-2", "fail__seed-1", "fail__seed-2")) {
+            jvmRuns.add((Integer) RunDirectory.readJson(out.resolve("planted__planted.outcome-" + run).resolve("manifest.json"))
+                    .get("sweep.jvm_run"));
+        }
+        assertEquals(List.of(1, 2, 3, 4), jvmRuns, "the runs after the halted JVMs share a new one; a failed check does not end it");
+    }
+
     static Stream<Arguments> badInputs() {
         return Stream.of(
                 Arguments.of(List.of("sweep", "{typo}", "--out", "{out}"), "unknown setting 'cpu'", "cpus"),
@@ -229,6 +286,7 @@ class SweepCommandsTest {
                 Arguments.of(List.of("sweep", "{empty}", "--out", "{out}"), "no runs", "excludes"),
                 Arguments.of(List.of("sweep", "{small}", "--shard", "3/2", "--out", "{out}"), "--shard 3/2", "0 <= i < N"),
                 Arguments.of(List.of("sweep", "{small}", "--jobs", "0", "--out", "{out}"), "--jobs", "from 1"),
+                Arguments.of(List.of("sweep", "{small}", "--runs-per-jvm", "0", "--out", "{out}"), "--runs-per-jvm", "from 1"),
                 Arguments.of(List.of("sweep", "{dir}/nosuch.yaml", "--out", "{out}"), "nosuch.yaml", "cannot be read"),
                 Arguments.of(List.of("merge", "{dir}/nosuch"), "nosuch: no such directory", "no such directory"),
                 Arguments.of(List.of("merge", "{dir}"), "holds no run directories", "config.json and summary.csv"),
