@@ -47,6 +47,10 @@ final class SlurmCommand implements Callable<Integer> {
     @Option(names = "--jobs", paramLabel = "J", defaultValue = "1", description = "Runs at a time in each task (default: ${DEFAULT-VALUE}).")
     int jobs;
 
+    @Option(names = "--runs-per-jvm", paramLabel = "N", defaultValue = "1", description = "Runs one after another in each JVM a task's "
+            + "job starts, as mmsim sweep's --runs-per-jvm (default: ${DEFAULT-VALUE}).")
+    int runsPerJvm;
+
     @Option(names = "--mem", paramLabel = "SIZE", description = "Memory per array task in Slurm's syntax (4096M, 8G; default: per run at a time, "
             + "the sweep's largest simulated memory plus 1 GiB, and 512 MiB).")
     String mem;
@@ -66,6 +70,9 @@ final class SlurmCommand implements Callable<Integer> {
         if (jobs < 1) {
             throw new Main.BadInput("--jobs: '" + jobs + "' is not allowed; allowed: a whole number of runs at a time from 1");
         }
+        if (runsPerJvm < 1) {
+            throw new Main.BadInput("--runs-per-jvm: '" + runsPerJvm + "' is not allowed; allowed: a whole number of runs from 1");
+        }
         int cpus = cpusPerTask != null ? cpusPerTask : jobs;
         if (cpus < 1) {
             throw new Main.BadInput("--cpus-per-task: '" + cpus + "' is not allowed; allowed: a whole number from 1");
@@ -81,7 +88,7 @@ final class SlurmCommand implements Callable<Integer> {
                     + "or start a one-node Slurm with scripts/slurm-local.sh start");
         }
         Path dir = out != null ? out : Path.of("runs", sweep.name());
-        SlurmJob job = new SlurmJob(sweep, dir, n, jobs, cpus, memMiB, t, partition);
+        SlurmJob job = new SlurmJob(sweep, dir, n, jobs, runsPerJvm, cpus, memMiB, t, partition);
         Path script;
         try {
             script = job.write(JavaCommand.current());

@@ -16,6 +16,7 @@ import mmsim.run.SetupException;
 /**
  * A sweep as a Slurm job array: one array task per shard, tasks numbered {@code 0..shards-1} like
  * {@link Shard}, each running {@code mmsim sweep SWEEP --out OUT --shard $SLURM_ARRAY_TASK_ID/shards --jobs J}
+ * (and {@code --runs-per-jvm N} when {@code runsPerJvm} is above 1)
  * with this JVM and code (a shaded jar is first copied to {@code OUT/slurm/mmsim.jar}, so that a rebuild while
  * the job waits changes nothing). Each task writes {@code OUT/slurm/shard-<task>.out} and {@code .err}. The
  * resources a task asks for: {@code cpus} cores; {@code memory} (by default {@link #defaultMemoryMiB}: per run
@@ -23,11 +24,13 @@ import mmsim.run.SetupException;
  * host only when touched, plus 1 GiB for its JVM, and 512 MiB for the task's own JVM); {@code time} (by default
  * {@link #defaultTime}: every run of the task reaching its watchdog, plus 10 minutes). Immutable.
  *
+ * @param runsPerJvm runs one after another in each JVM a task's job starts ({@code mmsim sweep --runs-per-jvm})
  * @param partition the partition, or null for the cluster's default
  * @param time      Slurm's {@code --time}, e.g. {@code 1:30:00}
  * @param memoryMiB Slurm's {@code --mem} in MiB
  */
-public record SlurmJob(Sweep sweep, Path out, int shards, int jobs, int cpus, long memoryMiB, String time, String partition) {
+public record SlurmJob(Sweep sweep, Path out, int shards, int jobs, int runsPerJvm, int cpus, long memoryMiB, String time,
+                       String partition) {
     /** Slurm's default MaxArraySize is 1001: array indices 0..1000. */
     public static final int MAX_SHARDS = 1000;
 
@@ -129,6 +132,9 @@ public record SlurmJob(Sweep sweep, Path out, int shards, int jobs, int cpus, lo
         }
         exec.append(" sweep ").append(quote(sweepCopy.toString())).append(" --out ").append(quote(absOut.toString()))
                 .append(" --shard \"$shard\" --jobs ").append(jobs);
+        if (runsPerJvm > 1) {
+            exec.append(" --runs-per-jvm ").append(runsPerJvm);
+        }
         lines.add(exec.toString());
         return String.join("\n", lines) + "\n";
     }

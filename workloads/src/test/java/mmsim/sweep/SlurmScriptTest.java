@@ -31,7 +31,7 @@ class SlurmScriptTest {
         Path file = SweepFixtures.write(tmp, "small.yaml", SweepFixtures.SMALL);
         Path out = tmp.resolve("out");
         Outcome o = CommandLineTestAccess.mmsim("slurm", file.toString(), "--out", out.toString(), "--shards", "3", "--partition", "short",
-                "--time", "0:20:00", "--cpus-per-task", "2", "--jobs", "2", "--mem", "3G");
+                "--time", "0:20:00", "--cpus-per-task", "2", "--jobs", "2", "--mem", "3G", "--runs-per-jvm", "5");
         assertEquals(0, o.status(), o.stdout() + o.stderr());
         Path script = out.resolve("slurm").resolve("small.sbatch");
         assertTrue(o.stdout().contains("Wrote " + script) && o.stdout().contains("mmsim merge " + out), o.stdout());
@@ -44,7 +44,8 @@ class SlurmScriptTest {
             assertTrue(text.lines().anyMatch(l -> l.equals(line)), "has the line " + line + ":\n" + text);
         }
         String exec = text.lines().filter(l -> l.startsWith("exec ")).findFirst().orElseThrow();
-        assertTrue(exec.contains(" mmsim.cli.Main sweep " + abs + "/sweep.yaml --out " + abs + " --shard \"$shard\" --jobs 2"), exec);
+        assertTrue(exec.endsWith(" mmsim.cli.Main sweep " + abs + "/sweep.yaml --out " + abs + " --shard \"$shard\" --jobs 2 --runs-per-jvm 5"),
+                exec);
         assertTrue(exec.contains(" -cp "), exec);
         assertTrue(Files.isExecutable(script));
         assertTrue(Files.isRegularFile(out.resolve("sweep.yaml")), "the sweep file travels with the output");
@@ -58,6 +59,7 @@ class SlurmScriptTest {
         String text = Files.readString(tmp.resolve("out/slurm/small.sbatch"));
         assertTrue(text.contains("#SBATCH --array=0-3\n"), "one task per run");
         assertTrue(text.contains("#SBATCH --cpus-per-task=1\n"), text);
+        assertTrue(text.contains(" --shard \"$shard\" --jobs 1\n"), "every run in a JVM of its own by default: " + text);
         assertTrue(text.contains("#SBATCH --time=0:15:00\n"), "one run reaching its 3-minute watchdog, 2 minutes' grace, 10 minutes: " + text);
         assertTrue(text.contains("#SBATCH --mem=1600M\n"), "64 MiB simulated + 1 GiB for the run's JVM + 512 MiB for the task's: " + text);
         assertTrue(!text.contains("--partition"), "the cluster's default partition");

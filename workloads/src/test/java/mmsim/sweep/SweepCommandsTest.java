@@ -294,7 +294,8 @@ class SweepCommandsTest {
                 Arguments.of(List.of("slurm", "{small}", "--shards", "5", "--out", "{out}"), "--shards", "1 to 4"),
                 Arguments.of(List.of("slurm", "{small}", "--time", "soon", "--out", "{out}"), "--time", "HH:MM:SS"),
                 Arguments.of(List.of("slurm", "{small}", "--mem", "lots", "--out", "{out}"), "--mem", "8G"),
-                Arguments.of(List.of("slurm", "{small}", "--cpus-per-task", "0", "--out", "{out}"), "--cpus-per-task", "from 1"));
+                Arguments.of(List.of("slurm", "{small}", "--cpus-per-task", "0", "--out", "{out}"), "--cpus-per-task", "from 1"),
+                Arguments.of(List.of("slurm", "{small}", "--runs-per-jvm", "-1", "--out", "{out}"), "--runs-per-jvm", "from 1"));
     }
 
     @ParameterizedTest
