@@ -8,13 +8,17 @@
 # identical; host-time columns (run.wall_ns, *_ns, host percentiles) are this host's.
 #
 #   bash results/shootdown-strategies/reproduce.sh          # OUT=runs/shootdown-strategies JOBS=2 by default
+#
+# RUNS_PER_JVM=N (default 1, as published) runs N runs one after another in each JVM (mmsim sweep --runs-per-jvm):
+# much faster for these short runs, the same modeled columns; the host-time columns are then those of warm JVMs.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 here=results/shootdown-strategies
 out="${OUT:-runs/shootdown-strategies}"
 jobs="${JOBS:-2}"
+runs_per_jvm="${RUNS_PER_JVM:-1}"
 
-./mmsim sweep "$here/sweep.yaml" --out "$out" --jobs "$jobs"
+./mmsim sweep "$here/sweep.yaml" --out "$out" --jobs "$jobs" --runs-per-jvm "$runs_per_jvm"
 ./mmsim merge "$out"
 # the percentile curves are drawn for one slice (the most CPUs, the first profile): once per profile
 ./mmsim plot "$out"
