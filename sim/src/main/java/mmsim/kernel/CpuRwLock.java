@@ -69,6 +69,11 @@ final class CpuRwLock {
         wakeSleepers(cpu);
     }
 
+    /** How many CPUs are waiting for it now (or about to): for tests and diagnostics. Any thread. */
+    int waiters() {
+        return sleepers.get();
+    }
+
     private void awaitFree(Cpu cpu, WaitCondition free) {
         // counted before the wait re-checks the state (volatile), as an unlock writes the state before it reads the count
         sleepers.incrementAndGet();
