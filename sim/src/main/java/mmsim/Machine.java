@@ -37,6 +37,8 @@ public final class Machine implements AutoCloseable {
     private final FramePool framePool;
     private final PageTable pageTable;
     private final List<Cpu> cpus;
+    /** What {@link #setFaultHandler} installed last. */
+    private volatile PageFaultHandler faultHandler = PageFaultHandler.UNHANDLED;
     private final StaleTranslationOracle oracle;
     private final StatsRegistry stats = new StatsRegistry();
     private final OpLatencies latencies;
@@ -152,11 +154,20 @@ public final class Machine implements AutoCloseable {
         return cpus.get(id);
     }
 
-    /** Installs {@code handler} as every CPU's page-fault entry point. */
+    /**
+     * Installs {@code handler} as every CPU's page-fault entry point. Before the CPUs run, or from the one CPU of a
+     * one-CPU machine (a CPU reads its entry point without synchronization).
+     */
     public void setFaultHandler(PageFaultHandler handler) {
+        this.faultHandler = handler;
         for (Cpu cpu : cpus) {
             cpu.setFaultHandler(handler);
         }
+    }
+
+    /** The page-fault entry point installed on every CPU: {@link PageFaultHandler#UNHANDLED} until a kernel boots. */
+    public PageFaultHandler faultHandler() {
+        return faultHandler;
     }
 
     /**

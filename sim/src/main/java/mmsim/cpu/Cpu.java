@@ -214,6 +214,18 @@ public final class Cpu {
     }
 
     /**
+     * The host address of {@code va}'s leaf entry in {@code space} as the page walk that raised the fault now being
+     * handled found it, so that the handler need not walk again; {@link PageTable#NO_SLOT} when there is
+     * none to use: the walk stopped above the leaves (a table is missing), was for another page or space, or tables
+     * of the space were unlinked since it began ({@link AddressSpace#tableUnlinks}). Owner only, from the
+     * fault handler, with the space's mm lock held (read or write), and only for a space whose leaf tables no other
+     * space shares (on-demand fork's shared tables are replaced under the read lock, which nothing counts).
+     */
+    public long leafSlotHint(AddressSpace space, long va) {
+        return mmu.leafSlotHint(space, va);
+    }
+
+    /**
      * Moves the clock forward to {@code cycle} if it is behind (a wait that ended then, or an idle stretch
      * skipped), counting the skipped cycles as {@link CpuCounter#MODELED_IDLE_CYCLES} when the CPU was idle,
      * else {@link CpuCounter#MODELED_WAIT_CYCLES}. Owner only.

@@ -40,6 +40,8 @@ public final class Mmu {
     private static final long WRITE_OK = TlbArray.DATA_WRITABLE | TlbArray.DATA_DIRTY;
     /** Faults in a row for one access after which the handler is taken to be broken. */
     static final int MAX_FAULTS_PER_ACCESS = 10_000;
+    /** No table: see {@link #retryTable}. */
+    private static final int NO_TABLE = -1;
 
     private final Cpu cpu;
     private final TlbArray l1;
@@ -58,6 +60,8 @@ public final class Mmu {
     private TranslationChecker checker;
     /** Told of each leaf read by a walk (who may cache which entry), or null: see {@link WalkObserver}. */
     private WalkObserver walkObserver;
+    /** The loaded address space, or null. */
+    private AddressSpace space;
     /** Root table frame of the loaded address space; -1 when none is loaded. */
     private int root = -1;
     private int asid;
@@ -67,6 +71,23 @@ public final class Mmu {
     private long deadline = Long.MAX_VALUE;
     /** The clock when the fault being handled was taken, before its entry cost; owner only. */
     private long faultEnteredAt;
+    /**
+     * While the fault handler runs: the leaf slot the faulting walk reached ({@link PageTable#NO_SLOT} if it stopped
+     * above the leaves), its table, the levels above's writable bit, the page it walked for and the space's
+     * {@link AddressSpace#tableUnlinks} read before it began; owner only. See {@link #leafSlotHint}.
+     */
+    private long hintSlot = PageTable.NO_SLOT;
+    private int hintTable;
+    private long hintWritable;
+    private long hintPage;
+    private long hintUnlinks;
+    /** Whether the handler took {@link #hintSlot} ({@link #leafSlotHint} returned it); owner only. */
+    private boolean hintTaken;
+    /**
+     * The leaf table for the walk that retries the access after a handler that took the hint returned, or
+     * {@link #NO_TABLE}; owner only, cleared by the next walk. See {@link #walkAndFill}.
+     */
+    private int retryTable = NO_TABLE;
 
     Mmu(Cpu cpu, Tlb tlb, SingleWriterCounters counters, PhysicalMemory memory, PageTable pageTable, CostModel costs) {
         this.cpu = cpu;
@@ -102,7 +123,9 @@ public final class Mmu {
     }
 
     void load(AddressSpace space, int spaceAsid) {
+        this.space = space;
         this.root = space == null ? -1 : space.root();
+        this.retryTable = NO_TABLE;
         this.asid = spaceAsid;
     }
 
@@ -130,6 +153,26 @@ public final class Mmu {
 
     long faultEnteredAt() {
         return faultEnteredAt;
+    }
+
+    /**
+     * The host address of {@code va}'s leaf entry in {@code space} as the walk that raised the fault being handled
+     * found it, or {@link PageTable#NO_SLOT} when that walk stopped above the leaves, was for another page or space,
+     * or tables of the space were unlinked since it began ({@link AddressSpace#tableUnlinks}): then the slot may be in
+     * a table that is gone. Owner only, from the fault handler, holding the space's mm lock (so no unlink can be under
+     * way), and only for a space whose leaf tables no other space shares (their replacement is not counted).
+     *
+     * <p>A handler that takes the slot vouches for that: the walk that retries the access after it returns then starts
+     * at the slot's table too, if still no table has been unlinked ({@link #walkAndFill}).
+     */
+    long leafSlotHint(AddressSpace space, long va) {
+        long slot = hintSlot;
+        if (slot != PageTable.NO_SLOT && space == this.space && (va & ~PhysicalMemory.PAGE_OFFSET_MASK) == hintPage
+                && space.tableUnlinks() == hintUnlinks) {
+            hintTaken = true;
+            return slot;
+        }
+        return PageTable.NO_SLOT;
     }
 
     void setDeadline(long deadline) {
@@ -313,17 +356,33 @@ public final class Mmu {
         counters[WALKS]++;
         // read before the walk; re-read after the fill (see Tlb.remoteEpoch)
         long epoch = epochBeforeFill();
-        int table = root;
+        // acquire, before the walk's first read: a fault handler may use the leaf slot this walk reaches again
+        long unlinks = space.tableUnlinks();
+        int table = retryTable;
         long writable = Pte.WRITABLE;
-        for (int level = PageTable.LEVELS - 1; level > 0; level--) {
-            long link = PhysicalMemory.laLong(pageTable.slotAddress(table, PageTable.index(va, level)));
-            if (!Pte.isPresent(link)) {
-                chargeWalk(PageTable.LEVELS - level);
-                fault(va, write, FaultKind.NOT_PRESENT);
-                return 0;
+        if (table != NO_TABLE) {
+            retryTable = NO_TABLE;
+            if (unlinks == hintUnlinks && (va & ~PhysicalMemory.PAGE_OFFSET_MASK) == hintPage) {
+                // the retry after a fault whose handler took the faulting walk's leaf slot: no table has been unlinked
+                // since that walk began, so the levels above still lead to this table (where a handler may take the
+                // slot, only unlinks change them); modeled, counted and charged as the whole walk it stands for
+                writable = hintWritable;
+            } else {
+                table = NO_TABLE;
             }
-            writable &= link;
-            table = Pte.frame(link);
+        }
+        if (table == NO_TABLE) {
+            table = root;
+            for (int level = PageTable.LEVELS - 1; level > 0; level--) {
+                long link = PhysicalMemory.laLong(pageTable.slotAddress(table, PageTable.index(va, level)));
+                if (!Pte.isPresent(link)) {
+                    chargeWalk(PageTable.LEVELS - level);
+                    fault(va, write, FaultKind.NOT_PRESENT);
+                    return 0;
+                }
+                writable &= link;
+                table = Pte.frame(link);
+            }
         }
         // the levels are charged together: nothing in the walk reads the clock before the fault or the fill
         chargeWalk(PageTable.LEVELS);
@@ -336,12 +395,12 @@ public final class Mmu {
         while (true) {
             long pte = PhysicalMemory.laLong(slot);
             if (!Pte.isPresent(pte)) {
-                fault(va, write, FaultKind.NOT_PRESENT);
+                leafFault(va, write, FaultKind.NOT_PRESENT, table, slot, writable, unlinks);
                 return 0;
             }
             boolean effectiveWritable = (pte & writable) != 0;
             if (write && !effectiveWritable) {
-                fault(va, write, FaultKind.PROTECTION);
+                leafFault(va, write, FaultKind.PROTECTION, table, slot, writable, unlinks);
                 return 0;
             }
             long updated = pte | Pte.ACCESSED | (write ? Pte.DIRTY : 0);
@@ -418,13 +477,27 @@ public final class Mmu {
         }
     }
 
+    /** A fault raised at the leaf entry {@code slot} of {@code table}: the handler may take the slot ({@link #leafSlotHint}). */
+    private void leafFault(long va, boolean write, FaultKind kind, int table, long slot, long writable, long unlinks) {
+        hintSlot = slot;
+        hintTable = table;
+        hintWritable = writable;
+        hintPage = va & ~PhysicalMemory.PAGE_OFFSET_MASK;
+        hintUnlinks = unlinks;
+        fault(va, write, kind);
+    }
+
     private void fault(long va, boolean write, FaultKind kind) {
         counters[kind == FaultKind.NOT_PRESENT ? FAULTS_NOT_PRESENT : FAULTS_PROTECTION]++;
         faultEnteredAt = clock;
         charge(faultEntryExitCycles);
         try {
             faultHandler.handlePageFault(cpu, va, write, kind);
+            // returned: the access is retried next; a handler that threw (a kill, EFAULT) retries nothing
+            retryTable = hintTaken ? hintTable : NO_TABLE;
         } finally {
+            hintSlot = PageTable.NO_SLOT;
+            hintTaken = false;
             // the handler may have used this TLB (hits reorder a set), or may end the task by throwing (a kill): the
             // fill after a retried walk, or any later one of the same tag, scans the set afresh
             forgetMisses();

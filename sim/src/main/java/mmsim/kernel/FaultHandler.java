@@ -97,6 +97,7 @@ final class FaultHandler implements PageFaultHandler {
      * kind; a fault that made a shared leaf table private is told apart by the caller). @throws OutOfFrames
      */
     Op resolveFault(Cpu cpu, Task t, long va, boolean write) {
+        boolean sharesTables = fork.sharesLeafTables();
         if (!PageTable.isUserAddress(va)) {
             segfault(cpu, t, va, write, "outside user space");
         }
@@ -116,7 +117,12 @@ final class FaultHandler implements PageFaultHandler {
             }
             long page = va & ~PhysicalMemory.PAGE_OFFSET_MASK;
             fork.beforeLeafTableChange(cpu, space, page);
-            long slot = frames.leafSlotMut(cpu, space, page);
+            // the MMU's walk found the slot, and under the lock it stays valid unless tables were unlinked meanwhile;
+            // on-demand fork replaces shared leaf tables under the read lock, uncounted, so it always walks here
+            long slot = sharesTables ? PageTable.NO_SLOT : cpu.leafSlotHint(space, page);
+            if (slot == PageTable.NO_SLOT) {
+                slot = frames.leafSlotMut(cpu, space, page);
+            }
             while (true) {
                 long pte = PhysicalMemory.laLong(slot);
                 Op resolved;

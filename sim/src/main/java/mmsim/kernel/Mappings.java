@@ -488,6 +488,8 @@ final class Mappings {
             pageTable.unlinkUnusedTables(space.root(), r.start(), r.end(), space::overlapsVma, (table, level) -> tables.add(table));
         }
         if (tables.size() > 0) {
+            // before the write lock's release: a fault handler that takes the lock then walks again (see Cpu.leafSlotHint)
+            space.noteTablesUnlinked();
             flush.freesTables();
             cpu.counters().add(CpuCounter.TABLES_FREED, tables.size());
             cpu.charge(tables.size() * cpu.costs().pteUpdate);

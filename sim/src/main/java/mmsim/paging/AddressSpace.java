@@ -1,5 +1,7 @@
 package mmsim.paging;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -19,6 +21,16 @@ public final class AddressSpace {
     /** Where {@link #map(long, int)} starts looking for room: above the first 256 MiB, like a typical mmap base. */
     public static final long MMAP_BASE = 0x1000_0000L;
 
+    private static final VarHandle TABLE_UNLINKS;
+
+    static {
+        try {
+            TABLE_UNLINKS = MethodHandles.lookup().findVarHandle(AddressSpace.class, "tableUnlinks", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     private final int id;
     private final int root;
     private final CpuMask cpuMask;
@@ -28,6 +40,8 @@ public final class AddressSpace {
     private final java.util.concurrent.atomic.AtomicBoolean tablesLocked = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile int asid;
     private volatile Vma[] vmas = new Vma[0];
+    /** How many times page tables of this space were unlinked: see {@link #tableUnlinks}. */
+    private volatile long tableUnlinks;
 
     /**
      * @param id   an identifier for reports
@@ -51,6 +65,27 @@ public final class AddressSpace {
 
     public CpuMask cpuMask() {
         return cpuMask;
+    }
+
+    /**
+     * How many times page tables of this space have been unlinked ({@link #noteTablesUnlinked}). A walk that read
+     * this before it began and reached a leaf slot may use that slot again while this still reads the same: tables
+     * are otherwise only ever added, so the slot is still this space's entry for the walked address (the MMU hands
+     * it to the fault handler this way: {@code Cpu.leafSlotHint}). The read is volatile (acquire): a walk after it
+     * sees every unlink counted before the value it read. Any thread.
+     */
+    public long tableUnlinks() {
+        return tableUnlinks;
+    }
+
+    /**
+     * Counts an unlink of page tables of this space: call after unlinking them and before they can be freed, and
+     * before the mm write lock that must be held for it is released (the lock makes the count visible to the next
+     * fault handler). Leaf tables replaced under the read lock (on-demand fork's copies) are not counted: a fault
+     * handler of a space that shares leaf tables must not use a walk's slot again.
+     */
+    public void noteTablesUnlinked() {
+        TABLE_UNLINKS.getAndAdd(this, 1L);
     }
 
     /** The TLB generation: incremented by every flush request for this space (Linux's {@code tlb_gen}). */

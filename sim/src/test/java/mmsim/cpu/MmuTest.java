@@ -22,6 +22,7 @@ import mmsim.TestMachines;
 import mmsim.mem.FramePool;
 import mmsim.mem.PhysicalMemory;
 import mmsim.paging.AddressSpace;
+import mmsim.paging.PageTable;
 import mmsim.paging.Pte;
 import mmsim.paging.Vma;
 import mmsim.stats.CpuCounter;
@@ -395,6 +396,88 @@ class MmuTest {
             assertEquals(1, cpu.counters().read(CpuCounter.INTERRUPTS_HANDLED));
             assertFalse(cpu.interruptPending());
             assertNotEquals(0, cpu.counters().read(CpuCounter.LOADS));
+        }
+    }
+
+    /**
+     * The fault handler may take the leaf slot that the faulting walk reached ({@link Cpu#leafSlotHint}) instead of
+     * walking again, but only that walk's, for its own page and space, and only while no table of the space has been
+     * unlinked since the walk began: the slot may otherwise be in a freed table. A walk that stopped above the leaves
+     * hands nothing, and nothing is left for after the handler.
+     */
+    @Test
+    void theFaultingWalksLeafSlotReachesTheHandlerUntilATableIsUnlinked() {
+        try (Machine m = TestMachines.boot(1, "1MiB")) {
+            Cpu cpu = m.cpu(0);
+            AddressSpace space = m.newAddressSpace(FramePool.NO_CPU);
+            AddressSpace other = m.newAddressSpace(FramePool.NO_CPU);
+            cpu.switchAddressSpace(space);
+            long readOnly = space.map(2 * 4096, Vma.READ_WRITE);
+            long absent = readOnly + 4096;   // in the same leaf table: its walk reaches the leaf and finds nothing
+            long noTables = readOnly + (1L << 39);   // under another root entry: no table below the root
+            TestMachines.mapZeroPage(m, null, space, readOnly, 0);
+            List<String> seen = new ArrayList<>();
+            m.setFaultHandler((c, va, write, kind) -> {
+                long hint = c.leafSlotHint(space, va);
+                long walked = m.pageTable().slot(space.root(), va, 0);
+                seen.add(kind + (hint == PageTable.NO_SLOT ? " no slot" : hint == walked ? " the walked slot" : " a wrong slot"));
+                assertEquals(PageTable.NO_SLOT, c.leafSlotHint(space, va + 4096), "another page");
+                assertEquals(PageTable.NO_SLOT, c.leafSlotHint(other, va), "another space");
+                if (hint != PageTable.NO_SLOT) {
+                    assertEquals(hint, c.leafSlotHint(space, va + 8), "any address of the page");
+                }
+                if (kind == FaultKind.PROTECTION) {
+                    space.noteTablesUnlinked();
+                    assertEquals(PageTable.NO_SLOT, c.leafSlotHint(space, va), "after an unlink the slot may be in a freed table");
+                }
+                throw new Stop();
+            });
+            assertThrows(Stop.class, () -> cpu.mmu().storeLong(readOnly, 1));
+            assertThrows(Stop.class, () -> cpu.mmu().loadLong(noTables));
+            assertThrows(Stop.class, () -> cpu.mmu().loadLong(absent));
+            assertEquals(List.of("PROTECTION the walked slot", "NOT_PRESENT no slot", "NOT_PRESENT the walked slot"), seen);
+            assertEquals(PageTable.NO_SLOT, cpu.leafSlotHint(space, absent), "nothing is left once the handler returned");
+        }
+    }
+
+    /**
+     * After a handler that took the faulting walk's leaf slot, the retried access starts at that slot's table only if
+     * no table was unlinked meanwhile. Here the handler replaces the page's leaf table by another that maps the page
+     * (and counts the unlink): the retry must walk from the root and read what the new table maps, not fault again at
+     * the old table's empty slot.
+     */
+    @Test
+    void theRetryAfterAHandlerThatTookTheSlotWalksAgainOnceATableWasUnlinked() {
+        try (Machine m = TestMachines.boot(1, "1MiB")) {
+            Cpu cpu = m.cpu(0);
+            AddressSpace space = m.newAddressSpace(FramePool.NO_CPU);
+            cpu.switchAddressSpace(space);
+            long mapped = space.map(2 * 4096, Vma.READ_WRITE);
+            long absent = mapped + 4096;
+            TestMachines.mapZeroPage(m, null, space, mapped, Pte.WRITABLE);
+            PageTable pt = m.pageTable();
+            long link = pt.slot(space.root(), absent, 1);
+            List<Long> hints = new ArrayList<>();
+            m.setFaultHandler((c, va, write, kind) -> {
+                long hint = c.leafSlotHint(space, va);
+                hints.add(hint);
+                if (hints.size() > 1) {
+                    throw new Stop();   // a second fault: the retry read the old table
+                }
+                assertNotEquals(PageTable.NO_SLOT, hint);
+                int replacement = pt.allocateTable(FramePool.NO_CPU);
+                int frame = m.framePool().allocate(FramePool.NO_CPU);
+                m.memory().zeroFrame(frame);
+                m.frames().claim(frame);
+                PhysicalMemory.spLong(m.memory().frameAddress(frame) + 8, 42);
+                PhysicalMemory.soLong(pt.slotAddress(replacement, PageTable.index(va, 0)),
+                        Pte.make(frame, Pte.PRESENT | Pte.USER | Pte.WRITABLE));
+                assertTrue(PhysicalMemory.casLong(link, PhysicalMemory.laLong(link),
+                        Pte.make(replacement, PageTable.TABLE_LINK_FLAGS)));
+                space.noteTablesUnlinked();
+            });
+            assertEquals(42, cpu.mmu().loadLong(absent + 8), "the retry read the page the new table maps");
+            assertEquals(1, hints.size(), "one fault");
         }
     }
 }

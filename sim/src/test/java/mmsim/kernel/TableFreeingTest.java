@@ -268,4 +268,48 @@ class TableFreeingTest {
         set.set(id);
         return set;
     }
+
+    /**
+     * A fault whose walk reached a leaf table that was unlinked and freed before the handler took the mm lock, and
+     * whose page was mapped again meanwhile: the handler must walk again and build the new tables, not resolve the
+     * fault in the freed table its walk saw (see {@code Cpu.leafSlotHint}). Done that way, the page would be mapped
+     * in a dead table, the retried access would fault a second time and the first page would never come back.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("mmsim.kernel.FailedSyscallTest#forks")
+    void aFaultWhoseLeafTableWasFreedBeforeItsHandlerRanBuildsTheNewTables(String fork) throws Exception {
+        java.util.concurrent.atomic.AtomicReference<Runnable> beforeHandler = new java.util.concurrent.atomic.AtomicReference<>();
+        ExitStatus s = h.run(1, "8MiB", fork, sys -> {
+            mmsim.cpu.PageFaultHandler kernelHandler = h.machine.faultHandler();
+            h.machine.setFaultHandler((cpu, va, write, kind) -> {
+                Runnable r = beforeHandler.getAndSet(null);
+                if (r != null) {
+                    r.run();
+                }
+                kernelHandler.handlePageFault(cpu, va, write, kind);
+            });
+            PageTable pt = h.machine.pageTable();
+            int root = sys.mm().space.root();
+            long a = sys.mmapFixed(GIB, SPAN, Vma.READ_WRITE);
+            long keep = sys.mmapFixed(GIB + SPAN, PAGE, Vma.READ_WRITE);
+            sys.storeLong(keep, 7);   // keeps the directory: only a's leaf table goes
+            sys.storeLong(a, 1);      // builds a's leaf table
+            beforeHandler.set(() -> {
+                // between the walk, which found a's leaf table, and the handler: the table goes, the range comes back
+                sys.munmap(a, SPAN);
+                h.checkEquals(PageTable.NO_SLOT, pt.leafSlot(root, a), "munmap unlinked the leaf table");
+                h.checkEquals(a, sys.mmapFixed(a, SPAN, Vma.READ_WRITE), "mapped again where it was");
+            });
+            long zeroFaults = h.machine.countersTotal().get(CpuCounter.FAULTS_DEMAND_ZERO);
+            sys.storeLong(a + PAGE, 2);
+            h.check(beforeHandler.get() == null, "the munmap ran inside the fault");
+            h.checkEquals(zeroFaults + 1, h.machine.countersTotal().get(CpuCounter.FAULTS_DEMAND_ZERO),
+                    "one demand-zero fault: the handler built the new leaf table and mapped the page there");
+            h.check(pt.leafSlot(root, a) != PageTable.NO_SLOT, "a new leaf table");
+            h.checkEquals(2, sys.loadLong(a + PAGE), "the store landed");
+            h.checkEquals(0, sys.loadLong(a), "the old contents went with the old mapping");
+            return 0;
+        });
+        assertExited(0, s);
+    }
 }
