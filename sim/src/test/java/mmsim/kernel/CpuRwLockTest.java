@@ -2,6 +2,7 @@ package mmsim.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -144,6 +145,53 @@ class CpuRwLockTest {
             assertEquals(null, violation.get());
             assertEquals((long) cpus * rounds / 4, written[0], "every write section's increment is kept");
             assertEquals(0, lock.waiters(), "nobody is left waiting");
+        }
+    }
+
+    /**
+     * The readers' count shares one word with the release clock: a machine's largest count of holders (1,024 CPUs)
+     * must neither reach the clock's bits nor lose a release. A writer that waited for 1,024 readers starts at their
+     * release clock.
+     */
+    @Test
+    void aThousandReadersKeepTheirCountApartFromTheReleaseClock() throws Exception {
+        try (Machine machine = TestMachines.boot(2, "8MiB")) {
+            Cpu readers = machine.cpu(0);
+            Cpu writer = machine.cpu(1);
+            CpuRwLock lock = new CpuRwLock();
+            for (int i = 0; i < 1024; i++) {
+                lock.readLock(readers);   // the lock does not tell holders apart: one CPU stands for 1,024
+            }
+            readers.charge(7_000);
+            Thread t = start("writer", () -> {
+                lock.writeLock(writer);
+                lock.writeUnlock(writer);
+            });
+            awaitWaiters(lock, 1, "the writer waits for the readers");
+            for (int i = 0; i < 1024; i++) {
+                lock.readUnlock(readers);
+            }
+            join(t);
+            assertEquals(7_000, writer.clock(), "the writer starts at the readers' release");
+        }
+    }
+
+    /**
+     * The release clock has {@value CpuRwLock#CLOCK_BITS} bits: a release past them is an error that names the range,
+     * not a clock wrapped to a small value that a later waiter would resume at.
+     */
+    @Test
+    void aReleasePastTheClocksRangeIsAnErrorNotAWrappedClock() {
+        try (Machine machine = TestMachines.boot(1, "8MiB")) {
+            Cpu cpu = machine.cpu(0);
+            CpuRwLock lock = new CpuRwLock();
+            cpu.charge((1L << CpuRwLock.CLOCK_BITS) - 1);
+            lock.readLock(cpu);
+            lock.readUnlock(cpu);   // the last clock that fits
+            cpu.charge(1);
+            lock.readLock(cpu);
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> lock.readUnlock(cpu));
+            assertEquals("cpu 0: modeled clock 2251799813685248 past the mm lock's range of 2^51 cycles", e.getMessage());
         }
     }
 
