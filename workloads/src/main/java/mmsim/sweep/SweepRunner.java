@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -61,6 +62,10 @@ public final class SweepRunner {
     private final int runsPerJvm;
     private final JavaCommand jvm;
     private final PrintStream log;
+    /** How long a run may take before its JVM is killed: the run's watchdog plus {@link #GRACE_MINUTES}. */
+    private final Duration killAfter;
+    /** The problem a killed run records. */
+    private final String killed;
 
     /** What a shard's runs came to. {@code notPassed} holds the failed and errored runs' records. */
     public record Tally(int runs, int passed, int failed, int errors, int skipped, List<PointRecord> notPassed) {
@@ -76,6 +81,21 @@ public final class SweepRunner {
 
     /** Up to {@code runsPerJvm} runs, one after another, in each JVM (1: every run in a JVM of its own). */
     public SweepRunner(Sweep sweep, Path out, Shard shard, int jobs, int runsPerJvm, JavaCommand jvm, PrintStream log) {
+        this(sweep, out, shard, jobs, runsPerJvm, jvm, log, Duration.ofMinutes(sweep.timeoutMinutes() + GRACE_MINUTES),
+                "killed: still running " + GRACE_MINUTES + " minutes after its " + sweep.timeoutMinutes() + "-minute watchdog");
+    }
+
+    /**
+     * As above, but a run's JVM is killed once the run has taken {@code killAfter} (instead of its watchdog's minutes
+     * plus {@link #GRACE_MINUTES}): for the tests of that kill, which cannot wait minutes.
+     */
+    SweepRunner(Sweep sweep, Path out, Shard shard, int jobs, int runsPerJvm, JavaCommand jvm, PrintStream log, Duration killAfter) {
+        this(sweep, out, shard, jobs, runsPerJvm, jvm, log, killAfter,
+                "killed: still running " + killAfter.toMillis() + " ms after it started");
+    }
+
+    private SweepRunner(Sweep sweep, Path out, Shard shard, int jobs, int runsPerJvm, JavaCommand jvm, PrintStream log,
+                        Duration killAfter, String killed) {
         if (jobs < 1 || runsPerJvm < 1) {
             throw new IllegalArgumentException("jobs " + jobs + ", runs per JVM " + runsPerJvm);
         }
@@ -86,6 +106,8 @@ public final class SweepRunner {
         this.runsPerJvm = runsPerJvm;
         this.jvm = jvm;
         this.log = log;
+        this.killAfter = killAfter;
+        this.killed = killed;
     }
 
     /**
@@ -242,12 +264,13 @@ public final class SweepRunner {
         }
         running.add(process);
         try {
-            if (process.waitFor(sweep.timeoutMinutes() + GRACE_MINUTES, TimeUnit.MINUTES)) {
+            if (process.waitFor(killAfter.toMillis(), TimeUnit.MILLISECONDS)) {
                 exit = process.exitValue();
             } else {
                 kill(process);
+                process.waitFor(GRACE_MINUTES, TimeUnit.MINUTES);   // gone before its run is recorded
                 exit = -1;
-                problems.add("killed: still running " + GRACE_MINUTES + " minutes after its " + sweep.timeoutMinutes() + "-minute watchdog");
+                problems.add(killed);
             }
         } finally {
             running.remove(process);
@@ -314,12 +337,12 @@ public final class SweepRunner {
             try {
                 requests.write(p.name() + "\t" + dir.toAbsolutePath() + "\n");
                 requests.flush();
-                reply = replies.poll(sweep.timeoutMinutes() + GRACE_MINUTES, TimeUnit.MINUTES);
+                reply = replies.poll(killAfter.toMillis(), TimeUnit.MILLISECONDS);
             } catch (IOException e) {
                 reply = ENDED;   // its input is closed: it has ended
             }
             if (reply == null) {
-                problems.add("killed: still running " + GRACE_MINUTES + " minutes after its " + sweep.timeoutMinutes() + "-minute watchdog");
+                problems.add(killed);
                 exit = -1;
                 stop(true);
             } else if (reply.equals(ENDED)) {

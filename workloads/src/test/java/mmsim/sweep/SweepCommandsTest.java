@@ -279,6 +279,42 @@ class SweepCommandsTest {
         assertEquals(List.of(1, 2, 3, 4), jvmRuns, "the runs after the halted JVMs share a new one; a failed check does not end it");
     }
 
+    /**
+     * A run whose JVM is still running at the sweep's limit (a real sweep's: the run's watchdog plus two minutes; here
+     * 15 s) is killed and recorded as an error, its JVM gone before the sweep returns, and the runs after it go on: in
+     * a JVM of their own, or in a new one after a shared JVM was killed.
+     */
+    @ParameterizedTest(name = "runs per JVM {0}")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {1, 3})
+    void aRunWhoseJvmOutlivesTheLimitIsKilledAndTheRunsAfterItGoOn(int runsPerJvm) throws Exception {
+        Path file = SweepFixtures.write(tmp, "hanging.yaml", """
+                workloads: [planted]
+                set: {sim.deterministic: true, memory: 64MiB, cpus: 1}
+                vary:
+                  planted.outcome: [pass, hang, fail]
+                timeout: 1
+                """);
+        Path out = tmp.resolve("hanging");
+        java.io.ByteArrayOutputStream progress = new java.io.ByteArrayOutputStream();
+        SweepRunner.Tally t = new SweepRunner(Sweep.load(file), out, Shard.ALL, 1, runsPerJvm, JavaCommand.current(),
+                new java.io.PrintStream(progress, true, StandardCharsets.UTF_8), java.time.Duration.ofSeconds(15)).run();
+        assertEquals(List.of(3, 1, 1, 1), List.of(t.runs(), t.passed(), t.failed(), t.errors()),
+                "runs, passed, failed, errors: " + progress);
+        Path hanging = out.resolve("planted__planted.outcome-hang__seed-1");
+        PointRecord killed = PointRecord.read(hanging);
+        assertEquals(PointRecord.ERROR, killed.outcome());
+        assertEquals(-1, killed.exit());
+        assertEquals(List.of("killed: still running 15000 ms after it started"), killed.problems());
+        assertTrue(killed.seconds() >= 15, "killed at the limit, not before: " + killed.seconds() + " s");
+        String said = Files.readAllLines(hanging.resolve(SweepRunner.LOG)).stream()
+                .filter(l -> l.startsWith(PlantedOutcome.HANGING)).findFirst().orElseThrow();
+        long pid = Long.parseLong(said.substring(PlantedOutcome.HANGING.length()));
+        assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "the hanging JVM " + pid + " is gone");
+        assertEquals(PointRecord.FAILED, PointRecord.read(out.resolve("planted__planted.outcome-fail__seed-1")).outcome());
+        assertEquals(1, RunDirectory.readJson(out.resolve("planted__planted.outcome-fail__seed-1").resolve("manifest.json"))
+                .get("sweep.jvm_run"), "the run after the killed one is its JVM's first");
+    }
+
     static Stream<Arguments> badInputs() {
         return Stream.of(
                 Arguments.of(List.of("sweep", "{typo}", "--out", "{out}"), "unknown setting 'cpu'", "cpus"),
