@@ -498,9 +498,10 @@ public final class Mmu {
         } finally {
             hintSlot = PageTable.NO_SLOT;
             hintTaken = false;
-            // the handler may have used this TLB (hits reorder a set), or may end the task by throwing (a kill): the
-            // fill after a retried walk, or any later one of the same tag, scans the set afresh
-            forgetMisses();
+            // the fill choices the access's lookups kept stand: the handler's hits reorder sets but leave their valid
+            // ways as they were, and anything else it does to this TLB clears them (see TlbArray). A handler that ends
+            // the task by throwing leaves them to a later fill of the same tag, which follows a miss of its own that
+            // replaces them (or forgets them first: an L1 hit without the permission)
         }
     }
 

@@ -31,12 +31,15 @@ import mmsim.config.MachineConfig.Replacement;
  *       path the touch cost 3.1 → 4.5 ns in {@code AccessPathBenchmark}, so the L1 keeps ages).</li>
  * </ul>
  *
- * <p>A miss chooses its fill: the scan of the set that finds no entry also finds the way an insert would fill, and
- * keeps it ({@code missTag}, {@code missWay}) for the insert that follows, which then writes without scanning the
- * set again. Anything that could change that choice in between clears it: every owner insert, invalidation and
- * flush, and the MMU after a page fault (the handler may hit in this array, which reorders a set) and before the
- * fills of a translation that missed nothing (an L1 hit without write permission). Together with the
- * packed L2 order: L1 miss + L2 miss + 4-level walk 64–66 → 51 ns ({@code AccessPathBenchmark}, 2 host cores).
+ * <p>A miss chooses its fill: the scan of the set that finds no entry also finds the first invalid way, or that there is
+ * none, and keeps that ({@code missTag}, {@code missWay}) for the insert that follows, which then writes without
+ * scanning the set again. A full set's victim is chosen by the insert, from the replacement order as it is then (one
+ * load of a packed order, four ages), so a hit between the miss and the insert (in a page fault's handler) cannot make
+ * the kept choice stale: a hit changes the order, never which ways are valid. Anything that could change that
+ * (every owner insert, invalidation and flush) clears it, and so does the MMU before the fills of a translation that
+ * missed nothing (an L1 hit without write permission). The retry after a page fault fills with the choice its first
+ * lookup kept, as a fresh scan would: it had scanned the sets again, 4 and 12 ways. Together with the packed L2
+ * order: L1 miss + L2 miss + 4-level walk 64–66 → 51 ns ({@code AccessPathBenchmark}, 2 host cores).
  *
  * <p>Concurrency: the owning CPU's thread does every lookup and insert. Tags are written with release stores, and a
  * remote invalidation (hardware broadcast) may clear one with a CAS at any time; ages, recency words, the kept miss,
@@ -107,10 +110,11 @@ final class TlbArray {
      * owner invalidation, flush and {@link #forgetMiss} clears it. Owner-only plain fields, like the ages.
      */
     private long missTag;
-    /** The way an insert of {@link #missTag} fills, chosen by the miss's own scan of the set; -1: draw it (RANDOM). */
+    /**
+     * The way an insert of {@link #missTag} fills, the first invalid way found by the miss's own scan of the set; -1: the
+     * set was full, and the insert evicts the replacement policy's victim, chosen when it inserts.
+     */
     private int missWay;
-    /** Whether filling {@link #missWay} evicts a valid entry. */
-    private boolean missEvicts;
 
     /** An array that keeps a packed recency order per set if its sets fit one ({@code ways ≤ 16}), else ages. */
     TlbArray(int entries, int ways, Replacement replacement, long seed) {
@@ -222,16 +226,15 @@ final class TlbArray {
     }
 
     /**
-     * The scan of the set after the way hint missed. On a miss the same pass chooses the way an insert of
-     * {@code tag} would fill (the first invalid way, else the least recently touched) and keeps it for
-     * {@link #insert}, which then need not scan the set again: a miss is followed by the fill of what it missed
-     * unless the walk faults, and the MMU calls {@link #forgetMiss} after a fault and before the fills of a
-     * translation that missed nothing (an L1 hit without the permission).
+     * The scan of the set after the way hint missed. On a miss the same pass finds the first invalid way, or that the
+     * set is full, and keeps that for {@link #insert}, which then need not scan the set again: a miss is followed by the
+     * fill of what it missed (after the page fault's handler, when the walk faults), and the MMU calls
+     * {@link #forgetMiss} before the fills of a translation that missed nothing (an L1 hit without the permission).
      */
     private int lookupSlowPath(int v, int base, long tag) {
         int set = v & setMask;
         if (!occupied(set)) {
-            keepMiss(tag, 0, false);   // an empty set: the first way is invalid
+            keepMiss(tag, 0);   // an empty set: the first way is invalid
             return -1;
         }
         if (ways == 4) {
@@ -251,7 +254,7 @@ final class TlbArray {
                 firstInvalid = way;
             }
         }
-        return scanMiss(tag, set, base, firstInvalid);
+        return scanMiss(tag, firstInvalid);
     }
 
     /** A scan found {@code tag} in {@code way}: hint it, touch it (LRU) and return its index. */
@@ -263,15 +266,12 @@ final class TlbArray {
         return base + way;
     }
 
-    /** A scan missed: keeps the way the insert will fill (the first invalid one, else the victim) and returns -1. */
-    private int scanMiss(long tag, int set, int base, int firstInvalid) {
-        if (firstInvalid >= 0) {
-            keepMiss(tag, firstInvalid, false);
-        } else if (replacement == Replacement.RANDOM) {
-            keepMiss(tag, -1, true);   // drawn by the insert, so that a miss without a fill draws nothing
-        } else {
-            keepMiss(tag, leastRecentWay(set, base), true);
-        }
+    /**
+     * A scan missed: keeps the way the insert will fill, the first invalid one, or -1 for a full set (the insert chooses
+     * the victim: a hit before it may reorder the set, and under RANDOM a miss without a fill draws nothing); returns -1.
+     */
+    private int scanMiss(long tag, int firstInvalid) {
+        keepMiss(tag, firstInvalid);
         return -1;
     }
 
@@ -289,19 +289,17 @@ final class TlbArray {
         if (way >= 0) {
             return scanHit(v, set, base, way);
         }
-        return scanMiss(tag, set, base, t0 == 0 ? 0 : t1 == 0 ? 1 : t2 == 0 ? 2 : t3 == 0 ? 3 : -1);
+        return scanMiss(tag, t0 == 0 ? 0 : t1 == 0 ? 1 : t2 == 0 ? 2 : t3 == 0 ? 3 : -1);
     }
 
-    private void keepMiss(long tag, int way, boolean evicts) {
+    private void keepMiss(long tag, int way) {
         missTag = tag;
         missWay = way;
-        missEvicts = evicts;
     }
 
     /**
-     * Forgets the choice the last missed lookup made for its fill ({@link #lookupSlowPath}): the MMU calls it after a
-     * page fault, whose handler may have touched this array in ways that do not clear it (hits), and before fills
-     * that follow no miss of their own. Owner only.
+     * Forgets the choice the last missed lookup made for its fill ({@link #lookupSlowPath}): the MMU calls it before
+     * fills that follow no miss of their own. Owner only.
      */
     void forgetMiss() {
         missTag = 0;
@@ -374,8 +372,11 @@ final class TlbArray {
         int way = -1;
         boolean evicted = false;
         if (tag == missTag) {
-            way = missWay >= 0 ? missWay : randomWay();   // the choice the miss's scan made (lookupSlowPath)
-            evicted = missEvicts;
+            way = missWay;   // the choice the miss's scan made (lookupSlowPath)
+            if (way < 0) {
+                way = replacement == Replacement.RANDOM ? randomWay() : leastRecentWay(set, base);
+                evicted = true;
+            }
         } else if (!occupied(set)) {
             way = 0;   // an empty set: no way holds the tag, and the first is invalid
         } else {

@@ -63,7 +63,8 @@ class MmuTest {
     /**
      * A fault handler that hits in the TLB reorders the set the faulting page will fill: the fill after the retried
      * walk must evict the set's least recently used entry as it is then, not the one the miss's own scan chose
-     * before the handler ran (TlbArray keeps that choice for the fill; the MMU forgets it after a fault).
+     * before the handler ran (the fill keeps the miss's first invalid way, or that the set was full, and chooses a full
+     * set's victim itself).
      */
     @Test
     void aFillAfterAFaultEvictsTheEntryLeastRecentlyUsedThenNotWhenTheMissScanned() {

@@ -170,7 +170,8 @@ class TlbArrayTest {
      * (inserting on a miss), invalidations and flushes, run against TlbArray and against a plain reference model
      * of a set-associative TLB (each set a list ordered by recency: LRU reorders on hits, FIFO only on inserts;
      * invalid ways are refilled first, lowest way first). Every lookup's outcome and every eviction must agree.
-     * Some misses see an invalidation in their set before their fill, some fills scan the set afresh.
+     * Some misses see an invalidation in their set before their fill, some see hits in it (a page fault's handler
+     * between the access's lookups and its fills), some fills scan the set afresh.
      * Guards the hot path's optimisations (way hints, a one-pass insert, both recency representations; 32 and 64
      * ways fall back to ages; the MMU's lookup in two steps, mixed at random with the one-call lookup) against changing
      * what is modelled.
@@ -240,6 +241,21 @@ class TlbArrayTest {
                 }
             } else if (op < 80) {
                 t.forgetMiss();   // the fill scans the set itself
+            } else if (op < 120) {
+                // between the miss and its fill, hits in the same set (a page fault's handler): under LRU they reorder
+                // it, and the fill, which keeps the miss's choice, must evict the least recent way as of the fill
+                for (int h = 1 + random.nextInt(3); h > 0; h--) {
+                    int k = random.nextInt(ways);
+                    if (wayTag[set][k] != 0) {
+                        long other = wayTag[set][k] - 1;
+                        assertEquals(set * ways + k, split.nextBoolean() ? t.lookup(other, tag(other))
+                                : lookupAsTheMmuDoes(t, other, tag(other)), "a hit between a miss and its fill at step " + step);
+                        if (policy == Replacement.LRU) {
+                            recency.get(set).remove(Integer.valueOf(k));
+                            recency.get(set).add(k);
+                        }
+                    }
+                }
             }
             int target = indexOf(wayTag[set], 0);
             boolean expectEviction = target < 0;
