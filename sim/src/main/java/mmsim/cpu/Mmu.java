@@ -258,7 +258,8 @@ public final class Mmu {
             cpu.deadlineReached();
         }
         long vpn = va >>> PhysicalMemory.PAGE_SHIFT;
-        long tag = TlbArray.tag(asid, vpn);
+        // the current generation's tag (see TlbArray): the L1 and the L2 are always in the same one
+        long tag = l1.tag(asid, vpn);
         // a VPN beyond 35 bits is outside user space; it must not alias into the ASID bits of the tag
         if ((vpn & ~(TlbArray.VPN_MASK >>> 1)) == 0) {
             // the hinted way only: the scan of the rest of the set is the slow path's (see translateSlowPath)
@@ -333,7 +334,7 @@ public final class Mmu {
             forgetMisses();
         }
         for (int faults = 0; ; ) {
-            long address = walkAndFill(va, vpn, tag, write);
+            long address = walkAndFill(va, vpn, write);
             if (address != 0) {
                 return address;
             }
@@ -348,7 +349,10 @@ public final class Mmu {
      * Walks the page table for {@code va}. On success sets A (and D for a store), fills the TLB and
      * returns the host address. On a fault calls the handler and returns 0 (the caller retries).
      */
-    private long walkAndFill(long va, long vpn, long tag, boolean write) {
+    private long walkAndFill(long va, long vpn, boolean write) {
+        // the tag of the TLB's generation now: a fault's handler may have flushed the TLB (a shootdown it served while
+        // it waited), and the retry's fill must then be an entry of the new generation, not of the one translate saw
+        long tag = l1.tag(asid, vpn);
         if (root < 0 || !PageTable.isUserAddress(va)) {
             fault(va, write, FaultKind.NOT_PRESENT);
             return 0;

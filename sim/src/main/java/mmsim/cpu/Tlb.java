@@ -44,9 +44,9 @@ public final class Tlb {
                 : null;
     }
 
-    /** The modelled tag of page {@code vpn} in address space {@code asid}. */
-    public static long tag(int asid, long vpn) {
-        return TlbArray.tag(asid, vpn);
+    /** The modelled tag of page {@code vpn} in address space {@code asid}: what a valid entry for it holds now. Owner only. */
+    public long tag(int asid, long vpn) {
+        return l1.tag(asid, vpn);
     }
 
     public int levels() {
@@ -55,12 +55,12 @@ public final class Tlb {
 
     /** Whether the L1 holds a translation for ({@code asid}, {@code vpn}); does not age the entry. */
     public boolean l1Contains(int asid, long vpn) {
-        return probe(l1, TlbArray.tag(asid, vpn), vpn) >= 0;
+        return probe(l1, l1.tag(asid, vpn), vpn) >= 0;
     }
 
     /** Whether the L2 holds a translation for ({@code asid}, {@code vpn}); false without an L2. */
     public boolean l2Contains(int asid, long vpn) {
-        return l2 != null && probe(l2, TlbArray.tag(asid, vpn), vpn) >= 0;
+        return l2 != null && probe(l2, l2.tag(asid, vpn), vpn) >= 0;
     }
 
     /** Whether any level holds a translation for ({@code asid}, {@code vpn}). */
@@ -70,7 +70,7 @@ public final class Tlb {
 
     /** The frame that the L1 or L2 maps ({@code asid}, {@code vpn}) to, or -1. */
     public int cachedFrame(int asid, long vpn) {
-        long tag = TlbArray.tag(asid, vpn);
+        long tag = tag(asid, vpn);   // both levels are in the same generation (flushAll)
         int i = probe(l1, tag, vpn);
         if (i >= 0) {
             return l1.frames[i];
@@ -83,7 +83,7 @@ public final class Tlb {
 
     /** Whether a cached translation of ({@code asid}, {@code vpn}) in the L1 or L2 permits writes. */
     public boolean isWritable(int asid, long vpn) {
-        long tag = TlbArray.tag(asid, vpn);
+        long tag = tag(asid, vpn);   // both levels are in the same generation (flushAll)
         int i = probe(l1, tag, vpn);
         if (i >= 0 && (l1.data[i] & TlbArray.DATA_WRITABLE) != 0) {
             return true;
@@ -103,7 +103,7 @@ public final class Tlb {
 
     /** Drops the translation of one page from every level. Returns whether any level held it. Owner only. */
     public boolean invalidatePage(int asid, long vpn) {
-        long tag = TlbArray.tag(asid, vpn);
+        long tag = tag(asid, vpn);
         boolean hit = l1.invalidate(vpn, tag);
         if (l2 != null) {
             hit |= l2.invalidate(vpn, tag);
@@ -141,10 +141,11 @@ public final class Tlb {
         checkRemoteInvalidation();
         remoteEpoch.incrementAndGet();
         try {
-            long tag = TlbArray.tag(asid, vpn);
-            boolean hit = l1.remoteInvalidate(vpn, tag);
+            // the page's key, whatever the owner's generation: every entry of the page goes (see TlbArray)
+            long key = TlbArray.key(asid, vpn);
+            boolean hit = l1.remoteInvalidate(vpn, key);
             if (l2 != null) {
-                hit |= l2.remoteInvalidate(vpn, tag);
+                hit |= l2.remoteInvalidate(vpn, key);
             }
             return hit;
         } finally {
@@ -167,11 +168,15 @@ public final class Tlb {
         }
     }
 
-    /** Drops every translation (both levels, {@link TlbArray#flushAll}). Owner only. */
+    /**
+     * Drops every translation (both levels, {@link TlbArray#flushAll}): a new generation in each, so that they stay in
+     * the same one and one tag serves a lookup in both. Owner only.
+     */
     public void flushAll() {
         l1.flushAll();
         if (l2 != null) {
             l2.flushAll();
+            assert l2.live == l1.live : "the TLB's levels left the same generation";
         }
     }
 

@@ -9,10 +9,16 @@ import mmsim.config.MachineConfig.Replacement;
 /**
  * One level of a TLB: {@code sets × ways} entries, set-associative, with a replacement policy.
  *
- * <p>An entry is three words at index {@code set·ways + way}: a tag ({@code VALID | asid << 36 | vpn};
- * 0 is an invalid entry), a data word (the frame's page-aligned host address | {@link #DATA_WRITABLE} |
- * {@link #DATA_DIRTY}) and the frame number. Only the tag decides validity, so invalidating an entry is
- * one store.
+ * <p>An entry is three words at index {@code set·ways + way}: a tag ({@code VALID | generation << 48 | asid << 36 |
+ * vpn}), a data word (the frame's page-aligned host address | {@link #DATA_WRITABLE} | {@link #DATA_DIRTY}) and the
+ * frame number. Only the tag decides validity, so invalidating an entry is one store: an entry is valid when its tag's
+ * top 16 bits are {@link #live}, {@code VALID} and the array's current generation, and 0 is never valid.
+ *
+ * <p>A full flush is a flash invalidation, as in hardware: it starts a new generation ({@link #flushAll}), and every
+ * entry of the old one stops matching any lookup at once, without a store to it. A lookup's tag carries the current
+ * generation ({@link #tag}); scans take a tag of another generation for an invalid way, as they take 0. The old
+ * entries stay in the array as garbage until filled over; only when the 15-bit generation wraps (once every 32,768
+ * flushes) are the tags zeroed, so that no entry of a generation long gone can match again.
  *
  * <p>A way predictor ({@code wayHint}, indexed by low VPN bits) lets a hit read one tag instead of
  * scanning the set. It is only a hint, verified against the tag, so the modelled TLB (its hits, misses
@@ -59,6 +65,11 @@ final class TlbArray {
     static final long VALID = 1L << 63;
     static final int ASID_SHIFT = 36;
     static final long VPN_MASK = (1L << ASID_SHIFT) - 1;
+    /** The generation's place in a tag: the 15 bits between the ASID's 12 and {@link #VALID}. */
+    static final int GENERATION_SHIFT = 48;
+    static final long GENERATION_MASK = 0x7FFFL << GENERATION_SHIFT;
+    /** The bits of a tag that say whether it is valid now: {@link #VALID} and the generation. */
+    static final long LIVE_MASK = VALID | GENERATION_MASK;
     static final int MAX_ASIDS = 1 << 12;
     static final long DATA_WRITABLE = 1L;
     static final long DATA_DIRTY = 1L << 1;
@@ -71,6 +82,15 @@ final class TlbArray {
     private static final long NIBBLE_HIGHS = 0x8888_8888_8888_8888L;
 
     private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
+    private static final VarHandle LIVE;
+
+    static {
+        try {
+            LIVE = MethodHandles.lookup().findVarHandle(TlbArray.class, "live", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     final int sets;
     final int ways;
@@ -96,13 +116,19 @@ final class TlbArray {
     private final boolean reorderOnHit;
     /**
      * Sets that may hold a valid entry, one bit each: set by {@link #insert}, cleared by {@link #flushAll}
-     * (owner only, plain). A set whose bit is clear holds no valid entry, so a full flush visits only the
-     * sets used since the last one: a context switch without ASIDs costs the sets its process touched, not
-     * all 1,600 entries of the default geometry. The owner's misses, fills and invalidations skip reading
-     * the tags of such a set too: with 64 or more CPUs on 2 host cores a CPU's TLB is cold in the host's
-     * caches each time it runs, and most sets are empty (flushed at the last switch).
+     * (owner only, plain). A set whose bit is clear holds no valid entry, so the owner's misses, fills and
+     * invalidations skip reading its tags, and an ASID's invalidation visits only the sets used since the last
+     * flush: with 64 or more CPUs on 2 host cores a CPU's TLB is cold in the host's caches each time it runs,
+     * and most sets are empty (flushed at the last switch).
      */
     private final long[] occupied;
+    /**
+     * {@link #VALID} | the current generation: the top bits of every valid tag ({@link #LIVE_MASK}). Written by the
+     * owner's {@link #flushAll} only, plain; read by the owner's lookups (through {@link #tag}) and scans, and by a
+     * remote invalidation with an opaque load, only to count what it cleared (it clears the old generations' entries
+     * of its page or ASID too, which makes it right whichever generation it reads).
+     */
+    long live = VALID;
     private long clock;
     private long random;
     /**
@@ -165,8 +191,19 @@ final class TlbArray {
         return tags.length;
     }
 
-    static long tag(int asid, long vpn) {
+    /** The tag that page {@code vpn} of address space {@code asid} has in this array now (its current generation). */
+    long tag(int asid, long vpn) {
+        return live | ((long) asid << ASID_SHIFT) | vpn;
+    }
+
+    /** The part of a tag that names the page and the ASID, whatever its generation: {@code VALID | asid << 36 | vpn}. */
+    static long key(int asid, long vpn) {
         return VALID | ((long) asid << ASID_SHIFT) | vpn;
+    }
+
+    /** Whether tag {@code t} is valid in an array whose {@link #live} bits are {@code live}. */
+    private static boolean isLive(long t, long live) {
+        return (t & LIVE_MASK) == live;
     }
 
     long tagAt(int index) {
@@ -244,13 +281,14 @@ final class TlbArray {
         // would be re-read each way and the loop would not be a counted one (a safepoint poll per way)
         long[] tags = this.tags;
         int ways = this.ways;
+        long live = this.live;
         int firstInvalid = -1;
         for (int way = 0; way < ways; way++) {
             long t = tagAt(tags, base + way);
             if (t == tag) {
                 return scanHit(v, set, base, way);
             }
-            if (t == 0 && firstInvalid < 0) {
+            if (!isLive(t, live) && firstInvalid < 0) {
                 firstInvalid = way;
             }
         }
@@ -289,7 +327,8 @@ final class TlbArray {
         if (way >= 0) {
             return scanHit(v, set, base, way);
         }
-        return scanMiss(tag, t0 == 0 ? 0 : t1 == 0 ? 1 : t2 == 0 ? 2 : t3 == 0 ? 3 : -1);
+        long live = this.live;
+        return scanMiss(tag, !isLive(t0, live) ? 0 : !isLive(t1, live) ? 1 : !isLive(t2, live) ? 2 : !isLive(t3, live) ? 3 : -1);
     }
 
     private void keepMiss(long tag, int way) {
@@ -383,6 +422,7 @@ final class TlbArray {
             // one pass over the set: the way holding tag if any, else the first invalid way
             long[] tags = this.tags;
             int ways = this.ways;
+            long live = this.live;
             int firstInvalid = -1;
             for (int w = 0; w < ways; w++) {
                 long t = tagAt(tags, base + w);
@@ -390,7 +430,7 @@ final class TlbArray {
                     way = w;
                     break;
                 }
-                if (t == 0 && firstInvalid < 0) {
+                if (!isLive(t, live) && firstInvalid < 0) {
                     firstInvalid = w;
                 }
             }
@@ -431,23 +471,21 @@ final class TlbArray {
         return (occupied[set >>> 6] & (1L << set)) != 0;
     }
 
-    /** Invalidates the entry for {@code tag}, if present. Returns whether one was. Owner only. */
+    /**
+     * Invalidates the entry for {@code tag} (of the current generation: {@link #tag}), if present. Returns whether one
+     * was. Owner only.
+     */
     boolean invalidate(long vpn, long tag) {
         missTag = 0;
-        return occupied((int) vpn & setMask) && remoteInvalidate(vpn, tag);
-    }
-
-    /**
-     * {@link #invalidate} from any thread (a hardware-broadcast invalidation racing the owner's fills): reads
-     * every way's tag, never the owner's plain {@link #occupied} bits.
-     */
-    boolean remoteInvalidate(long vpn, long tag) {
+        if (!occupied((int) vpn & setMask)) {
+            return false;
+        }
         long[] tags = this.tags;
         int ways = this.ways;
         int base = ((int) vpn & setMask) * ways;
         for (int way = 0; way < ways; way++) {
             int i = base + way;
-            // CAS: a concurrent insert into this way by the owner must not be wiped by a remote invalidation
+            // CAS: a remote invalidation may clear the same tag meanwhile
             if (tagAt(tags, i) == tag && LONGS.compareAndSet(tags, i, tag, 0L)) {
                 return true;
             }
@@ -455,57 +493,88 @@ final class TlbArray {
         return false;
     }
 
-    /** Invalidates every entry tagged with {@code asid}. Returns how many were valid. Owner only: visits the occupied sets. */
+    /**
+     * {@link #invalidate} from any thread (a hardware-broadcast invalidation racing the owner's fills and flushes), of
+     * the page {@code key} names ({@link #key}): clears every entry of that page and ASID in the set, of any
+     * generation, so that which generation the owner is in does not matter. Returns whether one of them was valid.
+     * Reads every way's tag, never the owner's plain {@link #occupied} bits.
+     */
+    boolean remoteInvalidate(long vpn, long key) {
+        long[] tags = this.tags;
+        int ways = this.ways;
+        int base = ((int) vpn & setMask) * ways;
+        long live = (long) LIVE.getOpaque(this);
+        boolean cleared = false;
+        for (int way = 0; way < ways; way++) {
+            int i = base + way;
+            long t = tagAt(tags, i);
+            // CAS: a concurrent insert into this way by the owner must not be wiped by a remote invalidation
+            if ((t & ~GENERATION_MASK) == key && LONGS.compareAndSet(tags, i, t, 0L)) {
+                cleared |= isLive(t, live);
+            }
+        }
+        return cleared;
+    }
+
+    /** Invalidates every valid entry tagged with {@code asid}. Returns how many. Owner only: visits the occupied sets. */
     int invalidateAsid(int asid) {
         missTag = 0;
         int n = 0;
+        long live = this.live;
         for (int w = 0; w < occupied.length; w++) {
             long bits = occupied[w];
             while (bits != 0) {
                 int base = ((w << 6) + Long.numberOfTrailingZeros(bits)) * ways;
                 bits &= bits - 1;
-                n += invalidateAsid(asid, base, base + ways);
-            }
-        }
-        return n;
-    }
-
-    /** {@link #invalidateAsid} from any thread (hardware broadcast): visits every entry. */
-    int remoteInvalidateAsid(int asid) {
-        return invalidateAsid(asid, 0, tags.length);
-    }
-
-    private int invalidateAsid(int asid, int from, int to) {
-        int n = 0;
-        for (int i = from; i < to; i++) {
-            long t = tagAt(i);
-            if (t != 0 && (int) ((t & ~VALID) >>> ASID_SHIFT) == asid && LONGS.compareAndSet(tags, i, t, 0L)) {
-                n++;
+                for (int i = base; i < base + ways; i++) {
+                    long t = tagAt(tags, i);
+                    if (isLive(t, live) && asidOf(t) == asid && LONGS.compareAndSet(tags, i, t, 0L)) {
+                        n++;
+                    }
+                }
             }
         }
         return n;
     }
 
     /**
-     * Invalidates every entry, visiting only the sets used since the last flush. Plain stores, a few vector stores a
-     * set ({@code Arrays.fill}): 0.45 µs for a full 1,536-entry array against 1.1 µs with a test and a release store
-     * per entry and a count of the valid ones (measured on this project's 2-core host, JDK 25). The one fence at the
-     * end orders the whole flush before what follows; a remote invalidator's CAS of a tag zeroed here fails
-     * harmlessly. Owner only.
+     * {@link #invalidateAsid} from any thread (hardware broadcast): visits every entry, and clears those of
+     * {@code asid} of any generation (see {@link #remoteInvalidate}). Returns how many of them were valid.
+     */
+    int remoteInvalidateAsid(int asid) {
+        long live = (long) LIVE.getOpaque(this);
+        int n = 0;
+        for (int i = 0; i < tags.length; i++) {
+            long t = tagAt(i);
+            if ((t & VALID) != 0 && asidOf(t) == asid && LONGS.compareAndSet(tags, i, t, 0L) && isLive(t, live)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** The ASID in tag {@code t}: its bits 36 to 47. */
+    private static int asidOf(long t) {
+        return (int) (t >>> ASID_SHIFT) & (MAX_ASIDS - 1);
+    }
+
+    /**
+     * Invalidates every entry at once: a new generation ({@link #live}), so that no lookup's tag matches an entry of
+     * the old one, and the occupied sets' bits cleared. No store to an entry: a context switch without ASIDs zeroed the
+     * tags of every set its process had used, about 1.2 µs of host time at 256 simulated CPUs, where a CPU's TLB is
+     * cold in the host's caches (4 % of a deterministic 256-CPU chaos run). When the generation wraps, the tags are
+     * zeroed (plain stores; a remote invalidator's CAS of a tag zeroed here fails harmlessly) and the generation starts
+     * again at 0. Owner only.
      */
     void flushAll() {
         missTag = 0;
-        long[] tags = this.tags;
-        for (int w = 0; w < occupied.length; w++) {
-            long bits = occupied[w];
-            occupied[w] = 0;
-            while (bits != 0) {
-                int base = ((w << 6) + Long.numberOfTrailingZeros(bits)) * ways;
-                bits &= bits - 1;
-                Arrays.fill(tags, base, base + ways, 0L);
-            }
+        Arrays.fill(occupied, 0L);
+        long next = (live & GENERATION_MASK) + (1L << GENERATION_SHIFT);
+        if ((next & ~GENERATION_MASK) != 0) {
+            Arrays.fill(tags, 0L);
+            next = 0;
         }
-        VarHandle.fullFence();
+        live = VALID | next;
     }
 
     /** Invalidates the entry at {@code index} if it still holds {@code tag}. Owner only. */
@@ -527,10 +596,11 @@ final class TlbArray {
         return -1;
     }
 
+    /** Valid entries: those of the current generation. Owner only. */
     int validEntries() {
         int n = 0;
         for (int i = 0; i < tags.length; i++) {
-            if (tagAt(i) != 0) {
+            if (isLive(tagAt(i), live)) {
                 n++;
             }
         }

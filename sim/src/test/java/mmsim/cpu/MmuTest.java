@@ -98,6 +98,31 @@ class MmuTest {
         }
     }
 
+    /**
+     * A fault's handler may flush the whole TLB (a shootdown it serves while it waits), which starts a new generation of
+     * its entries: the retried walk's fill must be an entry of the new generation, one the next access hits, not one of
+     * the generation the access began in, which no lookup matches any more.
+     */
+    @Test
+    void theFillAfterAFaultWhoseHandlerFlushedTheTlbIsAnEntryTheNextAccessHits() {
+        try (Machine m = TestMachines.boot(1, "4MiB")) {
+            Cpu cpu = m.cpu(0);
+            AddressSpace space = m.newAddressSpace(FramePool.NO_CPU);
+            cpu.switchAddressSpace(space);
+            long page = space.map(4096, Vma.READ_WRITE);
+            m.setFaultHandler((c, va, write, kind) -> {
+                cpu.flushTlb();
+                TestMachines.mapZeroPage(m, null, space, page, Pte.WRITABLE);
+            });
+            cpu.mmu().loadLong(page);
+            assertTrue(cpu.tlb().l1Contains(cpu.mmu().asid(), page >>> PhysicalMemory.PAGE_SHIFT),
+                    "the retried walk's fill is valid after the handler's flush");
+            long walks = cpu.counters().read(CpuCounter.WALKS);
+            cpu.mmu().loadLong(page + 8);
+            assertEquals(walks, cpu.counters().read(CpuCounter.WALKS), "the next access hits the fill, without a walk");
+        }
+    }
+
     @Test
     void withoutAKernelAFaultIsAnErrorNamingTheAccess() {
         try (Machine m = TestMachines.boot(1, "1MiB")) {

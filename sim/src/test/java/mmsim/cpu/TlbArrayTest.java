@@ -11,26 +11,26 @@ import mmsim.config.MachineConfig.Replacement;
 class TlbArrayTest {
     private static final int ASID = 0;
 
-    private static long tag(long vpn) {
-        return TlbArray.tag(ASID, vpn);
+    private static long tag(TlbArray t, long vpn) {
+        return t.tag(ASID, vpn);
     }
 
     /** Inserts vpn with a recognisable data word (vpn's page as "host address"). */
     private static boolean insert(TlbArray t, long vpn) {
-        return t.insert(vpn, tag(vpn), vpn << 12, (int) vpn);
+        return t.insert(vpn, tag(t, vpn), vpn << 12, (int) vpn);
     }
 
     private static boolean holds(TlbArray t, long vpn) {
-        int i = t.lookup(vpn, tag(vpn));
+        int i = t.lookup(vpn, tag(t, vpn));
         return i >= 0 && t.frames[i] == (int) vpn;
     }
 
     @Test
     void missThenHitAfterInsert() {
         TlbArray t = new TlbArray(8, 2, Replacement.LRU, 1);
-        assertEquals(-1, t.lookup(5, tag(5)));
+        assertEquals(-1, t.lookup(5, tag(t, 5)));
         assertFalse(insert(t, 5));
-        int i = t.lookup(5, tag(5));
+        int i = t.lookup(5, tag(t, 5));
         assertTrue(i >= 0);
         assertEquals(5L << 12, t.data[i]);
         assertEquals(1, t.validEntries());
@@ -93,7 +93,7 @@ class TlbArrayTest {
         for (int k = 0; k < ways.length; k++) {
             long vpn = 100 + k;
             insert(t, vpn);
-            ways[k] = t.lookup(vpn, tag(vpn));
+            ways[k] = t.lookup(vpn, tag(t, vpn));
         }
         return ways;
     }
@@ -102,23 +102,23 @@ class TlbArrayTest {
     void reinsertingAPageReplacesItsEntryInPlace() {
         TlbArray t = new TlbArray(2, 2, Replacement.LRU, 1);
         insert(t, 1);
-        assertFalse(t.insert(1, tag(1), 0x77000L | TlbArray.DATA_WRITABLE, 1));
+        assertFalse(t.insert(1, tag(t, 1), 0x77000L | TlbArray.DATA_WRITABLE, 1));
         assertEquals(1, t.validEntries());
-        assertEquals(0x77000L | TlbArray.DATA_WRITABLE, t.data[t.lookup(1, tag(1))]);
+        assertEquals(0x77000L | TlbArray.DATA_WRITABLE, t.data[t.lookup(1, tag(t, 1))]);
     }
 
     @Test
     void invalidatePageAsidAndAll() {
         TlbArray t = new TlbArray(16, 4, Replacement.LRU, 1);
-        t.insert(1, TlbArray.tag(1, 1), 0x1000, 1);
-        t.insert(2, TlbArray.tag(1, 2), 0x2000, 2);
-        t.insert(1, TlbArray.tag(2, 1), 0x3000, 3);
+        t.insert(1, t.tag(1, 1), 0x1000, 1);
+        t.insert(2, t.tag(1, 2), 0x2000, 2);
+        t.insert(1, t.tag(2, 1), 0x3000, 3);
         assertEquals(3, t.validEntries());
-        assertTrue(t.invalidate(2, TlbArray.tag(1, 2)));
-        assertFalse(t.invalidate(2, TlbArray.tag(1, 2)), "already gone");
+        assertTrue(t.invalidate(2, t.tag(1, 2)));
+        assertFalse(t.invalidate(2, t.tag(1, 2)), "already gone");
         assertEquals(2, t.validEntries());
         assertEquals(1, t.invalidateAsid(1));
-        assertTrue(t.lookup(1, TlbArray.tag(2, 1)) >= 0, "other ASIDs are untouched");
+        assertTrue(t.lookup(1, t.tag(2, 1)) >= 0, "other ASIDs are untouched");
         t.flushAll();
         assertEquals(0, t.validEntries());
     }
@@ -144,7 +144,7 @@ class TlbArrayTest {
         insert(t, 129);
         insert(t, 4095);
         insert(t, 64);
-        assertTrue(t.invalidate(64, tag(64)));
+        assertTrue(t.invalidate(64, tag(t, 64)));
         assertEquals(2, t.validEntries(), "the two entries still valid");
         t.flushAll();
         assertEquals(0, t.validEntries());
@@ -155,14 +155,63 @@ class TlbArrayTest {
         assertEquals(0, t.validEntries(), "an empty array stays empty");
     }
 
+    /**
+     * A flush starts a new generation instead of zeroing the tags: an entry of an old generation must never match a
+     * lookup again, also once the 15-bit generation has wrapped round to the one it was inserted in (then the flush
+     * zeroes every tag).
+     */
+    @Test
+    void anEntryOfAnOldGenerationNeverMatchesAgainNotEvenAfterTheGenerationWraps() {
+        TlbArray t = new TlbArray(64, 4, Replacement.LRU, 1);
+        insert(t, 3);
+        t.flushAll();
+        insert(t, 9);   // the generation after the first flush: its tag differs from 9's before
+        int generations = (int) (TlbArray.GENERATION_MASK >>> TlbArray.GENERATION_SHIFT) + 1;
+        for (int i = 0; i < generations - 1; i++) {
+            t.flushAll();
+        }
+        assertEquals(TlbArray.VALID, t.live, "the generation wrapped back to 0");
+        assertFalse(holds(t, 3), "the entry of generation 0 matches again");
+        t.flushAll();
+        assertEquals(TlbArray.VALID | 1L << TlbArray.GENERATION_SHIFT, t.live);
+        assertFalse(holds(t, 9), "the entry of generation 1 matches again");
+        assertEquals(0, t.validEntries());
+        insert(t, 3);
+        assertTrue(holds(t, 3), "the array still fills after the wrap");
+    }
+
+    /**
+     * A remote invalidation (hardware broadcast) names a page, not a generation: it must clear the entry of the
+     * owner's current generation, whichever that is, and may clear an old one's; only the valid one counts.
+     */
+    @Test
+    void aRemoteInvalidationClearsThePageInTheOwnersCurrentGeneration() {
+        TlbArray t = new TlbArray(16, 4, Replacement.LRU, 1);   // 4 sets: pages 1 and 5 share set 1
+        insert(t, 5);
+        insert(t, 1);   // way 1, generation 0
+        t.flushAll();
+        t.flushAll();
+        insert(t, 1);   // way 0 (the set is empty again), generation 2; way 1 still holds generation 0's tag of page 1
+        assertTrue(t.remoteInvalidate(1, TlbArray.key(ASID, 1)), "the valid entry was cleared");
+        assertFalse(holds(t, 1));
+        assertEquals(0, t.tagAt(4) | t.tagAt(5), "both generations' entries of the page are gone");
+        insert(t, 1);
+        insert(t, 2);
+        t.flushAll();
+        insert(t, 2);
+        assertEquals(1, t.remoteInvalidateAsid(ASID), "only the current generation's entry counts");
+        assertEquals(0, t.validEntries());
+        assertFalse(holds(t, 2));
+    }
+
     @Test
     void asidsIsolateTheSamePage() {
         TlbArray t = new TlbArray(16, 4, Replacement.LRU, 1);
-        t.insert(7, TlbArray.tag(3, 7), 0xA000, 10);
-        assertEquals(-1, t.lookup(7, TlbArray.tag(4, 7)), "ASID 4 does not see ASID 3's entry");
-        t.insert(7, TlbArray.tag(4, 7), 0xB000, 11);
-        assertEquals(10, t.frames[t.lookup(7, TlbArray.tag(3, 7))]);
-        assertEquals(11, t.frames[t.lookup(7, TlbArray.tag(4, 7))]);
+        t.insert(7, t.tag(3, 7), 0xA000, 10);
+        assertEquals(-1, t.lookup(7, t.tag(4, 7)), "ASID 4 does not see ASID 3's entry");
+        t.insert(7, t.tag(4, 7), 0xB000, 11);
+        assertEquals(10, t.frames[t.lookup(7, t.tag(3, 7))]);
+        assertEquals(11, t.frames[t.lookup(7, t.tag(4, 7))]);
     }
 
     /**
@@ -210,7 +259,7 @@ class TlbArrayTest {
                 continue;
             }
             if (op < 20) {
-                boolean had = t.invalidate(vpn, tag(vpn));
+                boolean had = t.invalidate(vpn, tag(t, vpn));
                 int way = indexOf(wayTag[set], vpn + 1);
                 assertEquals(way >= 0, had, "invalidate at step " + step);
                 if (way >= 0) {
@@ -219,7 +268,7 @@ class TlbArrayTest {
                 continue;
             }
             // the one-call lookup or the MMU's two steps, at random: both must model the same structure
-            int i = split.nextBoolean() ? t.lookup(vpn, tag(vpn)) : lookupAsTheMmuDoes(t, vpn, tag(vpn));
+            int i = split.nextBoolean() ? t.lookup(vpn, tag(t, vpn)) : lookupAsTheMmuDoes(t, vpn, tag(t, vpn));
             int way = indexOf(wayTag[set], vpn + 1);
             assertEquals(way >= 0, i >= 0, "lookup of " + vpn + " at step " + step);
             if (way >= 0) {
@@ -236,7 +285,7 @@ class TlbArrayTest {
                 int k = random.nextInt(ways);
                 if (wayTag[set][k] != 0) {
                     long other = wayTag[set][k] - 1;
-                    assertTrue(t.invalidate(other, tag(other)), "invalidate a resident page at step " + step);
+                    assertTrue(t.invalidate(other, tag(t, other)), "invalidate a resident page at step " + step);
                     wayTag[set][k] = 0;
                 }
             } else if (op < 80) {
@@ -248,8 +297,8 @@ class TlbArrayTest {
                     int k = random.nextInt(ways);
                     if (wayTag[set][k] != 0) {
                         long other = wayTag[set][k] - 1;
-                        assertEquals(set * ways + k, split.nextBoolean() ? t.lookup(other, tag(other))
-                                : lookupAsTheMmuDoes(t, other, tag(other)), "a hit between a miss and its fill at step " + step);
+                        assertEquals(set * ways + k, split.nextBoolean() ? t.lookup(other, tag(t, other))
+                                : lookupAsTheMmuDoes(t, other, tag(t, other)), "a hit between a miss and its fill at step " + step);
                         if (policy == Replacement.LRU) {
                             recency.get(set).remove(Integer.valueOf(k));
                             recency.get(set).add(k);
@@ -267,7 +316,7 @@ class TlbArrayTest {
             wayTag[set][target] = vpn + 1;
             recency.get(set).remove(Integer.valueOf(target));
             recency.get(set).add(target);
-            assertEquals(set * ways + target, t.find(vpn, tag(vpn)), "the way filled at step " + step);
+            assertEquals(set * ways + target, t.find(vpn, tag(t, vpn)), "the way filled at step " + step);
         }
         assertTrue(hits > 40_000 && evictions > 5_000, "the stream exercised hits (" + hits + ") and evictions (" + evictions + ")");
     }
