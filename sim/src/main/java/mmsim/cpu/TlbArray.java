@@ -496,8 +496,8 @@ final class TlbArray {
     /**
      * {@link #invalidate} from any thread (a hardware-broadcast invalidation racing the owner's fills and flushes), of
      * the page {@code key} names ({@link #key}): clears every entry of that page and ASID in the set, of any
-     * generation, so that which generation the owner is in does not matter. Returns whether one of them was valid.
-     * Reads every way's tag, never the owner's plain {@link #occupied} bits.
+     * generation, so that which generation the owner is in does not matter (a set holds at most a few, one valid).
+     * Returns whether one of them was valid. Reads every way's tag, never the owner's plain {@link #occupied} bits.
      */
     boolean remoteInvalidate(long vpn, long key) {
         long[] tags = this.tags;
@@ -538,15 +538,19 @@ final class TlbArray {
     }
 
     /**
-     * {@link #invalidateAsid} from any thread (hardware broadcast): visits every entry, and clears those of
-     * {@code asid} of any generation (see {@link #remoteInvalidate}). Returns how many of them were valid.
+     * {@link #invalidateAsid} from any thread (hardware broadcast): visits every entry and clears the valid ones of
+     * {@code asid}. Returns how many. Valid means of the generation this reads first: an entry of an older one is dead,
+     * and one of a newer one was filled after a flush that came after that read, so the fill overlapped this
+     * invalidation and the owner drops it ({@link Tlb#remoteEpoch}). Old generations' entries are left alone, as zeroed
+     * tags were before generations: without ASIDs every entry a context switch left behind has ASID 0, and a CAS each
+     * would have made a broadcast full invalidation cost up to 1,600 locked instructions.
      */
     int remoteInvalidateAsid(int asid) {
         long live = (long) LIVE.getOpaque(this);
         int n = 0;
         for (int i = 0; i < tags.length; i++) {
             long t = tagAt(i);
-            if ((t & VALID) != 0 && asidOf(t) == asid && LONGS.compareAndSet(tags, i, t, 0L) && isLive(t, live)) {
+            if (isLive(t, live) && asidOf(t) == asid && LONGS.compareAndSet(tags, i, t, 0L)) {
                 n++;
             }
         }

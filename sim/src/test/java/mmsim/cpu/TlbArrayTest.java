@@ -182,7 +182,8 @@ class TlbArrayTest {
 
     /**
      * A remote invalidation (hardware broadcast) names a page, not a generation: it must clear the entry of the
-     * owner's current generation, whichever that is, and may clear an old one's; only the valid one counts.
+     * owner's current generation, whichever that is, and may clear an old one's; only the valid one counts. An ASID's
+     * invalidation clears the valid entries only.
      */
     @Test
     void aRemoteInvalidationClearsThePageInTheOwnersCurrentGeneration() {
@@ -202,6 +203,8 @@ class TlbArrayTest {
         assertEquals(1, t.remoteInvalidateAsid(ASID), "only the current generation's entry counts");
         assertEquals(0, t.validEntries());
         assertFalse(holds(t, 2));
+        assertTrue(t.tagAt(4) != 0, "an old generation's entry is left alone by an ASID's invalidation: a CAS for each dead "
+                + "entry would make a broadcast full invalidation after a context switch one locked instruction an entry");
     }
 
     @Test
