@@ -124,9 +124,9 @@ final class TlbArray {
     private final long[] occupied;
     /**
      * {@link #VALID} | the current generation: the top bits of every valid tag ({@link #LIVE_MASK}). Written by the
-     * owner's {@link #flushAll} only, plain; read by the owner's lookups (through {@link #tag}) and scans, and by a
-     * remote invalidation with an opaque load, only to count what it cleared (it clears the old generations' entries
-     * of its page or ASID too, which makes it right whichever generation it reads).
+     * owner's {@link #flushAll} only, plain; read by the owner's lookups (through {@link #tag}) and scans, and with an
+     * opaque load by a remote invalidation: a page's counts what it cleared (it clears the page's entries of every
+     * generation), an ASID's clears the entries of the generation it read (see {@link #remoteInvalidateAsid}).
      */
     long live = VALID;
     private long clock;
