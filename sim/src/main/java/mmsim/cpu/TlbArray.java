@@ -480,17 +480,9 @@ final class TlbArray {
         if (!occupied((int) vpn & setMask)) {
             return false;
         }
-        long[] tags = this.tags;
-        int ways = this.ways;
-        int base = ((int) vpn & setMask) * ways;
-        for (int way = 0; way < ways; way++) {
-            int i = base + way;
-            // CAS: a remote invalidation may clear the same tag meanwhile
-            if (tagAt(tags, i) == tag && LONGS.compareAndSet(tags, i, tag, 0L)) {
-                return true;
-            }
-        }
-        return false;
+        // a valid tag is in one way at most; CAS: a remote invalidation may clear it meanwhile
+        int i = find(vpn, tag);
+        return i >= 0 && LONGS.compareAndSet(tags, i, tag, 0L);
     }
 
     /**
