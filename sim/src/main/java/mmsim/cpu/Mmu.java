@@ -118,6 +118,11 @@ public final class Mmu {
         this.walkObserver = observer;
     }
 
+    /** The observer told of this MMU's walks, or null. */
+    public WalkObserver walkObserver() {
+        return walkObserver;
+    }
+
     void setChecker(TranslationChecker checker) {
         this.checker = checker;
     }
@@ -375,10 +380,12 @@ public final class Mmu {
                 table = NO_TABLE;
             }
         }
+        long linkSlot = PageTable.NO_SLOT;
         if (table == NO_TABLE) {
             table = root;
             for (int level = PageTable.LEVELS - 1; level > 0; level--) {
-                long link = PhysicalMemory.laLong(pageTable.slotAddress(table, PageTable.index(va, level)));
+                linkSlot = pageTable.slotAddress(table, PageTable.index(va, level));
+                long link = PhysicalMemory.laLong(linkSlot);
                 if (!Pte.isPresent(link)) {
                     chargeWalk(PageTable.LEVELS - level);
                     fault(va, write, FaultKind.NOT_PRESENT);
@@ -398,6 +405,11 @@ public final class Mmu {
         }
         while (true) {
             long pte = PhysicalMemory.laLong(slot);
+            if (walkObserver != null && linkSlot != PageTable.NO_SLOT && leafLinkMoved(linkSlot, table)) {
+                // the link now leads to a copy of the table (on-demand fork): walk again, so that the observer records
+                // this CPU on the table the space uses now (see TranslationDirectory#leafTableCopied)
+                return walkAndFill(va, vpn, write);
+            }
             if (!Pte.isPresent(pte)) {
                 leafFault(va, write, FaultKind.NOT_PRESENT, table, slot, writable, unlinks);
                 return 0;
@@ -433,6 +445,15 @@ public final class Mmu {
             }
             return (dataWord & TlbArray.DATA_ADDRESS_MASK) | (va & PhysicalMemory.PAGE_OFFSET_MASK);
         }
+    }
+
+    /**
+     * Whether the link at {@code linkSlot} no longer leads to last-level table {@code table}. A volatile read after the
+     * observer's record of this walk: the Dekker pair against a copier's link change, then its read of the records.
+     */
+    private static boolean leafLinkMoved(long linkSlot, int table) {
+        long link = PhysicalMemory.lvLong(linkSlot);
+        return !Pte.isPresent(link) || Pte.frame(link) != table;
     }
 
     /** Counts and charges {@code levels} levels of a page walk. */

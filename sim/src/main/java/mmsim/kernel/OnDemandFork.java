@@ -1,6 +1,7 @@
 package mmsim.kernel;
 
 import mmsim.cpu.Cpu;
+import mmsim.cpu.WalkObserver;
 import mmsim.mem.FrameMetadata;
 import mmsim.mem.PhysicalMemory;
 import mmsim.paging.AddressSpace;
@@ -160,6 +161,11 @@ final class OnDemandFork implements ForkStrategy {
                 if (!PhysicalMemory.casLong(linkSlot, link, Pte.make(copy, PageTable.TABLE_LINK_FLAGS))) {
                     frames.releaseLeafTableEntries(cpu, copy);
                     continue;
+                }
+                WalkObserver observer = cpu.mmu().walkObserver();
+                if (observer != null) {
+                    // the copy's entries are the shared table's: whoever cached one through it holds it for this space
+                    observer.leafTableCopied(shared, copy);
                 }
                 copy = -1;
                 cpu.counters().increment(CpuCounter.FAULTS_TABLE_COPY);

@@ -25,6 +25,12 @@ import mmsim.paging.PageTable;
  * entry. An entry the walker read before the change is the first case. (The jcstress twins of abis and didi
  * check this race.)
  *
+ * <p>A leaf table copied by on-demand fork (a space's shared table made private) inherits the records of the table it
+ * copies ({@link #leafTableCopied}): the space's later changes are made in the copy, and the CPUs that cached its
+ * translations through the shared table must be found there. Modelled at no cost, as if the kernel told the
+ * directory the entries moved; a directory indexed by entry address in hardware (DiDi's) could not follow a copy by
+ * itself, and its kernel would have to flush the copied range instead.
+ *
  * <p>Storage: one {@code long[512 * words]} per table frame walked, words = ceil(cpus / 64), allocated on its
  * first walk (4 KiB per table up to 64 CPUs); table frames are indexed through chunks of 1024, so a large
  * machine pays for the tables it uses only. Thread-safe; lock-free; the steady path allocates nothing.
@@ -60,6 +66,37 @@ public final class TranslationDirectory implements WalkObserver {
         // volatile read, then a volatile RMW only if not yet recorded: a set bit is never cleared
         if (((long) LONGS.getVolatile(sets, word) & bit) == 0) {
             LONGS.getAndBitwiseOr(sets, word, bit);
+        }
+    }
+
+    /**
+     * The copy {@code to} inherits {@code from}'s records: every CPU that walked an entry of {@code from} is recorded
+     * on the same entry of {@code to}. Without it a flush of the space that switched to the copy looked up only the
+     * copy's records and missed the CPUs that had cached its translations through the shared table (stale TLB hits
+     * under didi and abis with on-demand fork; {@code TableCopyHoldersTest}).
+     *
+     * <p>Why no walker is missed: the copier changed the link before this call, and reads {@code from}'s records after
+     * a full fence; a walker records itself on the table its link led to, reads the entry, then re-reads the link
+     * ({@code Mmu}) and walks again if it changed. Of the copier's link change and the walker's record, the later sees
+     * the other: either this call sees the walker's bit, or the walker sees the new link and records itself on the
+     * copy.
+     */
+    @Override
+    public void leafTableCopied(int from, int to) {
+        // StoreLoad: the link's change above precedes reading the walkers' records
+        VarHandle.fullFence();
+        long[][] chunk = (long[][]) CHUNKS.getVolatile(chunks, from >>> CHUNK_SHIFT);
+        long[] old = chunk == null ? null : (long[]) TABLES.getVolatile(chunk, from & CHUNK_MASK);
+        if (old == null) {
+            return;   // no walk ever reached the old table
+        }
+        long[] copy = tableSets(to);
+        for (int w = 0; w < old.length; w++) {
+            long bits = (long) LONGS.getVolatile(old, w);
+            if (bits != 0) {
+                // an RMW: walkers of the copy record themselves in the same words meanwhile
+                LONGS.getAndBitwiseOr(copy, w, bits);
+            }
         }
     }
 
