@@ -380,12 +380,10 @@ public final class Mmu {
                 table = NO_TABLE;
             }
         }
-        long linkSlot = PageTable.NO_SLOT;
         if (table == NO_TABLE) {
             table = root;
             for (int level = PageTable.LEVELS - 1; level > 0; level--) {
-                linkSlot = pageTable.slotAddress(table, PageTable.index(va, level));
-                long link = PhysicalMemory.laLong(linkSlot);
+                long link = PhysicalMemory.laLong(pageTable.slotAddress(table, PageTable.index(va, level)));
                 if (!Pte.isPresent(link)) {
                     chargeWalk(PageTable.LEVELS - level);
                     fault(va, write, FaultKind.NOT_PRESENT);
@@ -399,13 +397,15 @@ public final class Mmu {
         chargeWalk(PageTable.LEVELS);
         int index = PageTable.index(va, 0);
         long slot = pageTable.slotAddress(table, index);
-        if (walkObserver != null) {
+        // a local: the field would be read again after each acquire load below
+        WalkObserver observer = walkObserver;
+        if (observer != null) {
             // before the read: a tracker's record of this CPU precedes its reading the entry (see TranslationDirectory)
-            walkObserver.beforeLeafRead(cpu.id(), table, index);
+            observer.beforeLeafRead(cpu.id(), table, index);
         }
         while (true) {
             long pte = PhysicalMemory.laLong(slot);
-            if (walkObserver != null && linkSlot != PageTable.NO_SLOT && leafLinkMoved(linkSlot, table)) {
+            if (observer != null && leafLinkMoved(va, table)) {
                 // the link now leads to a copy of the table (on-demand fork): walk again, so that the observer records
                 // this CPU on the table the space uses now (see TranslationDirectory#leafTableCopied)
                 return walkAndFill(va, vpn, write);
@@ -448,10 +448,16 @@ public final class Mmu {
     }
 
     /**
-     * Whether the link at {@code linkSlot} no longer leads to last-level table {@code table}. A volatile read after the
-     * observer's record of this walk: the Dekker pair against a copier's link change, then its read of the records.
+     * Whether the loaded space's link to the last-level table of {@code va} no longer leads to {@code table}. Its read
+     * is volatile, after the observer's record of this walk: the Dekker pair against a copier's link change, then its
+     * read of the records. Walks the upper levels again to find the link, so that the common walk (no observer)
+     * keeps nothing more live.
      */
-    private static boolean leafLinkMoved(long linkSlot, int table) {
+    private boolean leafLinkMoved(long va, int table) {
+        long linkSlot = pageTable.slot(root, va, 1);
+        if (linkSlot == PageTable.NO_SLOT) {
+            return true;
+        }
         long link = PhysicalMemory.lvLong(linkSlot);
         return !Pte.isPresent(link) || Pte.frame(link) != table;
     }
