@@ -377,4 +377,17 @@ class SweepCommandsTest {
         String readme = Files.readString(Path.of("..", "README.md"), StandardCharsets.UTF_8);
         assertTrue(readme.contains(s.text().strip()), "README.md shows sweeps/example.yaml as it is");
     }
+
+    /** The correctness sweep the README names: every workload but replay under every shootdown and fork strategy, checked. */
+    @Test
+    void theCorrectnessSweepCoversEveryStrategyAndEveryWorkloadButReplay() throws Exception {
+        Sweep s = Sweep.load(Path.of("..", "sweeps", "checked-strategies.yaml"));
+        assertTrue(s.check(), "both oracles on every run");
+        assertEquals(List.of("forkexec", "snapshot", "prefork", "forkserver", "munmap", "madvise", "mprotect", "chaos"),
+                s.workloads().stream().map(w -> w.name()).toList());
+        int strategies = mmsim.shootdown.Shootdowns.NAMES.size();
+        int forks = mmsim.kernel.ForkStrategies.NAMES.size();
+        assertEquals(8 * strategies * forks * 3, s.points().size(), "8 workloads x every strategy x every fork x 3 CPU counts");
+        assertEquals(List.of("4", "64", "256"), s.vary().get("cpus"));
+    }
 }
