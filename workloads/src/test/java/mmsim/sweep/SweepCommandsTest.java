@@ -387,7 +387,8 @@ class SweepCommandsTest {
                 s.workloads().stream().map(w -> w.name()).toList());
         int strategies = mmsim.shootdown.Shootdowns.NAMES.size();
         int forks = mmsim.kernel.ForkStrategies.NAMES.size();
-        assertEquals(8 * strategies * forks * 3, s.points().size(), "8 workloads x every strategy x every fork x 3 CPU counts");
+        assertEquals(8 * strategies * forks * 3 * s.seeds().size(), s.points().size(),
+                "8 workloads x every strategy x every fork x 3 CPU counts x the seeds");
         assertEquals(List.of("4", "64", "256"), s.vary().get("cpus"));
     }
 }
