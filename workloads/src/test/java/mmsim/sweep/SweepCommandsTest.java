@@ -378,17 +378,20 @@ class SweepCommandsTest {
         assertTrue(readme.contains(s.text().strip()), "README.md shows sweeps/example.yaml as it is");
     }
 
-    /** The correctness sweep the README names: every workload but replay under every shootdown and fork strategy, checked. */
+    /** The correctness sweep the README names: every workload (replay with each shipped strace trace) under every shootdown and fork strategy, checked. */
     @Test
-    void theCorrectnessSweepCoversEveryStrategyAndEveryWorkloadButReplay() throws Exception {
+    void theCorrectnessSweepCoversEveryStrategyAndEveryWorkload() throws Exception {
         Sweep s = Sweep.load(Path.of("..", "sweeps", "checked-strategies.yaml"));
         assertTrue(s.check(), "both oracles on every run");
-        assertEquals(List.of("forkexec", "snapshot", "prefork", "forkserver", "munmap", "madvise", "mprotect", "chaos"),
+        assertEquals(List.of("forkexec", "snapshot", "prefork", "forkserver", "munmap", "madvise", "mprotect", "chaos", "replay"),
                 s.workloads().stream().map(w -> w.name()).toList());
-        int strategies = mmsim.shootdown.Shootdowns.NAMES.size();
-        int forks = mmsim.kernel.ForkStrategies.NAMES.size();
-        assertEquals(8 * strategies * forks * 3 * s.seeds().size(), s.points().size(),
-                "8 workloads x every strategy x every fork x 3 CPU counts x the seeds");
+        List<String> traces = s.vary().get("replay.file");
+        for (String trace : traces) {
+            assertTrue(Files.isReadable(Path.of("..", trace)), trace + " is in the repository");
+        }
+        int perWorkload = mmsim.shootdown.Shootdowns.NAMES.size() * mmsim.kernel.ForkStrategies.NAMES.size() * 3 * s.seeds().size();
+        assertEquals((8 + traces.size()) * perWorkload, s.points().size(),
+                "every strategy x every fork x 3 CPU counts x the seeds, for 8 workloads and each trace");
         assertEquals(List.of("4", "64", "256"), s.vary().get("cpus"));
     }
 }
