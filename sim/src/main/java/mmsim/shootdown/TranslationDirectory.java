@@ -85,8 +85,7 @@ public final class TranslationDirectory implements WalkObserver {
     public void leafTableCopied(int from, int to) {
         // StoreLoad: the link's change above precedes reading the walkers' records
         VarHandle.fullFence();
-        long[][] chunk = (long[][]) CHUNKS.getVolatile(chunks, from >>> CHUNK_SHIFT);
-        long[] old = chunk == null ? null : (long[]) TABLES.getVolatile(chunk, from & CHUNK_MASK);
+        long[] old = walkedSets(from);
         if (old == null) {
             return;   // no walk ever reached the old table
         }
@@ -98,6 +97,12 @@ public final class TranslationDirectory implements WalkObserver {
                 LONGS.getAndBitwiseOr(copy, w, bits);
             }
         }
+    }
+
+    /** Table frame {@code table}'s records, or null if no walk has reached it (volatile reads; allocates nothing). */
+    private long[] walkedSets(int table) {
+        long[][] chunk = (long[][]) CHUNKS.getVolatile(chunks, table >>> CHUNK_SHIFT);
+        return chunk == null ? null : (long[]) TABLES.getVolatile(chunk, table & CHUNK_MASK);
     }
 
     private long[] tableSets(int table) {
@@ -127,11 +132,7 @@ public final class TranslationDirectory implements WalkObserver {
      * ({@link #addHoldersOfRange} does both).
      */
     public void addHolders(int table, int index, long[] into) {
-        long[][] chunk = (long[][]) CHUNKS.getVolatile(chunks, table >>> CHUNK_SHIFT);
-        if (chunk == null) {
-            return;
-        }
-        long[] sets = (long[]) TABLES.getVolatile(chunk, table & CHUNK_MASK);
+        long[] sets = walkedSets(table);
         if (sets == null) {
             return;
         }
