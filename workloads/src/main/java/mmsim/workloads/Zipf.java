@@ -12,6 +12,11 @@ import java.util.SplittableRandom;
  * expected number of tries close to one. It inverts the integral {@code H} of the density
  * {@code h(x) = x^-exponent} (ranks from 1), and accepts a rounded point when it falls under the histogram of
  * the true probabilities. Immutable; the caller's random stream makes the draws reproducible.
+ *
+ * <p>The logarithms and exponentials are {@link StrictMath}'s (fdlibm's results, bit for bit, on every JVM and
+ * platform), not {@link Math}'s, which may differ by an ulp where the JVM uses a CPU-specific intrinsic (HotSpot does
+ * for {@code log} and {@code exp} on x86-64): a draw that rounds differently would change a deterministic run's
+ * records, and its results, from one machine to the next.
  */
 final class Zipf {
     private final long n;
@@ -53,23 +58,23 @@ final class Zipf {
 
     /** {@code H(x) = (x^(1-e) - 1) / (1-e)}, or {@code log x} at {@code e = 1}, written to stay exact near 1. */
     private double hIntegral(double x) {
-        double logX = Math.log(x);
+        double logX = StrictMath.log(x);
         return expm1OverX((1 - exponent) * logX) * logX;
     }
 
     private double h(double x) {
-        return Math.exp(-exponent * Math.log(x));
+        return StrictMath.exp(-exponent * StrictMath.log(x));
     }
 
     private double hIntegralInverse(double x) {
         double t = Math.max(-1, x * (1 - exponent));
-        return Math.exp(log1pOverX(t) * x);
+        return StrictMath.exp(log1pOverX(t) * x);
     }
 
     /** {@code log(1 + x) / x}, by its Taylor series where the quotient would lose precision. */
     private static double log1pOverX(double x) {
         if (Math.abs(x) > 1e-8) {
-            return Math.log1p(x) / x;
+            return StrictMath.log1p(x) / x;
         }
         return 1 - x * (0.5 - x * (1.0 / 3 - 0.25 * x));
     }
@@ -77,7 +82,7 @@ final class Zipf {
     /** {@code (e^x - 1) / x}, by its Taylor series where the quotient would lose precision. */
     private static double expm1OverX(double x) {
         if (Math.abs(x) > 1e-8) {
-            return Math.expm1(x) / x;
+            return StrictMath.expm1(x) / x;
         }
         return 1 + x * 0.5 * (1 + x / 3 * (1 + 0.25 * x));
     }
