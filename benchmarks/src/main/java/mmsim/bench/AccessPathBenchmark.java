@@ -137,6 +137,8 @@ public class AccessPathBenchmark {
             machine.setFaultHandler(new DemandZeroFaultHandler(machine));
             cpu = machine.cpu(0);
             mmu = cpu.mmu();
+            // as Kernel.boot sets it for every fork strategy but on-demand fork's (the default, cow, included)
+            mmu.setWalkMemo(true);
             space = machine.newAddressSpace(FramePool.NO_CPU);
             cpu.switchAddressSpace(space);
             long base = space.map((long) pages() << PhysicalMemory.PAGE_SHIFT, Vma.READ_WRITE);

@@ -42,6 +42,11 @@ public final class Mmu {
     static final int MAX_FAULTS_PER_ACCESS = 10_000;
     /** No table: see {@link #retryTable}. */
     private static final int NO_TABLE = -1;
+    /** Entries of the walk memo ({@link #walkMemo}), a power of two: 16 regions of 2 MiB, 32 MiB of address space. */
+    static final int WALK_MEMO_ENTRIES = 16;
+    private static final long MEMO_VALID = 1L << 63;
+    /** A walk memo entry's region: the 2 MiB one last-level table maps. */
+    private static final int MEMO_REGION_SHIFT = PhysicalMemory.PAGE_SHIFT + 9;
 
     private final Cpu cpu;
     private final TlbArray l1;
@@ -88,6 +93,18 @@ public final class Mmu {
      * {@link #NO_TABLE}; owner only, cleared by the next walk. See {@link #walkAndFill}.
      */
     private int retryTable = NO_TABLE;
+    /**
+     * The walk memo: per 2 MiB region of the loaded space, the last-level table a walk reached through the three
+     * levels above, so that the next walk in the region reads the leaf entry without reading them again; null when
+     * off ({@link #setWalkMemo}). A host-side shortcut, not a modeled paging-structure cache: a walk through it is
+     * charged, counted and observed as the whole walk it stands for. Entry: {@link #MEMO_VALID} | region (va >>> 21)
+     * << 32 | table frame; 0 is empty. Valid while no table of the space has been unlinked since the walk that
+     * filled it began ({@link #memoUnlinks}, as for {@link #retryTable}): outside on-demand fork the links above the
+     * leaves change only by being added or unlinked. Owner only; emptied by {@link #load} and when the unlinks move.
+     */
+    private long[] walkMemo;
+    /** {@link AddressSpace#tableUnlinks} of the loaded space when {@link #walkMemo}'s entries were filled. Owner only. */
+    private long memoUnlinks;
 
     Mmu(Cpu cpu, Tlb tlb, SingleWriterCounters counters, PhysicalMemory memory, PageTable pageTable, CostModel costs) {
         this.cpu = cpu;
@@ -132,6 +149,19 @@ public final class Mmu {
         this.root = space == null ? -1 : space.root();
         this.retryTable = NO_TABLE;
         this.asid = spaceAsid;
+        if (walkMemo != null) {
+            java.util.Arrays.fill(walkMemo, 0L);
+        }
+    }
+
+    /**
+     * Turns the walk memo ({@link #walkMemo}) on or off. On only where the upper levels' links change by nothing but
+     * additions and counted unlinks ({@link AddressSpace#noteTablesUnlinked}): the kernel turns it on unless its fork
+     * strategy shares leaf tables (on-demand fork replaces and write-protects links without counting them). Call
+     * before the CPU runs, on any thread; its start publishes it.
+     */
+    public void setWalkMemo(boolean on) {
+        this.walkMemo = on ? new long[WALK_MEMO_ENTRIES] : null;
     }
 
     long clock() {
@@ -381,16 +411,35 @@ public final class Mmu {
             }
         }
         if (table == NO_TABLE) {
-            table = root;
-            for (int level = PageTable.LEVELS - 1; level > 0; level--) {
-                long link = PhysicalMemory.laLong(pageTable.slotAddress(table, PageTable.index(va, level)));
-                if (!Pte.isPresent(link)) {
-                    chargeWalk(PageTable.LEVELS - level);
-                    fault(va, write, FaultKind.NOT_PRESENT);
-                    return 0;
+            long[] memo = walkMemo;
+            long region = va >>> MEMO_REGION_SHIFT;
+            int m = (int) region & (WALK_MEMO_ENTRIES - 1);
+            long entry = 0;
+            if (memo != null) {
+                if (unlinks != memoUnlinks) {
+                    java.util.Arrays.fill(memo, 0L);
+                    memoUnlinks = unlinks;
                 }
-                writable &= link;
-                table = Pte.frame(link);
+                entry = memo[m];
+            }
+            if ((entry >>> 32) == (region | (MEMO_VALID >>> 32))) {
+                // the links above still lead here (see walkMemo), all writable as every link outside on-demand fork is
+                table = (int) entry;
+            } else {
+                table = root;
+                for (int level = PageTable.LEVELS - 1; level > 0; level--) {
+                    long link = PhysicalMemory.laLong(pageTable.slotAddress(table, PageTable.index(va, level)));
+                    if (!Pte.isPresent(link)) {
+                        chargeWalk(PageTable.LEVELS - level);
+                        fault(va, write, FaultKind.NOT_PRESENT);
+                        return 0;
+                    }
+                    writable &= link;
+                    table = Pte.frame(link);
+                }
+                if (memo != null && writable != 0) {
+                    memo[m] = MEMO_VALID | (region << 32) | table;
+                }
             }
         }
         // the levels are charged together: nothing in the walk reads the clock before the fault or the fill
@@ -407,7 +456,10 @@ public final class Mmu {
             long pte = PhysicalMemory.laLong(slot);
             if (observer != null && leafLinkMoved(va, table)) {
                 // the link now leads to a copy of the table (on-demand fork): walk again, so that the observer records
-                // this CPU on the table the space uses now (see TranslationDirectory#leafTableCopied)
+                // this CPU on the table the space uses now (see TranslationDirectory#leafTableCopied), not through the memo
+                if (walkMemo != null) {
+                    java.util.Arrays.fill(walkMemo, 0L);
+                }
                 return walkAndFill(va, vpn, write);
             }
             if (!Pte.isPresent(pte)) {

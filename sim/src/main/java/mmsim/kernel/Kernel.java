@@ -82,6 +82,11 @@ public final class Kernel implements AutoCloseable {
         this.processes = new Processes(this, machine, perCpu, scheduler, frames, mappings, files, panics);
         this.control = new ProcessControl(processes, scheduler, cpus.length);
         machine.setFaultHandler(new FaultHandler(processes, frames, flusher, fork, latencies));
+        for (Cpu cpu : cpus) {
+            // a walk may skip the levels above a leaf table it reached before while no table was unlinked: true unless
+            // the fork strategy replaces or write-protects links without unlinking (on-demand fork); see Mmu#setWalkMemo
+            cpu.mmu().setWalkMemo(!fork.sharesLeafTables());
+        }
         machine.slots().activate();
         for (PerCpu pc : perCpu) {
             Thread t = threads.create("mmsim-idle-" + pc.cpu.id(), () -> scheduler.idleLoop(pc.idle));

@@ -506,4 +506,119 @@ class MmuTest {
             assertEquals(1, hints.size(), "one fault");
         }
     }
+
+    /**
+     * The walk memo ({@link Mmu#setWalkMemo}): a walk in a 2 MiB region walked before goes straight to the leaf table
+     * the last one reached, until a table of the space is unlinked. Here the region's leaf table is replaced (a counted
+     * unlink); the next walk must read the new table's entry, not the old table's, which still maps the page.
+     */
+    @Test
+    void withTheWalkMemoAWalkAfterAnUnlinkReadsTheTableThatReplacedTheOldOne() {
+        try (Machine m = TestMachines.boot(1, "1MiB")) {
+            Cpu cpu = m.cpu(0);
+            cpu.mmu().setWalkMemo(true);
+            AddressSpace space = m.newAddressSpace(FramePool.NO_CPU);
+            cpu.switchAddressSpace(space);
+            long a = space.map(2 * 4096, Vma.READ_WRITE);
+            long b = a + 4096;
+            assertEquals(a >>> 21, b >>> 21, "one leaf table maps both pages");
+            TestMachines.mapZeroPage(m, null, space, a, Pte.WRITABLE);
+            int oldFrame = TestMachines.mapZeroPage(m, null, space, b, Pte.WRITABLE);
+            m.memory().putLong(oldFrame, 8, 1L);
+            assertEquals(0L, cpu.mmu().loadLong(a), "a walk reaches the leaf table and leaves it in the memo");
+            PageTable pt = m.pageTable();
+            int replacement = pt.allocateTable(FramePool.NO_CPU);
+            int newFrame = m.framePool().allocateGlobal();
+            m.memory().zeroFrame(newFrame);
+            m.memory().putLong(newFrame, 8, 2L);
+            PhysicalMemory.soLong(pt.slotAddress(replacement, PageTable.index(b, 0)),
+                    Pte.make(newFrame, Pte.PRESENT | Pte.USER | Pte.WRITABLE));
+            long link = pt.slot(space.root(), b, 1);
+            PhysicalMemory.soLong(link, Pte.make(replacement, PageTable.TABLE_LINK_FLAGS));
+            space.noteTablesUnlinked();
+            long levels = cpu.counters().read(CpuCounter.WALK_LEVELS);
+            assertEquals(2L, cpu.mmu().loadLong(b + 8), "the walk after the unlink read the new leaf table");
+            assertEquals(levels + PageTable.LEVELS, cpu.counters().read(CpuCounter.WALK_LEVELS));
+        }
+    }
+
+    /** The memo is the loaded space's: after a switch, a walk in a region the other space walked reads this space's tables. */
+    @Test
+    void withTheWalkMemoASwitchedToSpaceWalksItsOwnTables() {
+        try (Machine m = TestMachines.boot(1, "1MiB")) {
+            Cpu cpu = m.cpu(0);
+            cpu.mmu().setWalkMemo(true);
+            AddressSpace first = m.newAddressSpace(FramePool.NO_CPU);
+            AddressSpace second = m.newAddressSpace(FramePool.NO_CPU);
+            long a = first.map(4096, Vma.READ_WRITE);
+            assertEquals(a, second.map(4096, Vma.READ_WRITE), "both spaces map the same address");
+            m.memory().putLong(TestMachines.mapZeroPage(m, null, first, a, Pte.WRITABLE), 0, 1L);
+            m.memory().putLong(TestMachines.mapZeroPage(m, null, second, a, Pte.WRITABLE), 0, 2L);
+            for (int round = 0; round < 2; round++) {
+                cpu.switchAddressSpace(first);
+                assertEquals(1L, cpu.mmu().loadLong(a), "round " + round + ": the first space's page");
+                cpu.switchAddressSpace(second);
+                assertEquals(2L, cpu.mmu().loadLong(a), "round " + round + ": the second space's page");
+            }
+        }
+    }
+
+    /**
+     * With the memo off (the machine's default; the kernel's under on-demand fork, which replaces leaf tables without
+     * counting an unlink), every walk reads every level: a link changed uncounted is followed at once.
+     */
+    @Test
+    void withoutTheWalkMemoAWalkFollowsALinkChangedWithoutAnUnlink() {
+        try (Machine m = TestMachines.boot(1, "1MiB")) {
+            Cpu cpu = m.cpu(0);
+            AddressSpace space = m.newAddressSpace(FramePool.NO_CPU);
+            cpu.switchAddressSpace(space);
+            long a = space.map(2 * 4096, Vma.READ_WRITE);
+            long b = a + 4096;
+            TestMachines.mapZeroPage(m, null, space, a, Pte.WRITABLE);
+            TestMachines.mapZeroPage(m, null, space, b, Pte.WRITABLE);
+            assertEquals(0L, cpu.mmu().loadLong(a));
+            PageTable pt = m.pageTable();
+            int copy = pt.allocateTable(FramePool.NO_CPU);
+            int frame = m.framePool().allocateGlobal();
+            m.memory().zeroFrame(frame);
+            m.memory().putLong(frame, 0, 3L);
+            PhysicalMemory.soLong(pt.slotAddress(copy, PageTable.index(b, 0)), Pte.make(frame, Pte.PRESENT | Pte.USER | Pte.WRITABLE));
+            PhysicalMemory.soLong(pt.slot(space.root(), b, 1), Pte.make(copy, PageTable.TABLE_LINK_FLAGS));
+            assertEquals(3L, cpu.mmu().loadLong(b), "the walk read the link again");
+        }
+    }
+
+    /** The memo is the host's shortcut, not a modeled cache: the same accesses count and charge the same with it and without. */
+    @Test
+    void theWalkMemoChangesNoModeledFigure() {
+        long[][] figures = new long[2][];
+        for (int on = 0; on < 2; on++) {
+            try (Machine m = TestMachines.boot(1, "96MiB")) {
+                m.setFaultHandler(TestMachines.demandZero(m));
+                Cpu cpu = m.cpu(0);
+                cpu.mmu().setWalkMemo(on == 1);
+                AddressSpace space = m.newAddressSpace(FramePool.NO_CPU);
+                cpu.switchAddressSpace(space);
+                long base = space.map(16_384 * 4096L, Vma.READ_WRITE);   // 32 regions of 2 MiB: the memo hits and misses
+                java.util.SplittableRandom random = new java.util.SplittableRandom(7);
+                for (int i = 0; i < 20_000; i++) {
+                    long va = base + ((long) random.nextInt(16_384) << 12) + 8L * random.nextInt(512);
+                    if (random.nextBoolean()) {
+                        cpu.mmu().storeLong(va, i);
+                    } else {
+                        cpu.mmu().loadLong(va);
+                    }
+                }
+                CpuCounter[] all = CpuCounter.all();
+                figures[on] = new long[all.length + 1];
+                for (int c = 0; c < all.length; c++) {
+                    figures[on][c] = cpu.counters().read(all[c]);
+                }
+                figures[on][all.length] = cpu.clock();
+                assertTrue(cpu.counters().read(CpuCounter.WALKS) > 10_000, "the accesses walk: " + cpu.counters().read(CpuCounter.WALKS));
+            }
+        }
+        assertArrayEquals(figures[0], figures[1], "counters and clock without the memo, then with it");
+    }
 }
