@@ -45,7 +45,9 @@ import mmsim.stats.CpuCounter;
  *       Every TLB set sees far more pages than it has ways, so under LRU each access misses the L1 (and
  *       the L2) and walks the four-level page table, setting the accessed bit (already set after the
  *       first pass, so no CAS) and filling the TLB. The {@code walks} counter is the time per walk: equal
- *       to the score when every access walks.</li>
+ *       to the score when every access walks. The 4096 pages span 8 leaf tables, so with the walk memo (on, as
+ *       the kernel has it under cow and eager) a walk reads the leaf level only; {@code -p walkMemo=false} walks
+ *       all four levels, as under odf.</li>
  *   <li>{@code loadLongTlbL2Hit} (two-level TLB only): a random cyclic permutation of 1024 pages, more than
  *       each L1 set's ways but fewer than each L2 set's, so every access misses the L1 and hits the L2,
  *       which refills the L1. Between the hit and the walk: what the L2 lookup costs. The {@code l2Hits}
@@ -118,6 +120,11 @@ public class AccessPathBenchmark {
 
         abstract int pages();
 
+        /** Whether walks may skip the levels above a leaf table they reached before ({@code Mmu.setWalkMemo}). */
+        boolean walkMemo() {
+            return true;
+        }
+
         /** The addresses to access, in order, inside {@code [base, base + pages · 4096)}. */
         abstract long[] addresses(long base, SplittableRandom random);
 
@@ -138,7 +145,7 @@ public class AccessPathBenchmark {
             cpu = machine.cpu(0);
             mmu = cpu.mmu();
             // as Kernel.boot sets it for every fork strategy but on-demand fork's (the default, cow, included)
-            mmu.setWalkMemo(true);
+            mmu.setWalkMemo(walkMemo());
             space = machine.newAddressSpace(FramePool.NO_CPU);
             cpu.switchAddressSpace(space);
             long base = space.map((long) pages() << PhysicalMemory.PAGE_SHIFT, Vma.READ_WRITE);
@@ -295,6 +302,15 @@ public class AccessPathBenchmark {
     public static class MissWorkingSet extends Workload {
         @Param({"skylake", "direct64"})
         public String tlb;
+
+        /** false: every walk reads all four levels, as under on-demand fork (the kernel then keeps no walk memo). */
+        @Param({"true"})
+        public boolean walkMemo;
+
+        @Override
+        boolean walkMemo() {
+            return walkMemo;
+        }
 
         @Override
         String tlb() {
