@@ -46,8 +46,7 @@ import mmsim.stats.CpuCounter;
  *       the L2) and walks the four-level page table, setting the accessed bit (already set after the
  *       first pass, so no CAS) and filling the TLB. The {@code walks} counter is the time per walk: equal
  *       to the score when every access walks. The 4096 pages span 8 leaf tables, so with the walk memo (on, as
- *       the kernel has it under cow and eager) a walk reads the leaf level only; {@code -p walkMemo=false} walks
- *       all four levels, as under odf.</li>
+ *       the kernel has it) a walk reads the leaf level only; {@code -p walkMemo=false} walks all four levels.</li>
  *   <li>{@code loadLongTlbL2Hit} (two-level TLB only): a random cyclic permutation of 1024 pages, more than
  *       each L1 set's ways but fewer than each L2 set's, so every access misses the L1 and hits the L2,
  *       which refills the L1. Between the hit and the walk: what the L2 lookup costs. The {@code l2Hits}
@@ -144,7 +143,7 @@ public class AccessPathBenchmark {
             machine.setFaultHandler(new DemandZeroFaultHandler(machine));
             cpu = machine.cpu(0);
             mmu = cpu.mmu();
-            // as Kernel.boot sets it for every fork strategy but on-demand fork's (the default, cow, included)
+            // as Kernel.boot sets it
             mmu.setWalkMemo(walkMemo());
             space = machine.newAddressSpace(FramePool.NO_CPU);
             cpu.switchAddressSpace(space);
@@ -303,7 +302,7 @@ public class AccessPathBenchmark {
         @Param({"skylake", "direct64"})
         public String tlb;
 
-        /** false: every walk reads all four levels, as under on-demand fork (the kernel then keeps no walk memo). */
+        /** false: every walk reads all four levels (the walk before the memo; the machine without a kernel). */
         @Param({"true"})
         public boolean walkMemo;
 

@@ -98,9 +98,13 @@ public final class Mmu {
      * levels above, so that the next walk in the region reads the leaf entry without reading them again; null when
      * off ({@link #setWalkMemo}). A host-side shortcut, not a modeled paging-structure cache: a walk through it is
      * charged, counted and observed as the whole walk it stands for. Entry: {@link #MEMO_VALID} | region (va >>> 21)
-     * << 32 | table frame; 0 is empty. Valid while no table of the space has been unlinked since the walk that
-     * filled it began ({@link #memoUnlinks}, as for {@link #retryTable}): outside on-demand fork the links above the
-     * leaves change only by being added or unlinked. Owner only; emptied by {@link #load} and when the unlinks move.
+     * << 32 | table frame; 0 is empty. Kept only for a walk whose links were all writable, and valid while the space's
+     * {@link AddressSpace#tableUnlinks} reads what it read when that walk began ({@link #memoUnlinks}): such a link
+     * changes only by an unlink or, under on-demand fork, a fork's write-protection, and both are counted; odf's table
+     * copies and reuses change only write-protected links, which no entry holds. A walk through an entry is then the
+     * walk a CPU that read the links when the counter was read would have made; an uncounted change in flight (an
+     * unlink before its count) is one the flush that follows its count removes, as for a walk that read the link just
+     * before it. Owner only; emptied by {@link #load} and when the counter moves.
      */
     private long[] walkMemo;
     /** {@link AddressSpace#tableUnlinks} of the loaded space when {@link #walkMemo}'s entries were filled. Owner only. */
@@ -155,10 +159,10 @@ public final class Mmu {
     }
 
     /**
-     * Turns the walk memo ({@link #walkMemo}) on or off. On only where the upper levels' links change by nothing but
-     * additions and counted unlinks ({@link AddressSpace#noteTablesUnlinked}): the kernel turns it on unless its fork
-     * strategy shares leaf tables (on-demand fork replaces and write-protects links without counting them). Call
-     * before the CPU runs, on any thread; its start publishes it.
+     * Turns the walk memo ({@link #walkMemo}) on or off (off by default). On only where every change of a writable link
+     * above the leaves is counted ({@link AddressSpace#noteTablesUnlinked}, {@link AddressSpace#noteLinksWriteProtected}),
+     * as the kernel's are: {@code Kernel.boot} turns it on. Code that edits links by hand leaves it off. Call before the
+     * CPU runs, on any thread; its start publishes it.
      */
     public void setWalkMemo(boolean on) {
         this.walkMemo = on ? new long[WALK_MEMO_ENTRIES] : null;
@@ -423,7 +427,7 @@ public final class Mmu {
                 entry = memo[m];
             }
             if ((entry >>> 32) == (region | (MEMO_VALID >>> 32))) {
-                // the links above still lead here (see walkMemo), all writable as every link outside on-demand fork is
+                // the links above still lead here, all writable (see walkMemo)
                 table = (int) entry;
             } else {
                 table = root;

@@ -83,9 +83,9 @@ public final class Kernel implements AutoCloseable {
         this.control = new ProcessControl(processes, scheduler, cpus.length);
         machine.setFaultHandler(new FaultHandler(processes, frames, flusher, fork, latencies));
         for (Cpu cpu : cpus) {
-            // a walk may skip the levels above a leaf table it reached before while no table was unlinked: true unless
-            // the fork strategy replaces or write-protects links without unlinking (on-demand fork); see Mmu#setWalkMemo
-            cpu.mmu().setWalkMemo(!fork.sharesLeafTables());
+            // a walk may skip the levels above a leaf table it reached before through writable links, while no table
+            // was unlinked and no link write-protected: every change of such a link is counted (see Mmu#setWalkMemo)
+            cpu.mmu().setWalkMemo(true);
         }
         machine.slots().activate();
         for (PerCpu pc : perCpu) {

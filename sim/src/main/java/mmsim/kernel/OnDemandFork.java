@@ -53,8 +53,13 @@ final class OnDemandFork implements ForkStrategy {
         // closed also after a failure part-way: links already write-protected must not stay writable in any TLB
         try (TlbFlusher.Flush flush = flusher.open(cpu, parent, FlushReason.FORK, 0, PageTable.USER_VA_LIMIT)) {
             flush.addAll();
-            pageTable.forEachLinkTable(parent.root(), 0, PageTable.USER_VA_LIMIT, (gibVa, link, linkTable) ->
-                    shareLeafTables(cpu, child, linkTable, gibVa));
+            try {
+                pageTable.forEachLinkTable(parent.root(), 0, PageTable.USER_VA_LIMIT, (gibVa, link, linkTable) ->
+                        shareLeafTables(cpu, child, linkTable, gibVa));
+            } finally {
+                // before the flush: a CPU's walk memo may lead through a link just write-protected (Mmu#setWalkMemo)
+                parent.noteLinksWriteProtected();
+            }
         }
     }
 

@@ -40,7 +40,7 @@ public final class AddressSpace {
     private final java.util.concurrent.atomic.AtomicBoolean tablesLocked = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile int asid;
     private volatile Vma[] vmas = new Vma[0];
-    /** How many times page tables of this space were unlinked: see {@link #tableUnlinks}. */
+    /** How many times page tables of this space were unlinked or their links write-protected: see {@link #tableUnlinks}. */
     private volatile long tableUnlinks;
 
     /**
@@ -68,11 +68,13 @@ public final class AddressSpace {
     }
 
     /**
-     * How many times page tables of this space have been unlinked ({@link #noteTablesUnlinked}). A walk that read
-     * this before it began and reached a leaf slot may use that slot again while this still reads the same: tables
-     * are otherwise only ever added, so the slot is still this space's entry for the walked address (the MMU hands
-     * it to the fault handler this way: {@code Cpu.leafSlotHint}). The read is volatile (acquire): a walk after it
-     * sees every unlink counted before the value it read. Any thread.
+     * How many times page tables of this space have been unlinked ({@link #noteTablesUnlinked}) or leaf tables'
+     * links write-protected by on-demand fork ({@link #noteLinksWriteProtected}). A walk that read this before it
+     * began and reached a leaf slot may use that slot again while this still reads the same: tables are otherwise
+     * only ever added, so the slot is still this space's entry for the walked address (the MMU hands it to the fault
+     * handler this way: {@code Cpu.leafSlotHint}, outside on-demand fork; and keeps the leaf tables its walks reached
+     * through writable links: its walk memo). The read is volatile (acquire): a walk after it sees every change
+     * counted before the value it read. Any thread.
      */
     public long tableUnlinks() {
         return tableUnlinks;
@@ -85,6 +87,15 @@ public final class AddressSpace {
      * handler of a space that shares leaf tables must not use a walk's slot again.
      */
     public void noteTablesUnlinked() {
+        TABLE_UNLINKS.getAndAdd(this, 1L);
+    }
+
+    /**
+     * Counts a write-protection of links to leaf tables (on-demand fork's, at fork): a walk through a link the
+     * counter's earlier value saw writable must read it again. Call after the links changed and before the flush that
+     * removes their translations completes; no lock is needed for the count itself.
+     */
+    public void noteLinksWriteProtected() {
         TABLE_UNLINKS.getAndAdd(this, 1L);
     }
 

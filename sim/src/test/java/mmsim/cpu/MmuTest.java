@@ -564,8 +564,8 @@ class MmuTest {
     }
 
     /**
-     * With the memo off (the machine's default; the kernel's under on-demand fork, which replaces leaf tables without
-     * counting an unlink), every walk reads every level: a link changed uncounted is followed at once.
+     * With the memo off (the machine's default, for code that edits links by hand without counting the change), every
+     * walk reads every level: a link changed uncounted is followed at once.
      */
     @Test
     void withoutTheWalkMemoAWalkFollowsALinkChangedWithoutAnUnlink() {
