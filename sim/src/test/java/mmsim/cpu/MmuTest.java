@@ -526,20 +526,26 @@ class MmuTest {
             int oldFrame = TestMachines.mapZeroPage(m, null, space, b, Pte.WRITABLE);
             m.memory().putLong(oldFrame, 8, 1L);
             assertEquals(0L, cpu.mmu().loadLong(a), "a walk reaches the leaf table and leaves it in the memo");
-            PageTable pt = m.pageTable();
-            int replacement = pt.allocateTable(FramePool.NO_CPU);
-            int newFrame = m.framePool().allocateGlobal();
-            m.memory().zeroFrame(newFrame);
-            m.memory().putLong(newFrame, 8, 2L);
-            PhysicalMemory.soLong(pt.slotAddress(replacement, PageTable.index(b, 0)),
-                    Pte.make(newFrame, Pte.PRESENT | Pte.USER | Pte.WRITABLE));
-            long link = pt.slot(space.root(), b, 1);
-            PhysicalMemory.soLong(link, Pte.make(replacement, PageTable.TABLE_LINK_FLAGS));
+            linkNewLeafTable(m, space, b, 8, 2L);
             space.noteTablesUnlinked();
             long levels = cpu.counters().read(CpuCounter.WALK_LEVELS);
             assertEquals(2L, cpu.mmu().loadLong(b + 8), "the walk after the unlink read the new leaf table");
             assertEquals(levels + PageTable.LEVELS, cpu.counters().read(CpuCounter.WALK_LEVELS));
         }
+    }
+
+    /**
+     * Replaces the leaf table that maps {@code va} in {@code space} by a new one whose only entry maps {@code va} to a
+     * fresh frame holding {@code value} at {@code offset}; the old table stays as it was. Counts nothing.
+     */
+    private static void linkNewLeafTable(Machine m, AddressSpace space, long va, int offset, long value) {
+        PageTable pt = m.pageTable();
+        int table = pt.allocateTable(FramePool.NO_CPU);
+        int frame = m.framePool().allocateGlobal();
+        m.memory().zeroFrame(frame);
+        m.memory().putLong(frame, offset, value);
+        PhysicalMemory.soLong(pt.slotAddress(table, PageTable.index(va, 0)), Pte.make(frame, Pte.PRESENT | Pte.USER | Pte.WRITABLE));
+        PhysicalMemory.soLong(pt.slot(space.root(), va, 1), Pte.make(table, PageTable.TABLE_LINK_FLAGS));
     }
 
     /** The memo is the loaded space's: after a switch, a walk in a region the other space walked reads this space's tables. */
@@ -578,13 +584,7 @@ class MmuTest {
             TestMachines.mapZeroPage(m, null, space, a, Pte.WRITABLE);
             TestMachines.mapZeroPage(m, null, space, b, Pte.WRITABLE);
             assertEquals(0L, cpu.mmu().loadLong(a));
-            PageTable pt = m.pageTable();
-            int copy = pt.allocateTable(FramePool.NO_CPU);
-            int frame = m.framePool().allocateGlobal();
-            m.memory().zeroFrame(frame);
-            m.memory().putLong(frame, 0, 3L);
-            PhysicalMemory.soLong(pt.slotAddress(copy, PageTable.index(b, 0)), Pte.make(frame, Pte.PRESENT | Pte.USER | Pte.WRITABLE));
-            PhysicalMemory.soLong(pt.slot(space.root(), b, 1), Pte.make(copy, PageTable.TABLE_LINK_FLAGS));
+            linkNewLeafTable(m, space, b, 0, 3L);   // uncounted
             assertEquals(3L, cpu.mmu().loadLong(b), "the walk read the link again");
         }
     }
