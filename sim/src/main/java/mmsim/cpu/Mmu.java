@@ -1,5 +1,7 @@
 package mmsim.cpu;
 
+import java.util.Arrays;
+
 import mmsim.mem.PhysicalMemory;
 import mmsim.paging.AddressSpace;
 import mmsim.paging.PageTable;
@@ -153,8 +155,13 @@ public final class Mmu {
         this.root = space == null ? -1 : space.root();
         this.retryTable = NO_TABLE;
         this.asid = spaceAsid;
+        emptyWalkMemo();
+    }
+
+    /** Drops every entry of the walk memo, if on. Owner only. */
+    private void emptyWalkMemo() {
         if (walkMemo != null) {
-            java.util.Arrays.fill(walkMemo, 0L);
+            Arrays.fill(walkMemo, 0L);
         }
     }
 
@@ -421,7 +428,7 @@ public final class Mmu {
             long entry = 0;
             if (memo != null) {
                 if (unlinks != memoUnlinks) {
-                    java.util.Arrays.fill(memo, 0L);
+                    emptyWalkMemo();
                     memoUnlinks = unlinks;
                 }
                 entry = memo[m];
@@ -461,9 +468,7 @@ public final class Mmu {
             if (observer != null && leafLinkMoved(va, table)) {
                 // the link now leads to a copy of the table (on-demand fork): walk again, so that the observer records
                 // this CPU on the table the space uses now (see TranslationDirectory#leafTableCopied), not through the memo
-                if (walkMemo != null) {
-                    java.util.Arrays.fill(walkMemo, 0L);
-                }
+                emptyWalkMemo();
                 return walkAndFill(va, vpn, write);
             }
             if (!Pte.isPresent(pte)) {
