@@ -42,8 +42,6 @@ public final class Mmu {
     private static final long WRITE_OK = TlbArray.DATA_WRITABLE | TlbArray.DATA_DIRTY;
     /** Faults in a row for one access after which the handler is taken to be broken. */
     static final int MAX_FAULTS_PER_ACCESS = 10_000;
-    /** No table: see {@link #retryTable}. */
-    private static final int NO_TABLE = -1;
     /** Entries of the walk memo ({@link #walkMemo}), a power of two: 16 regions of 2 MiB, 32 MiB of address space. */
     static final int WALK_MEMO_ENTRIES = 16;
     private static final long MEMO_VALID = 1L << 63;
@@ -80,21 +78,12 @@ public final class Mmu {
     private long faultEnteredAt;
     /**
      * While the fault handler runs: the leaf slot the faulting walk reached ({@link PageTable#NO_SLOT} if it stopped
-     * above the leaves), its table, the levels above's writable bit, the page it walked for and the space's
-     * {@link AddressSpace#tableUnlinks} read before it began; owner only. See {@link #leafSlotHint}.
+     * above the leaves), the page it walked for and the space's {@link AddressSpace#tableUnlinks} read before it
+     * began; owner only. See {@link #leafSlotHint}.
      */
     private long hintSlot = PageTable.NO_SLOT;
-    private int hintTable;
-    private long hintWritable;
     private long hintPage;
     private long hintUnlinks;
-    /** Whether the handler took {@link #hintSlot} ({@link #leafSlotHint} returned it); owner only. */
-    private boolean hintTaken;
-    /**
-     * The leaf table for the walk that retries the access after a handler that took the hint returned, or
-     * {@link #NO_TABLE}; owner only, cleared by the next walk. See {@link #walkAndFill}.
-     */
-    private int retryTable = NO_TABLE;
     /**
      * The walk memo: per 2 MiB region of the loaded space, the last-level table a walk reached through the three
      * levels above, so that the next walk in the region reads the leaf entry without reading them again; null when
@@ -153,7 +142,6 @@ public final class Mmu {
     void load(AddressSpace space, int spaceAsid) {
         this.space = space;
         this.root = space == null ? -1 : space.root();
-        this.retryTable = NO_TABLE;
         this.asid = spaceAsid;
         emptyWalkMemo();
     }
@@ -206,16 +194,13 @@ public final class Mmu {
      * found it, or {@link PageTable#NO_SLOT} when that walk stopped above the leaves, was for another page or space,
      * or tables of the space were unlinked since it began ({@link AddressSpace#tableUnlinks}): then the slot may be in
      * a table that is gone. Owner only, from the fault handler, holding the space's mm lock (so no unlink can be under
-     * way), and only for a space whose leaf tables no other space shares (their replacement is not counted).
-     *
-     * <p>A handler that takes the slot vouches for that: the walk that retries the access after it returns then starts
-     * at the slot's table too, if still no table has been unlinked ({@link #walkAndFill}).
+     * way), and only for a space whose leaf tables no other space shares (their replacement is not counted). The walk
+     * that retries the access after the handler returns reaches the same table through the walk memo, if on.
      */
     long leafSlotHint(AddressSpace space, long va) {
         long slot = hintSlot;
         if (slot != PageTable.NO_SLOT && space == this.space && (va & ~PhysicalMemory.PAGE_OFFSET_MASK) == hintPage
                 && space.tableUnlinks() == hintUnlinks) {
-            hintTaken = true;
             return slot;
         }
         return PageTable.NO_SLOT;
@@ -406,51 +391,39 @@ public final class Mmu {
         counters[WALKS]++;
         // read before the walk; re-read after the fill (see Tlb.remoteEpoch)
         long epoch = epochBeforeFill();
-        // acquire, before the walk's first read: a fault handler may use the leaf slot this walk reaches again
+        // acquire, before the walk's first read: the walk memo and a fault handler (the leaf slot this walk reaches)
+        // use what the walk finds while no table change is counted after it
         long unlinks = space.tableUnlinks();
-        int table = retryTable;
+        int table;
         long writable = Pte.WRITABLE;
-        if (table != NO_TABLE) {
-            retryTable = NO_TABLE;
-            if (unlinks == hintUnlinks && (va & ~PhysicalMemory.PAGE_OFFSET_MASK) == hintPage) {
-                // the retry after a fault whose handler took the faulting walk's leaf slot: no table has been unlinked
-                // since that walk began, so the levels above still lead to this table (where a handler may take the
-                // slot, only unlinks change them); modeled, counted and charged as the whole walk it stands for
-                writable = hintWritable;
-            } else {
-                table = NO_TABLE;
+        long[] memo = walkMemo;
+        long region = va >>> MEMO_REGION_SHIFT;
+        int m = (int) region & (WALK_MEMO_ENTRIES - 1);
+        long entry = 0;
+        if (memo != null) {
+            if (unlinks != memoUnlinks) {
+                emptyWalkMemo();
+                memoUnlinks = unlinks;
             }
+            entry = memo[m];
         }
-        if (table == NO_TABLE) {
-            long[] memo = walkMemo;
-            long region = va >>> MEMO_REGION_SHIFT;
-            int m = (int) region & (WALK_MEMO_ENTRIES - 1);
-            long entry = 0;
-            if (memo != null) {
-                if (unlinks != memoUnlinks) {
-                    emptyWalkMemo();
-                    memoUnlinks = unlinks;
+        if ((entry >>> 32) == (region | (MEMO_VALID >>> 32))) {
+            // the links above still lead here, all writable (see walkMemo)
+            table = (int) entry;
+        } else {
+            table = root;
+            for (int level = PageTable.LEVELS - 1; level > 0; level--) {
+                long link = PhysicalMemory.laLong(pageTable.slotAddress(table, PageTable.index(va, level)));
+                if (!Pte.isPresent(link)) {
+                    chargeWalk(PageTable.LEVELS - level);
+                    fault(va, write, FaultKind.NOT_PRESENT);
+                    return 0;
                 }
-                entry = memo[m];
+                writable &= link;
+                table = Pte.frame(link);
             }
-            if ((entry >>> 32) == (region | (MEMO_VALID >>> 32))) {
-                // the links above still lead here, all writable (see walkMemo)
-                table = (int) entry;
-            } else {
-                table = root;
-                for (int level = PageTable.LEVELS - 1; level > 0; level--) {
-                    long link = PhysicalMemory.laLong(pageTable.slotAddress(table, PageTable.index(va, level)));
-                    if (!Pte.isPresent(link)) {
-                        chargeWalk(PageTable.LEVELS - level);
-                        fault(va, write, FaultKind.NOT_PRESENT);
-                        return 0;
-                    }
-                    writable &= link;
-                    table = Pte.frame(link);
-                }
-                if (memo != null && writable != 0) {
-                    memo[m] = MEMO_VALID | (region << 32) | table;
-                }
+            if (memo != null && writable != 0) {
+                memo[m] = MEMO_VALID | (region << 32) | table;
             }
         }
         // the levels are charged together: nothing in the walk reads the clock before the fault or the fill
@@ -472,12 +445,12 @@ public final class Mmu {
                 return walkAndFill(va, vpn, write);
             }
             if (!Pte.isPresent(pte)) {
-                leafFault(va, write, FaultKind.NOT_PRESENT, table, slot, writable, unlinks);
+                leafFault(va, write, FaultKind.NOT_PRESENT, slot, unlinks);
                 return 0;
             }
             boolean effectiveWritable = (pte & writable) != 0;
             if (write && !effectiveWritable) {
-                leafFault(va, write, FaultKind.PROTECTION, table, slot, writable, unlinks);
+                leafFault(va, write, FaultKind.PROTECTION, slot, unlinks);
                 return 0;
             }
             long updated = pte | Pte.ACCESSED | (write ? Pte.DIRTY : 0);
@@ -570,10 +543,8 @@ public final class Mmu {
     }
 
     /** A fault raised at the leaf entry {@code slot} of {@code table}: the handler may take the slot ({@link #leafSlotHint}). */
-    private void leafFault(long va, boolean write, FaultKind kind, int table, long slot, long writable, long unlinks) {
+    private void leafFault(long va, boolean write, FaultKind kind, long slot, long unlinks) {
         hintSlot = slot;
-        hintTable = table;
-        hintWritable = writable;
         hintPage = va & ~PhysicalMemory.PAGE_OFFSET_MASK;
         hintUnlinks = unlinks;
         fault(va, write, kind);
@@ -585,11 +556,8 @@ public final class Mmu {
         charge(faultEntryExitCycles);
         try {
             faultHandler.handlePageFault(cpu, va, write, kind);
-            // returned: the access is retried next; a handler that threw (a kill, EFAULT) retries nothing
-            retryTable = hintTaken ? hintTable : NO_TABLE;
         } finally {
             hintSlot = PageTable.NO_SLOT;
-            hintTaken = false;
             // the fill choices the access's lookups kept stand: the handler's hits reorder sets but leave their valid
             // ways as they were, and anything else it does to this TLB clears them (see TlbArray). A handler that ends
             // the task by throwing leaves them to a later fill of the same tag, which follows a miss of its own that
